@@ -1,0 +1,56 @@
+# Two commands matter: `make dev` runs the whole service locally, `make test` runs every test.
+# Both bootstrap the virtual environment from the lock file on a fresh machine.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE :=
+
+ROLE ?= agent
+ACCOUNT ?= acme
+USER ?= agent-1
+
+.PHONY: dev test lint typecheck unit integration e2e openapi token synth deploy destroy smoke layer bench chaos clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv sync --frozen --inexact --quiet
+	touch $@
+
+dev: $(VENV)/.synced ## Run the whole service on 127.0.0.1 (API :3000, SMTP :2525, Slack stand-in :3001)
+	$(BIN)/python -m local
+
+test: lint typecheck ## Lint, type-check and run every test suite
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.synced
+	$(BIN)/mypy
+
+unit: $(VENV)/.synced
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(VENV)/.synced
+	$(BIN)/python -m pytest tests/integration
+
+e2e: $(VENV)/.synced
+	$(BIN)/python -m pytest tests/e2e
+
+openapi: $(VENV)/.synced ## Regenerate docs/openapi.json from the code
+	$(BIN)/python -m local.openapi > docs/openapi.json
+
+token: $(VENV)/.synced ## Print a local JWT: make token ROLE=agent ACCOUNT=acme USER=agent-1
+	@$(BIN)/python -m local.token --role "$(ROLE)" --account "$(ACCOUNT)" --user "$(USER)"
+
+clean:
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache

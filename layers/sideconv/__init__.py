@@ -1,0 +1,1 @@
+"""Side conversations for the Atender helpdesk: the domain shared by every function."""

@@ -1,0 +1,184 @@
+"""Routes of the HTTP API (v1). Each parses typed input, calls one use case and shapes the answer."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
+from sideconv import usecases
+from sideconv.api import problems
+from sideconv.api.schemas import (
+    CreateMessage,
+    CreateSideConversation,
+    Message,
+    Problem,
+    SideConversation,
+    SideConversationList,
+    SideConversationWithMessages,
+    UpdateSideConversation,
+)
+from sideconv.auth import caller_from_claims
+from sideconv.config import get_settings
+from sideconv.errors import DomainError
+from sideconv.observability import logger
+from sideconv.store import models
+from sideconv.store.repository import Store
+
+app = APIGatewayHttpResolver(enable_validation=True)
+
+ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+                                     description="The customer conversation's id in the helpdesk.")]
+SideConversationId = Annotated[str, Path(min_length=1, max_length=64, description="The side conversation's id.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(min_length=1, max_length=255, description="Same key and body within 24 h: the first result again."),
+]
+Limit = Annotated[int, Query(ge=1, le=100)]
+NextToken = Annotated[str | None, Query(min_length=1, max_length=2048)]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+ERRORS = {
+    401: _problem("No valid token"),
+    403: _problem("The token's role may not use side conversations"),
+    404: _problem("No such side conversation in the caller's account"),
+    422: _problem("A field is invalid; `errors[].pointer` names it"),
+}
+
+
+@lru_cache(maxsize=1)
+def _store() -> Store:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    return Store(settings.region, settings.dynamodb_endpoint)
+
+
+def _context(conversation_id: str) -> usecases.Context:
+    settings = get_settings()
+    claims = app.current_event.request_context.authorizer.jwt_claim
+    return usecases.Context(
+        store=_store(),
+        caller=caller_from_claims(claims),
+        conversation_id=conversation_id,
+        token_secret=settings.token_secret,
+        inbound_domain=settings.inbound_domain,
+    )
+
+
+def _json(result: usecases.Result) -> Response[Any]:
+    # The body is validated against the route's response model before it leaves (no field leaks).
+    return Response(status_code=result.status, content_type="application/json", body=result.body)
+
+
+BASE = "/v1/conversations/<conversation_id>/side-conversations"
+
+
+@app.post(BASE, summary="Start a side conversation", responses={
+    201: {"description": "Created, with its first message",
+          "content": {"application/json": {"model": SideConversationWithMessages}}},
+    409: _problem("Idempotency-Key reused with another body"), **ERRORS})
+def create_side_conversation(
+    conversation_id: ConversationId,
+    request: Annotated[CreateSideConversation, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[SideConversationWithMessages]:
+    return _json(usecases.create_side_conversation(_context(conversation_id), request, idempotency_key))
+
+
+@app.get(BASE, summary="List a conversation's side conversations, most recently active first", responses={
+    200: {"description": "A page", "content": {"application/json": {"model": SideConversationList}}},
+    400: _problem("next_token is not valid for this listing"), **ERRORS})
+def list_side_conversations(
+    conversation_id: ConversationId,
+    state: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    limit: Limit = 25,
+    next_token: NextToken = None,
+) -> Response[SideConversationList]:
+    ctx = _context(conversation_id)
+    return _json(usecases.list_side_conversations(ctx, state, limit, next_token))
+
+
+@app.get(f"{BASE}/<side_conversation_id>", summary="Open a side conversation with its messages", responses={
+    200: {"description": "The side conversation and a page of messages, oldest first",
+          "content": {"application/json": {"model": SideConversationWithMessages}}},
+    400: _problem("next_token is not valid for this thread"), **ERRORS})
+def get_side_conversation(
+    conversation_id: ConversationId,
+    side_conversation_id: SideConversationId,
+    limit: Limit = 50,
+    next_token: NextToken = None,
+) -> Response[SideConversationWithMessages]:
+    ctx = _context(conversation_id)
+    return _json(usecases.get_side_conversation(ctx, side_conversation_id, limit, next_token))
+
+
+@app.post(f"{BASE}/<side_conversation_id>/messages", summary="Reply by the side conversation's channel",
+          responses={201: {"description": "Recorded; delivery follows",
+                           "content": {"application/json": {"model": Message}}},
+                     409: _problem("Idempotency-Key reused with another body"), **ERRORS})
+def reply(
+    conversation_id: ConversationId,
+    side_conversation_id: SideConversationId,
+    request: Annotated[CreateMessage, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Message]:
+    ctx = _context(conversation_id)
+    return _json(usecases.reply(ctx, side_conversation_id, request, idempotency_key))
+
+
+@app.patch(f"{BASE}/<side_conversation_id>", summary="Close, reopen or rename a side conversation",
+           responses={200: {"description": "Updated",
+                            "content": {"application/json": {"model": SideConversation}}}, **ERRORS})
+def update_side_conversation(
+    conversation_id: ConversationId,
+    side_conversation_id: SideConversationId,
+    request: Annotated[UpdateSideConversation, Body()],
+) -> Response[SideConversation]:
+    ctx = _context(conversation_id)
+    return _json(usecases.update_side_conversation(ctx, side_conversation_id, request))
+
+
+@app.exception_handler(DomainError)
+def _domain_error(error: DomainError) -> Response[Any]:
+    logger.info("request refused", extra={"error": type(error).__name__, "field": error.field})
+    return problems.from_domain_error(error)
+
+
+@app.exception_handler(RequestValidationError)
+def _validation_error(error: RequestValidationError) -> Response[Any]:
+    return problems.from_validation_errors(error.errors())
+
+
+@app.not_found
+def _not_found(_: Exception) -> Response[Any]:
+    return problems.response(404, "Not found", "no such route", kind="route-not-found")
+
+
+@app.exception_handler(Exception)
+def _unexpected(error: Exception) -> Response[Any]:
+    # Never leak internals: the detail stays in the log, the caller gets a request id to quote.
+    logger.exception("unhandled error")
+    request_id = app.current_event.request_context.request_id
+    return problems.response(500, "Internal error", f"quote request id {request_id}", kind="internal")
+
+
+def openapi_document() -> dict[str, Any]:
+    schema = json.loads(app.get_openapi_json_schema(
+        title="Atender side conversations",
+        version="1.0.0",
+        description="Private email and Slack threads attached to a customer conversation.",
+    ))
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = components["Problem"].pop("$defs", {})
+    components.update(defs)
+    return schema

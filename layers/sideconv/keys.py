@@ -1,0 +1,96 @@
+"""Every key string of the single table is built here, and only here.
+
+Items of one customer conversation share one partition, ``A#<account>#C#<conversation>``, so a
+request that names an account and a conversation can only ever reach that conversation's items.
+The few global lookup items (reply tokens, Slack threads, e-mail Message-IDs, Slack event ids) are
+reached only from a verified token, a signed Slack event or a header of an inbound mail, never from
+an API path, and each points back at one partition.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Attribute names of the table and its indexes (the CDK stack and the local stack read these too).
+PK = "pk"
+SK = "sk"
+LSI_BY_ACTIVITY = "by_activity"
+LSI_BY_ACTIVITY_SK = "lsi1sk"
+TTL_ATTRIBUTE = "expires_at"
+GSI_INBOX = "inbox"
+GSI_INBOX_PK = "gsi1pk"
+GSI_INBOX_SK = "gsi1sk"
+
+_SEP = "#"
+_ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
+SIDE_CONVERSATION_ID = re.compile(rf"^(email|slack)-{_ULID}$")
+CONVERSATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def conversation_pk(account_id: str, conversation_id: str) -> str:
+    if not ACCOUNT_ID.match(account_id):
+        raise ValueError("account id has characters a key cannot hold")
+    if not CONVERSATION_ID.match(conversation_id):
+        raise ValueError("conversation id has characters a key cannot hold")
+    return f"A{_SEP}{account_id}{_SEP}C{_SEP}{conversation_id}"
+
+
+def side_conversation_sk(side_conversation_id: str) -> str:
+    return f"SC{_SEP}{side_conversation_id}"
+
+
+def message_sk(side_conversation_id: str, message_id: str) -> str:
+    return f"SC{_SEP}{side_conversation_id}{_SEP}M{_SEP}{message_id}"
+
+
+def messages_prefix(side_conversation_id: str) -> str:
+    return f"SC{_SEP}{side_conversation_id}{_SEP}M{_SEP}"
+
+
+def by_activity_sk(state: str, updated_at: str, side_conversation_id: str) -> str:
+    """Sort key of the list index: state first (a filter is a key condition), then recency."""
+    return f"{state}{_SEP}{updated_at}{_SEP}{side_conversation_id}"
+
+
+def by_activity_prefix(state: str) -> str:
+    return f"{state}{_SEP}"
+
+
+def idempotency_sk(caller_id: str, operation: str, key_digest: str) -> str:
+    return f"IDEM{_SEP}{operation}{_SEP}{caller_id}{_SEP}{key_digest}"
+
+
+def side_conversation_ref(side_conversation_id: str) -> str:
+    """Global lookup from a side conversation id (from a verified reply token) to its partition."""
+    return f"REF{_SEP}{side_conversation_id}"
+
+
+def email_message_id_ref(message_id: str) -> str:
+    """Global lookup from an RFC 5322 Message-ID this service sent to its side conversation."""
+    return f"MID{_SEP}{message_id.strip().strip('<>').lower()}"
+
+
+def slack_thread_ref(team_id: str, channel_id: str, thread_ts: str) -> str:
+    return f"SLACK{_SEP}{team_id}{_SEP}{channel_id}{_SEP}{thread_ts}"
+
+
+def slack_event_ref(event_id: str) -> str:
+    return f"SLACKEVT{_SEP}{event_id}"
+
+
+def inbound_mail_ref(ses_message_id: str) -> str:
+    return f"INMAIL{_SEP}{ses_message_id}"
+
+
+def quarantine_pk(account_id: str | None) -> str:
+    return f"Q{_SEP}{account_id}" if account_id else f"Q{_SEP}-unknown-"
+
+
+def quarantine_sk(quarantine_id: str) -> str:
+    return f"Q{_SEP}{quarantine_id}"
+
+
+def channel_of(side_conversation_id: str) -> str:
+    """The channel is part of the id, so a reply can be routed without reading the summary first."""
+    return side_conversation_id.split("-", 1)[0]

@@ -1,0 +1,1 @@
+"""The single-table store: PynamoDB models and the repository that owns every request."""

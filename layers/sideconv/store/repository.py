@@ -1,0 +1,176 @@
+"""Every DynamoDB request the API makes, one method per access pattern (docs/ARCHITECTURE.md).
+
+Each write states its invariant as a condition; each read is one Query or one GetItem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from sideconv import keys
+from sideconv.errors import NotFound
+from sideconv.store.models import (
+    IdempotencyItem,
+    MessageItem,
+    SideConversationItem,
+    TableItem,
+)
+
+
+class IdempotentReplay(Exception):  # noqa: N818 - a signal, not a failure
+    """The request's Idempotency-Key was seen before; `record` holds the first result."""
+
+    def __init__(self, record: IdempotencyItem | None) -> None:
+        super().__init__("idempotency key already used")
+        self.record = record
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    last_key: dict[str, Any] | None
+
+
+def _key_of(item: TableItem, *index_attrs: str) -> dict[str, Any]:
+    key = {keys.PK: {"S": item.pk}, keys.SK: {"S": item.sk}}
+    for attr in index_attrs:
+        key[attr] = {"S": getattr(item, attr)}
+    return key
+
+
+class Store:
+    def __init__(self, region: str, host: str | None = None) -> None:
+        self._connection = Connection(region=region, host=host)
+
+    def _transaction(self) -> TransactWrite:
+        return TransactWrite(connection=self._connection)
+
+    def _commit(
+        self,
+        puts: Sequence[TableItem],
+        idempotency: IdempotencyItem | None,
+        update: tuple[SideConversationItem, list[Action]] | None = None,
+    ) -> None:
+        """One TransactWriteItems: the update first (if any), then puts, then the idempotency record."""
+        try:
+            with self._transaction() as tx:
+                if update is not None:
+                    item, actions = update
+                    tx.update(item, actions, condition=SideConversationItem.pk.exists()
+                              & (SideConversationItem.channel == item.channel))
+                for put in puts:
+                    tx.save(put, condition=TableItem.pk.does_not_exist())
+                if idempotency is not None:
+                    tx.save(idempotency, condition=IdempotencyItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons
+            if idempotency is not None and reasons and reasons[-1] and reasons[-1].code == "ConditionalCheckFailed":
+                raise IdempotentReplay(self.get_idempotency(idempotency.pk, idempotency.sk)) from exc
+            if update is not None and reasons and reasons[0] and reasons[0].code == "ConditionalCheckFailed":
+                raise NotFound("side conversation not found") from exc
+            raise
+
+    def create_side_conversation(
+        self,
+        summary: SideConversationItem,
+        first_message: MessageItem,
+        lookups: Sequence[TableItem],
+        idempotency: IdempotencyItem | None,
+    ) -> None:
+        self._commit([summary, first_message, *lookups], idempotency)
+
+    def append_message(
+        self,
+        summary_key: SideConversationItem,
+        summary_actions: list[Action],
+        message: MessageItem,
+        idempotency: IdempotencyItem | None,
+    ) -> None:
+        """Record a message and update the summary it belongs to, in one write request."""
+        self._commit([message], idempotency, update=(summary_key, summary_actions))
+
+    def get_idempotency(self, pk: str, sk: str) -> IdempotencyItem | None:
+        try:
+            return IdempotencyItem.get(pk, sk, consistent_read=True)
+        except IdempotencyItem.DoesNotExist:
+            return None
+
+    def get_side_conversation(self, pk: str, side_conversation_id: str) -> SideConversationItem:
+        try:
+            item = SideConversationItem.get(pk, keys.side_conversation_sk(side_conversation_id),
+                                            consistent_read=True)
+        except SideConversationItem.DoesNotExist as exc:
+            raise NotFound("side conversation not found") from exc
+        return item
+
+    def side_conversation_with_messages(
+        self, pk: str, side_conversation_id: str, limit: int
+    ) -> tuple[SideConversationItem, Page]:
+        """The summary and the first page of its messages in one Query: the summary's sort key is the
+        prefix of its messages' keys, so it sorts first."""
+        results = TableItem.query(
+            pk,
+            TableItem.sk.startswith(keys.side_conversation_sk(side_conversation_id)),
+            consistent_read=True,
+            limit=limit + 2,
+        )
+        items = list(results)
+        if not items or not isinstance(items[0], SideConversationItem) \
+                or items[0].id != side_conversation_id:
+            raise NotFound("side conversation not found")
+        summary, messages = items[0], items[1:]
+        return summary, self._page(messages, limit, results.last_evaluated_key)
+
+    def messages_page(
+        self, pk: str, side_conversation_id: str, limit: int, start: dict[str, Any]
+    ) -> Page:
+        results = MessageItem.query(
+            pk,
+            MessageItem.sk.startswith(keys.messages_prefix(side_conversation_id)),
+            consistent_read=True,
+            limit=limit + 1,
+            last_evaluated_key=start,
+        )
+        return self._page(list(results), limit, results.last_evaluated_key)
+
+    def list_side_conversations(
+        self, pk: str, state: str | None, limit: int, start: dict[str, Any] | None
+    ) -> Page:
+        condition = (
+            SideConversationItem.lsi1sk.startswith(keys.by_activity_prefix(state)) if state else None
+        )
+        results = SideConversationItem.by_activity.query(
+            pk,
+            condition,
+            scan_index_forward=False,
+            consistent_read=True,
+            limit=limit + 1,
+            last_evaluated_key=start,
+        )
+        return self._page(list(results), limit, results.last_evaluated_key, keys.LSI_BY_ACTIVITY_SK)
+
+    @staticmethod
+    def _page(items: list[Any], limit: int, last_key: dict[str, Any] | None, *index_attrs: str) -> Page:
+        # One extra item was asked for: if it came, there is a next page and it starts after `limit`.
+        if len(items) > limit:
+            return Page(items[:limit], _key_of(items[limit - 1], *index_attrs))
+        return Page(items, last_key)
+
+    def update_side_conversation(
+        self, pk: str, side_conversation_id: str, actions: list[Action]
+    ) -> SideConversationItem:
+        item = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id))
+        try:
+            item.update(actions, condition=SideConversationItem.pk.exists(), add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise NotFound("side conversation not found") from exc
+            raise
+        return item

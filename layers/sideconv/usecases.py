@@ -1,0 +1,298 @@
+"""What the API does, one function per operation. Plain values in, items and dicts out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sideconv import clock, keys, pagination, views
+from sideconv.api.schemas import (
+    CreateEmailSideConversation,
+    CreateMessage,
+    CreateSlackSideConversation,
+    UpdateSideConversation,
+)
+from sideconv.auth import Caller
+from sideconv.errors import IdempotencyKeyReused, InvalidRequest, NotFound
+from sideconv.reply_address import reply_address
+from sideconv.store.models import (
+    DeliveryMap,
+    EmailInfoMap,
+    IdempotencyItem,
+    MessageItem,
+    PersonMap,
+    SideConversationItem,
+    SideConversationRefItem,
+    SlackInfoMap,
+)
+from sideconv.store.repository import IdempotentReplay, Store
+
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+GROUP_DM_SIZE = (2, 8)
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    caller: Caller
+    conversation_id: str
+    token_secret: str
+    inbound_domain: str
+
+    @property
+    def pk(self) -> str:
+        try:
+            return keys.conversation_pk(self.caller.account_id, self.conversation_id)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc), field="conversation_id") from exc
+
+
+def _agent(caller: Caller, role: str | None = None) -> PersonMap:
+    return PersonMap(kind="agent", role=role, id=caller.agent_id, name=caller.name, email=caller.email)
+
+
+def _request_hash(operation: str, payload: dict[str, Any]) -> str:
+    canonical = json.dumps([operation, payload], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotency_item(ctx: Context, operation: str, key: str | None, payload: dict[str, Any],
+                      result: Result) -> IdempotencyItem | None:
+    if key is None:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return IdempotencyItem(
+        ctx.pk,
+        keys.idempotency_sk(ctx.caller.agent_id, operation, digest),
+        request_hash=_request_hash(operation, payload),
+        status_code=result.status,
+        response=json.dumps(result.body, separators=(",", ":")),
+        expires_at=clock.epoch_after(IDEMPOTENCY_WINDOW_SECONDS),
+    )
+
+
+def _replay(replay: IdempotentReplay, expected: IdempotencyItem) -> Result:
+    record = replay.record
+    if record is None:
+        # Lost a race with a request still in flight, or the record just expired: ask to retry.
+        raise IdempotencyKeyReused("a request with this Idempotency-Key is in progress; retry")
+    if record.request_hash != expected.request_hash:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with a different request", field="Idempotency-Key"
+        )
+    return Result(int(record.status_code), json.loads(record.response))
+
+
+def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: str) -> MessageItem:
+    message_id = clock.new_id()
+    return MessageItem(
+        ctx.pk,
+        keys.message_sk(side_conversation_id, message_id),
+        id=message_id,
+        side_conversation_id=side_conversation_id,
+        account_id=ctx.caller.account_id,
+        conversation_id=ctx.conversation_id,
+        channel=keys.channel_of(side_conversation_id),
+        direction="outbound",
+        author=_agent(ctx.caller),
+        body=body,
+        attachments=[],
+        created_at=now,
+        delivery=DeliveryMap(status="pending", updated_at=now, attempts=0),
+    )
+
+
+def _participants_email(request: CreateEmailSideConversation) -> list[PersonMap]:
+    people = [PersonMap(kind="email", role="to", email=a.email, name=a.name) for a in request.to]
+    people += [PersonMap(kind="email", role="cc", email=a.email, name=a.name) for a in request.cc]
+    if request.cc_customer and request.customer is not None:
+        people.append(PersonMap(kind="email", role="customer", email=request.customer.email,
+                                name=request.customer.name))
+    return people
+
+
+def _validate_email(request: CreateEmailSideConversation) -> None:
+    if request.cc_customer and request.customer is None:
+        raise InvalidRequest("customer is required when cc_customer is true", field="customer")
+    if not request.cc_customer and request.customer is not None:
+        raise InvalidRequest("customer is only accepted when cc_customer is true", field="customer")
+    seen: set[str] = set()
+    for where, addresses in (("to", request.to), ("cc", request.cc)):
+        for index, address in enumerate(addresses):
+            normalized = address.email.lower()
+            if normalized in seen:
+                raise InvalidRequest(f"{address.email} is listed twice", field=f"{where}.{index}.email")
+            seen.add(normalized)
+
+
+def _validate_slack(request: CreateSlackSideConversation) -> None:
+    target = request.slack
+    if target.target == "channel":
+        if target.channel_id is None:
+            raise InvalidRequest("channel_id is required for a channel target", field="slack.channel_id")
+        if target.user_ids is not None:
+            raise InvalidRequest("user_ids is not accepted for a channel target", field="slack.user_ids")
+        return
+    if target.channel_id is not None:
+        raise InvalidRequest("channel_id is only accepted for a channel target", field="slack.channel_id")
+    users = target.user_ids or []
+    if target.target == "user" and len(users) != 1:
+        raise InvalidRequest("a user target takes exactly one user id", field="slack.user_ids")
+    low, high = GROUP_DM_SIZE
+    if target.target == "group" and not low <= len(set(users)) <= high:
+        raise InvalidRequest(f"a group target takes {low} to {high} distinct user ids", field="slack.user_ids")
+
+
+def create_side_conversation(
+    ctx: Context,
+    request: CreateEmailSideConversation | CreateSlackSideConversation,
+    idempotency_key: str | None,
+) -> Result:
+    pk = ctx.pk
+    now = clock.now_iso()
+    side_conversation_id = f"{request.channel}-{clock.new_id()}"
+    summary = SideConversationItem(
+        pk,
+        keys.side_conversation_sk(side_conversation_id),
+        id=side_conversation_id,
+        account_id=ctx.caller.account_id,
+        conversation_id=ctx.conversation_id,
+        channel=request.channel,
+        subject=request.subject,
+        state="open",
+        preview_text=views.preview(request.body),
+        message_count=1,
+        created_by=_agent(ctx.caller),
+        created_at=now,
+        updated_at=now,
+        last_message_at=now,
+        external_ids=dict(request.external_ids or {}),
+        version=1,
+        lsi1sk=keys.by_activity_sk("open", now, side_conversation_id),
+    )
+    lookups = []
+    if isinstance(request, CreateEmailSideConversation):
+        _validate_email(request)
+        summary.cc_customer = request.cc_customer
+        summary.participants = _participants_email(request)
+        summary.email = EmailInfoMap(
+            reply_to=reply_address(side_conversation_id, secret=ctx.token_secret, domain=ctx.inbound_domain),
+            references=[],
+        )
+        lookups.append(SideConversationRefItem(
+            keys.side_conversation_ref(side_conversation_id),
+            keys.side_conversation_ref(side_conversation_id),
+            account_id=ctx.caller.account_id,
+            conversation_id=ctx.conversation_id,
+            side_conversation_id=side_conversation_id,
+        ))
+    else:
+        _validate_slack(request)
+        target = request.slack
+        summary.cc_customer = False
+        if target.target == "channel":
+            summary.participants = [PersonMap(kind="slack_channel", role="to", id=target.channel_id)]
+        else:
+            summary.participants = [PersonMap(kind="slack", role="to", id=u) for u in target.user_ids or []]
+        summary.slack = SlackInfoMap(target=target.target, user_ids=target.user_ids,
+                                     channel_id=target.channel_id)
+    summary.participants.insert(0, _agent(ctx.caller, role="creator"))
+
+    first = _outbound_message(ctx, side_conversation_id, request.body, now)
+    body = views.side_conversation(summary)
+    body["messages"] = [views.message(first)]
+    result = Result(201, body)
+    idempotency = _idempotency_item(ctx, "create", idempotency_key, request.model_dump(mode="json"), result)
+    try:
+        ctx.store.create_side_conversation(summary, first, lookups, idempotency)
+    except IdempotentReplay as replay:
+        assert idempotency is not None
+        return _replay(replay, idempotency)
+    return result
+
+
+def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
+          idempotency_key: str | None) -> Result:
+    pk = ctx.pk
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
+        raise NotFound("side conversation not found")
+    now = clock.now_iso()
+    message = _outbound_message(ctx, side_conversation_id, request.body, now)
+    summary_key = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id),
+                                       channel=keys.channel_of(side_conversation_id))
+    # A reply to a closed side conversation reopens it.
+    actions = [
+        SideConversationItem.message_count.add(1),
+        SideConversationItem.preview_text.set(views.preview(request.body)),
+        SideConversationItem.last_message_at.set(now),
+        SideConversationItem.updated_at.set(now),
+        SideConversationItem.state.set("open"),
+        SideConversationItem.lsi1sk.set(keys.by_activity_sk("open", now, side_conversation_id)),
+        SideConversationItem.version.add(1),
+    ]
+    result = Result(201, views.message(message))
+    payload = {"side_conversation_id": side_conversation_id, **request.model_dump(mode="json")}
+    idempotency = _idempotency_item(ctx, "reply", idempotency_key, payload, result)
+    try:
+        ctx.store.append_message(summary_key, actions, message, idempotency)
+    except IdempotentReplay as replay:
+        assert idempotency is not None
+        return _replay(replay, idempotency)
+    return result
+
+
+def list_side_conversations(ctx: Context, state: str | None, limit: int, next_token: str | None) -> Result:
+    pk = ctx.pk
+    scope = f"list\0{pk}\0{state or ''}"
+    start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
+    page = ctx.store.list_side_conversations(pk, state, limit, start)
+    return Result(200, {
+        "items": [views.side_conversation(item) for item in page.items],
+        "next_token": pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret),
+    })
+
+
+def get_side_conversation(ctx: Context, side_conversation_id: str, limit: int,
+                          next_token: str | None) -> Result:
+    pk = ctx.pk
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
+        raise NotFound("side conversation not found")
+    scope = f"messages\0{pk}\0{side_conversation_id}"
+    start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
+    if start is None:
+        summary, page = ctx.store.side_conversation_with_messages(pk, side_conversation_id, limit)
+    else:
+        summary = ctx.store.get_side_conversation(pk, side_conversation_id)
+        page = ctx.store.messages_page(pk, side_conversation_id, limit, start)
+    body = views.side_conversation(summary)
+    body["messages"] = [views.message(m) for m in page.items]
+    body["next_token"] = pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret)
+    return Result(200, body)
+
+
+def update_side_conversation(ctx: Context, side_conversation_id: str,
+                             request: UpdateSideConversation) -> Result:
+    pk = ctx.pk
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
+        raise NotFound("side conversation not found")
+    if request.state is None and request.subject is None:
+        raise InvalidRequest("give state, subject or both", field="state")
+    now = clock.now_iso()
+    actions = [SideConversationItem.updated_at.set(now), SideConversationItem.version.add(1)]
+    if request.state is not None:
+        actions += [
+            SideConversationItem.state.set(request.state),
+            SideConversationItem.lsi1sk.set(keys.by_activity_sk(request.state, now, side_conversation_id)),
+        ]
+    if request.subject is not None:
+        actions.append(SideConversationItem.subject.set(request.subject))
+    item = ctx.store.update_side_conversation(pk, side_conversation_id, actions)
+    return Result(200, views.side_conversation(item))

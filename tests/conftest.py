@@ -1,0 +1,77 @@
+"""Shared fixtures: embedded AWS (moto) with the real table, and callers with claims."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_SECURITY_TOKEN", "testing")
+os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ["AWS_REGION"] = "us-east-1"
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Atender/SideConversations")
+os.environ.setdefault("POWERTOOLS_DEV", "false")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+TABLE = "side-conversations-test"
+
+
+def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent", **extra: Any) -> dict[str, Any]:
+    return {"sub": sub, "account_id": account, "role": role, "name": extra.pop("name", "Dana Agent"),
+            "email": extra.pop("email", f"{sub}@{account}.example"), **extra}
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """Embedded AWS with the service's table, fresh for each test."""
+    from moto import mock_aws
+
+    from local.aws import create_resources
+    from sideconv.config import get_settings
+
+    os.environ["TABLE_NAME"] = TABLE
+    get_settings.cache_clear()
+    with mock_aws():
+        create_resources(get_settings())
+        yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def api(aws: None) -> Any:
+    """Calls the real API handler with API Gateway HTTP API events; returns (status, headers, json)."""
+    from functions.api.handler import lambda_handler
+    from local.apigw import http_api_event
+    from sideconv.api import app as app_module
+
+    app_module._store.cache_clear()
+
+    class Client:
+        def __call__(self, method: str, path: str, body: Any = None, *, claims: dict[str, Any] | None = None,
+                     headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
+                     raw: str | None = None) -> tuple[int, dict[str, str], Any]:
+            payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+            event = http_api_event(method, path, query=query, headers={"content-type": "application/json",
+                                                                       **(headers or {})},
+                                   body=payload, claims=agent_claims() if claims is None else claims)
+            response = lambda_handler(event, LambdaContextStub())
+            text = response.get("body") or ""
+            return response["statusCode"], response.get("headers", {}), json.loads(text) if text else None
+
+    return Client()
+
+
+class LambdaContextStub:
+    function_name = "test"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:test"
+    aws_request_id = "test-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
