@@ -23,6 +23,8 @@ $(BIN)/python:
 $(VENV)/.synced: uv.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv sync --frozen --inexact --quiet
+	@# The domain package lives in layers/ (it ships as a layer); make it importable in the venv.
+	printf '%s\n%s\n' "$(CURDIR)/layers" "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/atender-side-conversations.pth"
 	touch $@
 
 dev: $(VENV)/.synced ## Run the whole service on 127.0.0.1 (API :3000, SMTP :2525, Slack stand-in :3001)

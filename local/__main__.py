@@ -1,0 +1,33 @@
+"""`make dev`: the whole service on 127.0.0.1, on embedded AWS."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from local import app, token
+
+
+def main() -> None:
+    stack = app.build()
+    port = int(os.environ.get("PORT", "3000"))
+    stack.serve("127.0.0.1", port, stack.api_route)  # type: ignore[attr-defined]
+    base = f"http://127.0.0.1:{port}"
+    print(f"Side conversations, local stack ready on {base}", flush=True)
+    print(f"  health:  {base}/_local/health", flush=True)
+    print(f"  API:     {base}/v1/conversations/<conversation_id>/side-conversations", flush=True)
+    print("  agent token (acme / agent-1), valid 12 h:", flush=True)
+    print(f"  {token.mint()}", flush=True)
+    print("  more: make token ROLE=admin ACCOUNT=acme USER=admin-1", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    stack.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Builds the local stack: embedded AWS, the API with the local JWT authorizer, and each channel."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from local import email, slack, token
+from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
+
+LOCAL_DEFAULTS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "TABLE_NAME": "side-conversations",
+    "ENVIRONMENT": "local",
+    "POWERTOOLS_SERVICE_NAME": "side-conversations",
+    "POWERTOOLS_METRICS_NAMESPACE": "Atender/SideConversations",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+def _unauthorized() -> Reply:
+    # What API Gateway's JWT authorizer answers; the function is never invoked.
+    return Reply(401, json.dumps({"message": "Unauthorized"}).encode(),
+                 {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"})
+
+
+def build() -> LocalStack:
+    for name, value in LOCAL_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    from moto import mock_aws
+
+    mock_aws().start()
+    from sideconv.config import get_settings
+
+    get_settings.cache_clear()
+    stack = LocalStack(get_settings())
+
+    from functions.api.handler import lambda_handler as api_handler
+
+    def api(request: Request) -> Reply:
+        claims: dict[str, Any] | None = token.verify(request.headers.get("authorization"))
+        if claims is None:
+            return _unauthorized()
+        response = stack.invoke("api", api_handler, api_event_from(request, claims))
+        return lambda_proxy_reply(response)
+
+    stack.api_route = api  # type: ignore[attr-defined]
+    email.install(stack)
+    slack.install(stack)
+    return stack

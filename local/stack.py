@@ -1,0 +1,296 @@
+"""The local stack: embedded AWS plus the glue AWS provides between the handlers.
+
+Everything goes through a real handler with the event AWS would send it: API Gateway HTTP API
+events for requests, the table stream relayed to the outbox queues as EventBridge Pipes would,
+and SQS batches to the consumers. One lock serialises every touch of embedded AWS, because moto's
+conditional writes are not atomic across threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+
+from local.apigw import http_api_event
+from local.aws import LocalResources, create_resources
+from local.pipes import matches, resolve_path
+from sideconv.config import Settings
+from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, outbox_filter
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, payload: Any) -> Reply:
+        return cls(status, json.dumps(payload, indent=2, default=str).encode(),
+                   {"Content-Type": "application/json"})
+
+
+Route = Callable[[Request], Reply]
+
+
+class LambdaContext:
+    """What a handler reads from the Lambda context object."""
+
+    def __init__(self, name: str, timeout_s: float = 30.0) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class _Consumer:
+    name: str
+    queue_url: str
+    handler: Handler
+    batch_size: int
+
+
+class LocalStack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.resources: LocalResources = create_resources(settings)
+        self._routes: list[tuple[str, str, bool, Route]] = []
+        self._consumers: list[_Consumer] = []
+        self._pipes: list[tuple[dict[str, Any], str]] = [
+            (outbox_filter(channel), url) for channel, url in self.resources.outbox_queue_urls.items()
+        ]
+        self._servers: list[tuple[Callable[[], None], Callable[[], None]]] = []
+        self._stop = threading.Event()
+        self._shard_iterators: dict[str, str | None] = {}
+        self._streams = boto3.client("dynamodbstreams", region_name=settings.region)
+        self._sqs = boto3.client("sqs", region_name=settings.region)
+        self.ready = threading.Event()
+
+    # Registration -------------------------------------------------------------------------
+
+    def add_route(self, method: str, path: str, route: Route, *, prefix: bool = False) -> None:
+        """Serve `path` (or every path under it) before the /v1 API; used for /_local/* and Slack."""
+        self._routes.append((method.upper(), path, prefix, route))
+
+    def add_consumer(self, name: str, queue_url: str, handler: Handler, *, batch_size: int = 10) -> None:
+        """Feed an SQS queue to a handler as Lambda's event source mapping would."""
+        self._consumers.append(_Consumer(name, queue_url, handler, batch_size))
+
+    def add_server(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
+        self._servers.append((start, stop))
+
+    def invoke(self, name: str, handler: Handler, event: dict[str, Any]) -> Any:
+        with self.lock:
+            return handler(event, LambdaContext(name))
+
+    # The AWS glue ----------------------------------------------------------------------------
+
+    def pump(self) -> int:
+        """One round of the glue: relay new stream records, then deliver queued messages.
+
+        Returns how many records and messages moved, so tests can drain until quiet.
+        """
+        moved = self._relay_stream()
+        for consumer in self._consumers:
+            moved += self._deliver(consumer)
+        return moved
+
+    def drain(self, rounds: int = 50) -> None:
+        for _ in range(rounds):
+            if self.pump() == 0:
+                return
+
+    def _relay_stream(self) -> int:
+        """EventBridge Pipes: table stream → filter → FIFO outbox queue (group and dedup ids)."""
+        moved = 0
+        with self.lock:
+            description = self._streams.describe_stream(StreamArn=self.resources.stream_arn)["StreamDescription"]
+            for shard in description["Shards"]:
+                shard_id = shard["ShardId"]
+                if shard_id not in self._shard_iterators:
+                    self._shard_iterators[shard_id] = self._streams.get_shard_iterator(
+                        StreamArn=self.resources.stream_arn, ShardId=shard_id,
+                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                iterator = self._shard_iterators[shard_id]
+                if iterator is None:
+                    continue
+                page = self._streams.get_records(ShardIterator=iterator, Limit=100)
+                self._shard_iterators[shard_id] = page.get("NextShardIterator")
+                for record in page["Records"]:
+                    record = {**record, "eventSourceARN": self.resources.stream_arn,
+                              "awsRegion": self.settings.region}
+                    for pattern, queue_url in self._pipes:
+                        if matches(pattern, record):
+                            self._sqs.send_message(
+                                QueueUrl=queue_url,
+                                MessageBody=json.dumps(record, default=str),
+                                MessageGroupId=str(resolve_path(record, OUTBOX_GROUP_PATH)),
+                                MessageDeduplicationId=str(resolve_path(record, OUTBOX_DEDUP_PATH)),
+                            )
+                            moved += 1
+        return moved
+
+    def _deliver(self, consumer: _Consumer) -> int:
+        with self.lock:
+            received = self._sqs.receive_message(
+                QueueUrl=consumer.queue_url, MaxNumberOfMessages=consumer.batch_size,
+                AttributeNames=["All"], MessageAttributeNames=["All"])
+            messages = received.get("Messages", [])
+            if not messages:
+                return 0
+            arn = self._sqs.get_queue_attributes(QueueUrl=consumer.queue_url,
+                                                 AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            event = {"Records": [_sqs_record(m, arn, self.settings.region) for m in messages]}
+            try:
+                result = consumer.handler(event, LambdaContext(consumer.name))
+            except Exception:  # the whole batch failed: Lambda leaves it to the visibility timeout
+                import logging
+
+                logging.getLogger("local").exception("consumer %s failed", consumer.name)
+                return len(messages)
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    self._sqs.delete_message(QueueUrl=consumer.queue_url,
+                                             ReceiptHandle=message["ReceiptHandle"])
+            return len(messages)
+
+    def _run_glue(self, interval: float) -> None:
+        while not self._stop.is_set():
+            try:
+                moved = self.pump()
+            except Exception:
+                import logging
+
+                logging.getLogger("local").exception("glue round failed")
+                moved = 0
+            if not moved:
+                self._stop.wait(interval)
+
+    # Serving ---------------------------------------------------------------------------------
+
+    def route_for(self, method: str, path: str) -> Route | None:
+        for route_method, route_path, prefix, route in self._routes:
+            if route_method not in (method, "ANY"):
+                continue
+            if path == route_path or (prefix and path.startswith(route_path)):
+                return route
+        return None
+
+    def serve(self, host: str, port: int, api: Route, *, glue_interval: float = 0.05) -> ThreadingHTTPServer:
+        stack = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+                pass
+
+            def _handle(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(self.command, parts.path, parts.query,
+                                  {k.lower(): v for k, v in self.headers.items()},
+                                  self.rfile.read(length) if length else b"")
+                route = stack.route_for(self.command, parts.path)
+                if route is None and parts.path == "/_local/health":
+                    reply = Reply.json(200 if stack.ready.is_set() else 503,
+                                       {"status": "ok" if stack.ready.is_set() else "starting"})
+                elif route is None and parts.path.startswith("/v1/"):
+                    reply = api(request)
+                elif route is None:
+                    reply = Reply.json(404, {"title": "Not found", "status": 404})
+                else:
+                    reply = route(request)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(reply.body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+        server = ThreadingHTTPServer((host, port), RequestHandler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+        for start, _ in self._servers:
+            start()
+        threading.Thread(target=self._run_glue, args=(glue_interval,), name="glue", daemon=True).start()
+        self.ready.set()
+        self._http = server
+        return server
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        for _, stop in self._servers:
+            stop()
+        if getattr(self, "_http", None) is not None:
+            self._http.shutdown()
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: {"stringValue": value.get("StringValue"), "dataType": value.get("DataType")}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody"),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def lambda_proxy_reply(response: dict[str, Any]) -> Reply:
+    """An API Gateway proxy integration's answer as HTTP."""
+    body = response.get("body") or ""
+    raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    headers = dict(response.get("headers") or {})
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers[name] = ", ".join(values)
+    return Reply(int(response.get("statusCode", 200)), raw, headers)
+
+
+def api_event_from(request: Request, claims: dict[str, Any] | None) -> dict[str, Any]:
+    return http_api_event(request.method, request.path, query=request.query, headers=request.headers,
+                          body=request.body if request.body else None, claims=claims)
+
+
+__all__ = ["HTTPStatus", "LocalStack", "Reply", "Request", "api_event_from", "lambda_proxy_reply"]
