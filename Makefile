@@ -54,5 +54,35 @@ openapi: $(VENV)/.synced ## Regenerate docs/openapi.json from the code
 token: $(VENV)/.synced ## Print a local JWT: make token ROLE=agent ACCOUNT=acme USER=agent-1
 	@$(BIN)/python -m local.token --role "$(ROLE)" --account "$(ACCOUNT)" --user "$(USER)"
 
+layer: $(VENV)/.synced ## Build the Lambda layers into build/layers (dependencies from uv.lock, and sideconv)
+	$(BIN)/python layers/build.py
+
+# Context for synth/deploy/destroy beyond cdk.json, e.g. CDK_CONTEXT="-c senderAddress=help@acme.com"
+CDK_CONTEXT ?=
+CDK_FLAGS ?=
+RETAIN_DATA ?= true
+STACK ?= AtenderSideConversations
+CDK := infra/node_modules/.bin/cdk
+
+synth: layer ## Synthesize the stack into cdk.out and run cdk-nag (no AWS credentials, no network)
+	time $(BIN)/python infra/app.py $(CDK_CONTEXT)
+
+deploy: layer ## Deploy the stack with the pinned CDK CLI and the context in cdk.json
+	npm ci --prefix infra --no-audit --no-fund --silent
+	$(CDK) deploy $(STACK) $(CDK_CONTEXT) $(CDK_FLAGS)
+
+destroy: layer ## Delete the stack but keep the data; RETAIN_DATA=false deletes the table, mail and secret too
+	npm ci --prefix infra --no-audit --no-fund --silent
+	@if [ "$(RETAIN_DATA)" = "false" ]; then \
+		echo "RETAIN_DATA=false: the table, the raw mail and the token secret will be deleted"; \
+		$(CDK) deploy $(STACK) $(CDK_CONTEXT) -c retainData=false --require-approval never && \
+		$(CDK) destroy $(STACK) $(CDK_CONTEXT) -c retainData=false --force; \
+	else \
+		$(CDK) destroy $(STACK) $(CDK_CONTEXT); \
+	fi
+
+smoke: $(VENV)/.synced ## Create, reply and read back against the deployed API (needs SMOKE_TOKEN and AWS credentials)
+	$(BIN)/python -m infra.smoke --stack $(STACK)
+
 clean:
 	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -21,12 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+from sideconv.config import Settings
+from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, outbox_filter
 
 from local.apigw import http_api_event
 from local.aws import LocalResources, create_resources
 from local.pipes import matches, resolve_path
-from sideconv.config import Settings
-from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, outbox_filter
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -81,10 +81,10 @@ class _Consumer:
 
 
 class LocalStack:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, resources: LocalResources | None = None) -> None:
         self.settings = settings
         self.lock = threading.RLock()
-        self.resources: LocalResources = create_resources(settings)
+        self.resources: LocalResources = resources or create_resources(settings)
         self._routes: list[tuple[str, str, bool, Route]] = []
         self._consumers: list[_Consumer] = []
         self._pipes: list[tuple[dict[str, Any], str]] = [
@@ -214,7 +214,7 @@ class LocalStack:
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _handle(self) -> None:

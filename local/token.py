@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 
 # The local default secret is short on purpose (the README names it); AWS uses a real issuer.
-warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)  # type: ignore[attr-defined]
+warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
 
 ISSUER = "https://auth.atender.local/"
 AUDIENCE = "side-conversations"

@@ -31,9 +31,9 @@ def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent
 def aws() -> Iterator[None]:
     """Embedded AWS with the service's table, fresh for each test."""
     from moto import mock_aws
+    from sideconv.config import get_settings
 
     from local.aws import create_resources
-    from sideconv.config import get_settings
 
     os.environ["TABLE_NAME"] = TABLE
     get_settings.cache_clear()
@@ -46,9 +46,10 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def api(aws: None) -> Any:
     """Calls the real API handler with API Gateway HTTP API events; returns (status, headers, json)."""
+    from sideconv.api import app as app_module
+
     from functions.api.handler import lambda_handler
     from local.apigw import http_api_event
-    from sideconv.api import app as app_module
 
     app_module._store.cache_clear()
 

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from sideconv import clock, keys, pagination, views
 from sideconv.api.schemas import (
     CreateEmailSideConversation,
@@ -86,7 +88,7 @@ def _replay(replay: IdempotentReplay, expected: IdempotencyItem) -> Result:
         raise IdempotencyKeyReused("a request with this Idempotency-Key is in progress; retry")
     if record.request_hash != expected.request_hash:
         raise IdempotencyKeyReused(
-            "this Idempotency-Key was used with a different request", field="Idempotency-Key"
+            "this Idempotency-Key was used with a different request", field="idempotency-key"
         )
     return Result(int(record.status_code), json.loads(record.response))
 
@@ -229,7 +231,7 @@ def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
     summary_key = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id),
                                        channel=keys.channel_of(side_conversation_id))
     # A reply to a closed side conversation reopens it.
-    actions = [
+    actions: list[Action] = [
         SideConversationItem.message_count.add(1),
         SideConversationItem.preview_text.set(views.preview(request.body)),
         SideConversationItem.last_message_at.set(now),
@@ -286,7 +288,7 @@ def update_side_conversation(ctx: Context, side_conversation_id: str,
     if request.state is None and request.subject is None:
         raise InvalidRequest("give state, subject or both", field="state")
     now = clock.now_iso()
-    actions = [SideConversationItem.updated_at.set(now), SideConversationItem.version.add(1)]
+    actions: list[Action] = [SideConversationItem.updated_at.set(now), SideConversationItem.version.add(1)]
     if request.state is not None:
         actions += [
             SideConversationItem.state.set(request.state),

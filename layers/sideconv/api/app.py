@@ -42,17 +42,23 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 NextToken = Annotated[str | None, Query(min_length=1, max_length=2048)]
 
 
-def _problem(description: str) -> dict[str, Any]:
+def _problem(description: str) -> Any:
     return {"description": description,
             "content": {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-ERRORS = {
-    401: _problem("No valid token"),
-    403: _problem("The token's role may not use side conversations"),
-    404: _problem("No such side conversation in the caller's account"),
-    422: _problem("A field is invalid; `errors[].pointer` names it"),
-}
+def _responses(status: int, description: str, model: type[Any], **problems_by_status: str) -> dict[int, Any]:
+    """The success response and every problem a route can answer, for the OpenAPI document."""
+    responses: dict[int, Any] = {
+        status: {"description": description, "content": {"application/json": {"model": model}}},
+        401: _problem("No valid token"),
+        403: _problem("The token's role may not use side conversations"),
+        404: _problem("No such side conversation in the caller's account"),
+        422: _problem("A field is invalid; `errors[].field` names it"),
+    }
+    for code, text in problems_by_status.items():
+        responses[int(code.lstrip("_"))] = _problem(text)
+    return responses
 
 
 @lru_cache(maxsize=1)
@@ -82,10 +88,9 @@ def _json(result: usecases.Result) -> Response[Any]:
 BASE = "/v1/conversations/<conversation_id>/side-conversations"
 
 
-@app.post(BASE, summary="Start a side conversation", responses={
-    201: {"description": "Created, with its first message",
-          "content": {"application/json": {"model": SideConversationWithMessages}}},
-    409: _problem("Idempotency-Key reused with another body"), **ERRORS})
+@app.post(BASE, summary="Start a side conversation", responses=_responses(
+    201, "Created, with its first message", SideConversationWithMessages,
+    _409="Idempotency-Key reused with another body"))
 def create_side_conversation(
     conversation_id: ConversationId,
     request: Annotated[CreateSideConversation, Body()],
@@ -94,9 +99,9 @@ def create_side_conversation(
     return _json(usecases.create_side_conversation(_context(conversation_id), request, idempotency_key))
 
 
-@app.get(BASE, summary="List a conversation's side conversations, most recently active first", responses={
-    200: {"description": "A page", "content": {"application/json": {"model": SideConversationList}}},
-    400: _problem("next_token is not valid for this listing"), **ERRORS})
+@app.get(BASE, summary="List a conversation's side conversations, most recently active first",
+         responses=_responses(200, "A page", SideConversationList,
+                              _400="next_token is not valid for this listing"))
 def list_side_conversations(
     conversation_id: ConversationId,
     state: Annotated[Literal["open", "closed"] | None, Query()] = None,
@@ -107,10 +112,9 @@ def list_side_conversations(
     return _json(usecases.list_side_conversations(ctx, state, limit, next_token))
 
 
-@app.get(f"{BASE}/<side_conversation_id>", summary="Open a side conversation with its messages", responses={
-    200: {"description": "The side conversation and a page of messages, oldest first",
-          "content": {"application/json": {"model": SideConversationWithMessages}}},
-    400: _problem("next_token is not valid for this thread"), **ERRORS})
+@app.get(f"{BASE}/<side_conversation_id>", summary="Open a side conversation with its messages",
+         responses=_responses(200, "The side conversation and a page of messages, oldest first",
+                              SideConversationWithMessages, _400="next_token is not valid for this thread"))
 def get_side_conversation(
     conversation_id: ConversationId,
     side_conversation_id: SideConversationId,
@@ -122,9 +126,8 @@ def get_side_conversation(
 
 
 @app.post(f"{BASE}/<side_conversation_id>/messages", summary="Reply by the side conversation's channel",
-          responses={201: {"description": "Recorded; delivery follows",
-                           "content": {"application/json": {"model": Message}}},
-                     409: _problem("Idempotency-Key reused with another body"), **ERRORS})
+          responses=_responses(201, "Recorded; delivery follows", Message,
+                               _409="Idempotency-Key reused with another body"))
 def reply(
     conversation_id: ConversationId,
     side_conversation_id: SideConversationId,
@@ -136,8 +139,7 @@ def reply(
 
 
 @app.patch(f"{BASE}/<side_conversation_id>", summary="Close, reopen or rename a side conversation",
-           responses={200: {"description": "Updated",
-                            "content": {"application/json": {"model": SideConversation}}}, **ERRORS})
+           responses=_responses(200, "Updated", SideConversation))
 def update_side_conversation(
     conversation_id: ConversationId,
     side_conversation_id: SideConversationId,

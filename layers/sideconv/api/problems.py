@@ -24,20 +24,35 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
 }
 
 
+# Fields a use case may name that are not in the JSON body.
+_NOT_IN_BODY = {"next_token": "query", "idempotency-key": "header", "conversation_id": "path"}
+
+
 def _status_of(error: errors.DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 400
 
 
-def pointer(location: Sequence[Any]) -> str:
-    """`("body", "to", 0, "email")` → `#/to/0/email`; query and header fields keep their place."""
+def field_error(location: Sequence[Any], detail: str, kind: str | None = None, *,
+                from_pydantic: bool = False) -> dict[str, str]:
+    """Name the offending field: `("body", "to", 0, "email")` → field `to.0.email`, pointer `#/to/0/email`."""
     parts = [str(p) for p in location]
-    if parts and parts[0] == "body":
+    where = parts[0] if parts and parts[0] in ("body", "query", "path", "header") else "body"
+    if parts and parts[0] == where:
         parts = parts[1:]
-    # Pydantic names a discriminated union's member in the path ("email", "slack"): not a field.
-    return "#/" + "/".join(parts)
+    # Pydantic names the member of a discriminated union in the path ("email", "slack"): not a field.
+    if from_pydantic and where == "body" and parts and parts[0] in ("email", "slack") \
+            and kind != "union_tag_invalid":
+        parts = parts[1:]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        parts = ["channel"]
+    name = ".".join(parts) or where
+    error = {"field": name, "in": where, "detail": detail}
+    if where == "body":
+        error["pointer"] = "#/" + "/".join(parts)
+    return error
 
 
 def response(status: int, title: str, detail: str | None, *, kind: str,
@@ -55,21 +70,21 @@ def from_domain_error(error: errors.DomainError) -> Response[Any]:
     status = _status_of(error)
     field_errors = []
     if error.field:
-        field_errors.append({"pointer": "#/" + error.field.replace(".", "/"), "detail": error.detail})
+        where = _NOT_IN_BODY.get(error.field, "body")
+        field_errors.append(field_error([where, *error.field.split(".")], error.detail))
     detail = f"{error.field}: {error.detail}" if error.field else error.detail
     kind = type(error).__name__.lower()
     return response(status, error.title, detail, kind=kind, field_errors=field_errors)
 
 
 def from_validation_errors(raw: Sequence[dict[str, Any]]) -> Response[Any]:
-    field_errors = []
-    for err in raw:
-        location = list(err.get("loc", ()))
-        # Drop the discriminated-union tag pydantic inserts ("body", "email", "subject").
-        if len(location) > 1 and location[0] == "body" and location[1] in ("email", "slack") \
-                and err.get("type") != "union_tag_invalid":
-            location = [location[0], *location[2:]]
-        field_errors.append({"pointer": pointer(location), "detail": str(err.get("msg", "invalid"))})
+    if any(err.get("type") == "json_invalid" for err in raw):
+        return response(400, "Malformed request body", "body: the body is not valid JSON", kind="malformed",
+                        field_errors=[{"field": "body", "in": "body", "pointer": "#/",
+                                       "detail": "the body is not valid JSON"}])
+    field_errors = [field_error(list(err.get("loc", ())), str(err.get("msg", "invalid")), err.get("type"),
+                                from_pydantic=True)
+                    for err in raw]
     first = field_errors[0] if field_errors else None
-    detail = f"{first['pointer'][2:] or 'body'}: {first['detail']}" if first else "the request is invalid"
+    detail = f"{first['field']}: {first['detail']}" if first else "the request is invalid"
     return response(422, "Request validation failed", detail, kind="validation", field_errors=field_errors)

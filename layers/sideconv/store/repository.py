@@ -24,7 +24,7 @@ from sideconv.store.models import (
 )
 
 
-class IdempotentReplay(Exception):  # noqa: N818 - a signal, not a failure
+class IdempotentReplay(Exception):
     """The request's Idempotency-Key was seen before; `record` holds the first result."""
 
     def __init__(self, record: IdempotencyItem | None) -> None:
@@ -58,22 +58,24 @@ class Store:
         idempotency: IdempotencyItem | None,
         update: tuple[SideConversationItem, list[Action]] | None = None,
     ) -> None:
-        """One TransactWriteItems: the update first (if any), then puts, then the idempotency record."""
+        """One TransactWriteItems. DynamoDB reports a cancellation reason per item, in the order
+        PynamoDB sends them: puts (ours, then the idempotency record), then the update."""
         try:
             with self._transaction() as tx:
-                if update is not None:
-                    item, actions = update
-                    tx.update(item, actions, condition=SideConversationItem.pk.exists()
-                              & (SideConversationItem.channel == item.channel))
                 for put in puts:
                     tx.save(put, condition=TableItem.pk.does_not_exist())
                 if idempotency is not None:
                     tx.save(idempotency, condition=IdempotencyItem.pk.does_not_exist())
+                if update is not None:
+                    item, actions = update
+                    tx.update(item, actions, add_version_condition=False,
+                              condition=SideConversationItem.pk.exists()
+                              & (SideConversationItem.channel == item.channel))
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if idempotency is not None and reasons and reasons[-1] and reasons[-1].code == "ConditionalCheckFailed":
+            failed = {i for i, r in enumerate(exc.cancellation_reasons) if r and r.code == "ConditionalCheckFailed"}
+            if idempotency is not None and len(puts) in failed:
                 raise IdempotentReplay(self.get_idempotency(idempotency.pk, idempotency.sk)) from exc
-            if update is not None and reasons and reasons[0] and reasons[0].code == "ConditionalCheckFailed":
+            if update is not None and len(puts) + (idempotency is not None) in failed:
                 raise NotFound("side conversation not found") from exc
             raise
 
