@@ -73,6 +73,13 @@ class LambdaContext:
 
 
 @dataclass
+class _StreamConsumer:
+    name: str
+    handler: Handler
+    pattern: dict[str, Any]
+
+
+@dataclass
 class _Consumer:
     name: str
     queue_url: str
@@ -87,6 +94,7 @@ class LocalStack:
         self.resources: LocalResources = resources or create_resources(settings)
         self._routes: list[tuple[str, str, bool, Route]] = []
         self._consumers: list[_Consumer] = []
+        self._stream_consumers: list[_StreamConsumer] = []
         self._pipes: list[tuple[dict[str, Any], str]] = [
             (outbox_filter(channel), url) for channel, url in self.resources.outbox_queue_urls.items()
         ]
@@ -106,6 +114,10 @@ class LocalStack:
     def add_consumer(self, name: str, queue_url: str, handler: Handler, *, batch_size: int = 10) -> None:
         """Feed an SQS queue to a handler as Lambda's event source mapping would."""
         self._consumers.append(_Consumer(name, queue_url, handler, batch_size))
+
+    def add_stream_consumer(self, name: str, handler: Handler, pattern: dict[str, Any]) -> None:
+        """Feed the table stream to a handler as a filtered DynamoDB event source mapping would."""
+        self._stream_consumers.append(_StreamConsumer(name, handler, pattern))
 
     def add_server(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
         self._servers.append((start, stop))
@@ -147,9 +159,14 @@ class LocalStack:
                     continue
                 page = self._streams.get_records(ShardIterator=iterator, Limit=100)
                 self._shard_iterators[shard_id] = page.get("NextShardIterator")
-                for record in page["Records"]:
-                    record = {**record, "eventSourceARN": self.resources.stream_arn,
-                              "awsRegion": self.settings.region}
+                records = [_lambda_stream_record(r, self.resources.stream_arn, self.settings.region)
+                           for r in page["Records"]]
+                for consumer in self._stream_consumers:
+                    batch = [r for r in records if matches(consumer.pattern, r)]
+                    if batch:
+                        self._invoke_stream_consumer(consumer, batch)
+                        moved += len(batch)
+                for record in records:
                     for pattern, queue_url in self._pipes:
                         if matches(pattern, record):
                             self._sqs.send_message(
@@ -160,6 +177,27 @@ class LocalStack:
                             )
                             moved += 1
         return moved
+
+    def _invoke_stream_consumer(self, consumer: _StreamConsumer, batch: list[dict[str, Any]]) -> None:
+        """Lambda retries a stream batch until it succeeds (or reports the records that failed):
+        a bounded number of retries here, then the records are logged, as a DLQ would keep them."""
+        import logging
+
+        pending = batch
+        for _ in range(3):
+            try:
+                result = consumer.handler({"Records": pending}, LambdaContext(consumer.name))
+            except Exception:
+                logging.getLogger("local").exception("stream consumer %s failed", consumer.name)
+                continue
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            if not failed:
+                return
+            # Lambda retries from the first failed sequence number.
+            first = min(int(r["dynamodb"]["SequenceNumber"]) for r in pending
+                        if r["dynamodb"]["SequenceNumber"] in failed)
+            pending = [r for r in pending if int(r["dynamodb"]["SequenceNumber"]) >= first]
+        logging.getLogger("local").error("stream consumer %s gave up on %d records", consumer.name, len(pending))
 
     def _deliver(self, consumer: _Consumer) -> int:
         with self.lock:
@@ -259,6 +297,16 @@ class LocalStack:
             stop()
         if getattr(self, "_http", None) is not None:
             self._http.shutdown()
+
+
+def _lambda_stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A GetRecords record in the shape Lambda and Pipes hand to a target."""
+    stream = dict(record["dynamodb"])
+    created = stream.get("ApproximateCreationDateTime")
+    if created is not None and hasattr(created, "timestamp"):
+        stream["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "dynamodb": stream, "eventSource": "aws:dynamodb", "eventSourceARN": stream_arn,
+            "awsRegion": region}
 
 
 def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:

@@ -76,3 +76,23 @@ class LambdaContextStub:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+@pytest.fixture
+def stack(api: Any) -> Any:
+    """The local stack's glue (stream relay as the pipes, stream and queue consumers) over the
+    resources the `aws` fixture created; tests call `stack.pump()` / `stack.drain()` to move events."""
+    import boto3
+    from sideconv.config import get_settings
+
+    from local.aws import OUTBOX_QUEUES, LocalResources
+    from local.stack import LocalStack
+
+    settings = get_settings()
+    table = boto3.client("dynamodb").describe_table(TableName=settings.table_name)["Table"]
+    sqs = boto3.client("sqs")
+    urls = {channel: sqs.get_queue_url(QueueName=name)["QueueUrl"] for channel, name in OUTBOX_QUEUES.items()}
+    capture = sqs.get_queue_url(QueueName="side-conversations-local-events")["QueueUrl"]
+    resources = LocalResources(stream_arn=table["LatestStreamArn"], outbox_queue_urls=urls,
+                               events_capture_queue_url=capture)
+    return LocalStack(settings, resources=resources)

@@ -9,11 +9,12 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from sideconv import clock, keys, pagination, views
+from sideconv import activity, clock, keys, pagination, views
 from sideconv.api.schemas import (
     CreateEmailSideConversation,
     CreateMessage,
     CreateSlackSideConversation,
+    MarkRead,
     UpdateSideConversation,
 )
 from sideconv.auth import Caller
@@ -179,6 +180,13 @@ def create_side_conversation(
         external_ids=dict(request.external_ids or {}),
         version=1,
         lsi1sk=keys.by_activity_sk("open", now, side_conversation_id),
+        gsi1pk=keys.inbox_pk(ctx.caller.account_id, ctx.caller.agent_id),
+        gsi1sk=keys.inbox_sk(activity.WAITING_ON[activity.OUTBOUND], now, side_conversation_id),
+        last_direction=activity.OUTBOUND,
+        waiting_since=now,
+        inbound_count=0,
+        read_counts={},
+        read_messages={},
     )
     lookups = []
     if isinstance(request, CreateEmailSideConversation):
@@ -209,7 +217,7 @@ def create_side_conversation(
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
 
     first = _outbound_message(ctx, side_conversation_id, request.body, now)
-    body = views.side_conversation(summary)
+    body = views.side_conversation(summary, viewer=ctx.caller.agent_id)
     body["messages"] = [views.message(first)]
     result = Result(201, body)
     idempotency = _idempotency_item(ctx, "create", idempotency_key, request.model_dump(mode="json"), result)
@@ -231,15 +239,7 @@ def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
     summary_key = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id),
                                        channel=keys.channel_of(side_conversation_id))
     # A reply to a closed side conversation reopens it.
-    actions: list[Action] = [
-        SideConversationItem.message_count.add(1),
-        SideConversationItem.preview_text.set(views.preview(request.body)),
-        SideConversationItem.last_message_at.set(now),
-        SideConversationItem.updated_at.set(now),
-        SideConversationItem.state.set("open"),
-        SideConversationItem.lsi1sk.set(keys.by_activity_sk("open", now, side_conversation_id)),
-        SideConversationItem.version.add(1),
-    ]
+    actions = activity.outbound_actions(side_conversation_id, now, request.body)
     result = Result(201, views.message(message))
     payload = {"side_conversation_id": side_conversation_id, **request.model_dump(mode="json")}
     idempotency = _idempotency_item(ctx, "reply", idempotency_key, payload, result)
@@ -257,7 +257,7 @@ def list_side_conversations(ctx: Context, state: str | None, limit: int, next_to
     start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
     page = ctx.store.list_side_conversations(pk, state, limit, start)
     return Result(200, {
-        "items": [views.side_conversation(item) for item in page.items],
+        "items": [views.side_conversation(item, viewer=ctx.caller.agent_id) for item in page.items],
         "next_token": pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret),
     })
 
@@ -274,7 +274,7 @@ def get_side_conversation(ctx: Context, side_conversation_id: str, limit: int,
     else:
         summary = ctx.store.get_side_conversation(pk, side_conversation_id)
         page = ctx.store.messages_page(pk, side_conversation_id, limit, start)
-    body = views.side_conversation(summary)
+    body = views.side_conversation(summary, viewer=ctx.caller.agent_id)
     body["messages"] = [views.message(m) for m in page.items]
     body["next_token"] = pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret)
     return Result(200, body)
@@ -297,4 +297,27 @@ def update_side_conversation(ctx: Context, side_conversation_id: str,
     if request.subject is not None:
         actions.append(SideConversationItem.subject.set(request.subject))
     item = ctx.store.update_side_conversation(pk, side_conversation_id, actions)
-    return Result(200, views.side_conversation(item))
+    return Result(200, views.side_conversation(item, viewer=ctx.caller.agent_id))
+
+
+def mark_read(ctx: Context, side_conversation_id: str, request: MarkRead) -> Result:
+    """Record that the calling agent has read up to `message_id`: one UpdateItem that copies the
+    summary's inbound count into the agent's marker, so there is no read-modify-write race. It is
+    refused (409) when an inbound message newer than `message_id` exists: that one is still unread."""
+    pk = ctx.pk
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
+        raise NotFound("side conversation not found")
+    item = ctx.store.mark_read(pk, side_conversation_id, ctx.caller.agent_id, request.message_id)
+    return Result(200, views.side_conversation(item, viewer=ctx.caller.agent_id))
+
+
+def inbox(ctx: Context, waiting_on: str, limit: int, next_token: str | None) -> Result:
+    """The calling agent's side conversations, across conversations, waiting on `waiting_on`."""
+    pk = keys.inbox_pk(ctx.caller.account_id, ctx.caller.agent_id)
+    scope = f"inbox\0{pk}\0{waiting_on}"
+    start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
+    page = ctx.store.inbox(pk, waiting_on, limit, start)
+    return Result(200, {
+        "items": [views.side_conversation(item, viewer=ctx.caller.agent_id) for item in page.items],
+        "next_token": pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret),
+    })

@@ -21,7 +21,11 @@ def _person(person: PersonMap, *, with_role: bool) -> dict[str, Any]:
     return out
 
 
-def side_conversation(item: SideConversationItem) -> dict[str, Any]:
+def side_conversation(item: SideConversationItem, viewer: str | None = None) -> dict[str, Any]:
+    """`viewer` is the calling agent's id: unread counts are theirs."""
+    from sideconv import activity
+
+    waiting_on, waiting_since = activity.waiting_on(item)
     out: dict[str, Any] = {
         "id": item.id,
         "conversation_id": item.conversation_id,
@@ -37,9 +41,19 @@ def side_conversation(item: SideConversationItem) -> dict[str, Any]:
         "last_message_at": item.last_message_at,
         "cc_customer": bool(item.cc_customer),
         "external_ids": dict(item.external_ids.as_dict()) if item.external_ids else {},
+        "inbound_count": int(item.inbound_count or 0),
+        "unread_count": activity.unread_count(item, viewer),
+        "waiting_on": waiting_on,
+        "waiting_since": waiting_since,
     }
     if item.email is not None:
         out["email"] = {"reply_to": item.email.reply_to}
+        # People who wrote in unaddressed (a vendor's colleague) take part from then on.
+        known = {(p.get("email") or "").lower() for p in out["participants"]}
+        for replier in (item.email.repliers.as_dict() if item.email.repliers else {}).values():
+            if str(replier.get("email", "")).lower() not in known:
+                out["participants"].append({"kind": "email", "role": "replier", "id": None,
+                                            "name": replier.get("name"), "email": replier.get("email")})
     if item.slack is not None:
         out["slack"] = {
             "target": item.slack.target,
@@ -64,6 +78,15 @@ def message(item: MessageItem) -> dict[str, Any]:
         ],
         "created_at": item.created_at,
     }
+    if item.channel == "email":
+        out["auto_reply"] = item.auto_reply
+        out["has_quoted_text"] = item.has_quoted_text
+        out["cc"] = [_person(p, with_role=False) for p in item.email_cc] if item.email_cc else None
+        out["complaint"] = item.complaint
+    if item.channel == "slack":
+        out["edited"] = bool(item.edited)
+        out["deleted"] = bool(item.deleted)
+        out["bot"] = bool(item.from_bot)
     if item.delivery is not None:
         out["delivery"] = {
             "status": item.delivery.status,

@@ -4,29 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 
 from tests.factories import email_request, path, slack_request
-
-
-@pytest.fixture
-def stack(api: Any) -> Iterator[Any]:
-    """The local stack's glue (stream relay as the pipes), over the resources the `aws` fixture made."""
-    from sideconv.config import get_settings
-
-    from local.aws import OUTBOX_QUEUES, LocalResources
-    from local.stack import LocalStack
-
-    settings = get_settings()
-    table = boto3.client("dynamodb").describe_table(TableName=settings.table_name)["Table"]
-    sqs = boto3.client("sqs")
-    urls = {channel: sqs.get_queue_url(QueueName=name)["QueueUrl"] for channel, name in OUTBOX_QUEUES.items()}
-    resources = LocalResources(stream_arn=table["LatestStreamArn"], outbox_queue_urls=urls)
-    return LocalStack(settings, resources=resources)
 
 
 def _received(queue_url: str) -> list[dict[str, Any]]:

@@ -11,10 +11,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import problems
+from sideconv.api import email_routes, problems
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
+    MarkRead,
     Message,
     Problem,
     SideConversation,
@@ -30,6 +31,7 @@ from sideconv.store import models
 from sideconv.store.repository import Store
 
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(email_routes.router)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
                                      description="The customer conversation's id in the helpdesk.")]
@@ -147,6 +149,31 @@ def update_side_conversation(
 ) -> Response[SideConversation]:
     ctx = _context(conversation_id)
     return _json(usecases.update_side_conversation(ctx, side_conversation_id, request))
+
+
+@app.put(f"{BASE}/<side_conversation_id>/read", summary="Mark the side conversation read up to a message",
+         responses=_responses(200, "The side conversation, with the caller's unread count", SideConversation,
+                              _409="A newer message arrived after the one given: refresh and mark again"))
+def mark_read(
+    conversation_id: ConversationId,
+    side_conversation_id: SideConversationId,
+    request: Annotated[MarkRead, Body()],
+) -> Response[SideConversation]:
+    ctx = _context(conversation_id)
+    return _json(usecases.mark_read(ctx, side_conversation_id, request))
+
+
+@app.get("/v1/side-conversations", summary="The calling agent's side conversations across conversations",
+         responses=_responses(200, "A page, newest first", SideConversationList,
+                              _400="next_token is not valid for this listing"))
+def inbox(
+    mine: Annotated[Literal["true"], Query(description="Only side conversations the caller started")],
+    waiting_on: Annotated[Literal["agent", "external"], Query()] = "agent",
+    limit: Limit = 25,
+    next_token: NextToken = None,
+) -> Response[SideConversationList]:
+    ctx = _context(conversation_id="-")  # spans conversations: the inbox never builds a conversation key
+    return _json(usecases.inbox(ctx, waiting_on, limit, next_token))
 
 
 @app.exception_handler(DomainError)

@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from sideconv import keys
-from sideconv.errors import NotFound
+from sideconv.errors import Conflict, NotFound
 from sideconv.store.models import (
     IdempotencyItem,
     MessageItem,
@@ -176,3 +176,34 @@ class Store:
                 raise NotFound("side conversation not found") from exc
             raise
         return item
+
+    def mark_read(self, pk: str, side_conversation_id: str, agent_id: str, message_id: str) -> SideConversationItem:
+        item = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id))
+        summary = SideConversationItem
+        condition = summary.pk.exists() & (
+            summary.last_inbound_id.does_not_exist() | (summary.last_inbound_id <= message_id))
+        try:
+            item.update([summary.read_counts[agent_id].set(summary.inbound_count),
+                         summary.read_messages[agent_id].set(message_id)],
+                        condition=condition, add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # Rare: find out which half of the condition failed (one more read, only on refusal).
+            self.get_side_conversation(pk, side_conversation_id)
+            raise Conflict("a newer message arrived after the one you read; refresh and mark again",
+                           field="message_id") from exc
+        return item
+
+    def inbox(self, inbox_pk: str, waiting_on: str, limit: int, start: dict[str, Any] | None) -> Page:
+        """One Query on the sparse `inbox` index; closed side conversations are filtered out."""
+        results = SideConversationItem.inbox.query(
+            inbox_pk,
+            SideConversationItem.gsi1sk.startswith(keys.inbox_prefix(waiting_on)),
+            filter_condition=SideConversationItem.state == "open",
+            scan_index_forward=False,
+            limit=limit + 1,
+            last_evaluated_key=start,
+        )
+        return self._page(list(results), limit, results.last_evaluated_key, keys.GSI_INBOX_PK, keys.GSI_INBOX_SK)
+

@@ -65,6 +65,14 @@ def outbox_filter(channel: str) -> dict[str, Any]:
     }
 
 
+def events_filter() -> dict[str, Any]:
+    """The stream records `publish_events` reads: new or changed summaries, messages, quarantined mail."""
+    return {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {"NewImage": {"kind": {"S": ["side_conversation", "message", "quarantine"]}}},
+    }
+
+
 # Pipe target parameters: one FIFO group per side conversation keeps a thread's messages in order;
 # the message id deduplicates a record relayed twice.
 OUTBOX_GROUP_PATH = "$.dynamodb.NewImage.side_conversation_id.S"

@@ -1,0 +1,24 @@
+"""Table stream → EventBridge: the side-conversation events the helpdesk reacts to."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.observability import logger
+from sideconv.publishing import publish_change
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    stream = record.dynamodb
+    if stream is None or record.event_id is None or record.event_name is None:
+        return
+    publish_change(record.event_id, record.event_name.name, stream.new_image or {}, stream.old_image or {})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

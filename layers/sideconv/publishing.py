@@ -1,0 +1,72 @@
+"""Publishing the events of `sideconv.events` to EventBridge, once per change.
+
+A marker item (`EVT#<stream event id>`, kept a week) is written after a successful PutEvents, and a
+record whose marker exists is skipped: a redelivered stream batch publishes nothing twice. Only a
+crash between PutEvents and the marker can repeat an event; consumers deduplicate on `event_id`.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sideconv import clock, events, keys
+from sideconv.config import get_settings
+from sideconv.observability import logger
+from sideconv.store import models
+from sideconv.store.models import PublishedEventItem
+
+MARKER_TTL_SECONDS = 7 * 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def _eventbridge() -> Any:
+    import boto3
+
+    return boto3.client("events", region_name=get_settings().region)
+
+
+@lru_cache(maxsize=1)
+def _bind() -> None:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """Publish the event this change means, unless already published. True when one was sent."""
+    change = events.from_change(event_id, event_name, _plain(new), _plain(old))
+    if change is None:
+        return False
+    _bind()
+    marker_key = keys.published_event_ref(event_id)
+    try:
+        PublishedEventItem.get(marker_key, marker_key, consistent_read=True)
+        logger.info("event already published", extra={"event_id": event_id})
+        return False
+    except PublishedEventItem.DoesNotExist:
+        pass
+    detail_type, detail = change
+    response = _eventbridge().put_events(Entries=[{
+        "Source": events.SOURCE,
+        "DetailType": detail_type,
+        "Detail": json.dumps(detail, separators=(",", ":")),
+        "EventBusName": get_settings().event_bus_name,
+    }])
+    if response.get("FailedEntryCount"):
+        failure = response["Entries"][0]
+        raise RuntimeError(f"EventBridge refused the event: {failure.get('ErrorCode')} {failure.get('ErrorMessage')}")
+    PublishedEventItem(marker_key, marker_key, detail_type=detail_type,
+                       expires_at=clock.epoch_after(MARKER_TTL_SECONDS)).save()
+    return True
