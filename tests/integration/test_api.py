@@ -330,3 +330,35 @@ def test_internal_errors_do_not_leak(api: Any, monkeypatch: pytest.MonkeyPatch) 
     assert "secret" not in str(problem)
     assert "arn:" not in str(problem)
     assert problem["detail"].startswith("quote request id ")
+
+
+class TestHostileInput:
+    def test_an_oversized_body_is_refused_before_parsing(self, api: Any) -> None:
+        status, headers, problem = api("POST", path(), raw='{"channel":"email","body":"' + "x" * 300_000 + '"}')
+        assert status == 413
+        assert headers["Content-Type"] == "application/problem+json"
+        assert problem["errors"][0]["field"] == "body"
+
+    def test_deeply_nested_json_is_a_400(self, api: Any) -> None:
+        status, _, problem = api("POST", path(), raw="[" * 20_000 + "]" * 20_000)
+        assert status == 400
+        assert problem["errors"][0]["field"] == "body"
+
+    def test_a_body_that_is_not_utf8_is_a_400(self, api: Any) -> None:
+        from functions.api.handler import lambda_handler
+        from local.apigw import http_api_event
+        from tests.conftest import LambdaContextStub
+
+        event = http_api_event("POST", path(), body=b'{"channel":"email","body":"\xff\xfe"}', claims=agent_claims(),
+                               headers={"content-type": "application/json"})
+        assert event["isBase64Encoded"] is True
+        response = lambda_handler(event, LambdaContextStub())
+        assert response["statusCode"] == 400
+        assert "UTF-8" in response["body"]
+
+    def test_ten_thousand_recipients_are_refused_and_nothing_is_stored(self, api: Any) -> None:
+        many = [{"email": f"r{i}@vendor.example"} for i in range(10_000)]
+        status, _, problem = api("POST", path(), email_request(to=many))
+        assert status in (413, 422)
+        assert problem["errors"][0]["field"] in ("to", "body")
+        assert api("GET", path())[2]["items"] == []

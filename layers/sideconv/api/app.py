@@ -31,6 +31,24 @@ from sideconv.store import models
 from sideconv.store.repository import Store
 
 app = APIGatewayHttpResolver(enable_validation=True)
+
+# The largest body the API reads: a first message and 50 + 50 named recipients fit many times over.
+MAX_BODY_BYTES = 256 * 1024
+
+
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Refuse an oversized body before anything parses it, then route."""
+    body = event.get("body") or ""
+    if len(body) * (3 / 4 if event.get("isBase64Encoded") else 1) > MAX_BODY_BYTES:
+        detail = f"at most {MAX_BODY_BYTES} bytes"
+        problem = {"type": "https://atender.dev/problems/too-large", "title": "Request body too large",
+                   "status": 413, "detail": f"body: {detail}",
+                   "errors": [{"field": "body", "in": "body", "pointer": "#/", "detail": detail}]}
+        return {"statusCode": 413, "headers": {"Content-Type": problems.CONTENT_TYPE},
+                "body": json.dumps(problem), "isBase64Encoded": False}
+    return app.resolve(event, context)
 app.include_router(email_routes.router)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
@@ -185,6 +203,20 @@ def _domain_error(error: DomainError) -> Response[Any]:
 @app.exception_handler(RequestValidationError)
 def _validation_error(error: RequestValidationError) -> Response[Any]:
     return problems.from_validation_errors(error.errors())
+
+
+@app.exception_handler(RecursionError)
+def _too_deep(_: RecursionError) -> Response[Any]:
+    return problems.response(400, "Malformed request body", "body: the JSON is nested too deeply", kind="malformed",
+                             field_errors=[{"field": "body", "in": "body", "pointer": "#/",
+                                            "detail": "the JSON is nested too deeply"}])
+
+
+@app.exception_handler(UnicodeDecodeError)
+def _not_utf8(_: UnicodeDecodeError) -> Response[Any]:
+    return problems.response(400, "Malformed request body", "body: the body is not UTF-8", kind="malformed",
+                             field_errors=[{"field": "body", "in": "body", "pointer": "#/",
+                                            "detail": "the body is not UTF-8"}])
 
 
 @app.not_found
