@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True)
@@ -16,8 +16,6 @@ class Settings:
     region: str
     # Where DynamoDB is reached; None means the AWS default endpoint (set only by the local stack).
     dynamodb_endpoint: str | None
-    # Signs reply-address tokens and pagination tokens. In AWS it comes from Secrets Manager.
-    token_secret: str
     # Sending identity and the domain that receives replies (SES inbound).
     sender_address: str
     sender_name: str
@@ -32,10 +30,52 @@ class Settings:
     slack_secret_arn: str | None
     slack_queue_url: str | None
     environment: str
+    # Slack installation. Locally from the environment; in AWS the secret at `slack_secret_arn`
+    # (JSON: bot_token, signing_secret, team_id, app_id) overrides them (sideconv.slack.installation).
+    slack_bot_token: str | None = None
+    slack_signing_secret: str = "dev-signing-secret"  # noqa: S105 - the documented local default
+    slack_team_id: str | None = None
+    slack_app_id: str | None = None
+    # The app's own bot: its posts come back as events and are dropped. Found by auth.test when unset.
+    slack_bot_user_id: str | None = None
+    slack_bot_id: str | None = None
+    # Slack takes about one message per second per channel: the sender paces itself to this.
+    slack_post_interval_s: float = 1.0
+    # SES configuration set whose event destination (SNS) feeds `email_events`; None sends without.
+    ses_configuration_set: str | None = None
+    # The EventBridge bus that receives the side-conversation events (sideconv.events).
+    event_bus_name: str = "side-conversations"
+    # The re-drive (sideconv.redrive): outbox queues by channel, how long a message may stay `pending`
+    # before it is re-enqueued, and how many re-drives before it ends `failed`.
+    outbox_queue_urls: tuple[tuple[str, str], ...] = ()
+    redrive_after_s: int = 900
+    redrive_max: int = 3
+
+    @cached_property
+    def token_secret(self) -> str:
+        """Signs reply-address tokens and page tokens; fetched on first use, so functions that never
+        sign or verify one never fetch it."""
+        return _token_secret(os.environ, self.environment)
+
+
+LOCAL_ENVIRONMENTS = frozenset({"local", "test"})
 
 
 def _ses_domain(region: str) -> str:
     return "email.amazonses.com" if region == "us-east-1" else f"{region}.amazonses.com"
+
+
+def _token_secret(env: os._Environ[str], environment: str) -> str:
+    """In AWS the secret lives in Secrets Manager (TOKEN_SECRET_ARN). Only the local stack and the
+    tests may fall back to a known development secret: a deployed function without one fails."""
+    arn = env.get("TOKEN_SECRET_ARN")
+    if not arn:
+        if environment not in LOCAL_ENVIRONMENTS:
+            raise RuntimeError("TOKEN_SECRET_ARN is not set: reply addresses and page tokens cannot be signed")
+        return env.get("TOKEN_SECRET", "dev-token-secret")
+    from aws_lambda_powertools.utilities import parameters
+
+    return str(parameters.get_secret(arn))
 
 
 @lru_cache(maxsize=1)
@@ -46,16 +86,28 @@ def get_settings() -> Settings:
         table_name=env.get("TABLE_NAME", "side-conversations"),
         region=region,
         dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
-        token_secret=env.get("TOKEN_SECRET", "dev-token-secret"),
         sender_address=env.get("SENDER_ADDRESS", "support@example.com"),
         sender_name=env.get("SENDER_NAME", "Atender Support"),
         inbound_domain=env.get("INBOUND_DOMAIN", "reply.example.com"),
         ses_message_id_domain=env.get("SES_MESSAGE_ID_DOMAIN") or _ses_domain(region),
         raw_mail_bucket=env.get("RAW_MAIL_BUCKET", "side-conversations-raw-mail"),
         raw_mail_prefix=env.get("RAW_MAIL_PREFIX", "inbound/"),
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
         conversation_url_template=env.get("CONVERSATION_URL_TEMPLATE") or None,
         slack_api_url=env.get("SLACK_API_URL") or None,
         slack_secret_arn=env.get("SLACK_SECRET_ARN") or None,
         slack_queue_url=env.get("SLACK_EVENTS_QUEUE_URL") or None,
         environment=env.get("ENVIRONMENT", "local"),
+        event_bus_name=env.get("EVENT_BUS_NAME", "side-conversations"),
+        slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or "dev-signing-secret",
+        slack_team_id=env.get("SLACK_TEAM_ID") or None,
+        slack_app_id=env.get("SLACK_APP_ID") or None,
+        slack_bot_user_id=env.get("SLACK_BOT_USER_ID") or None,
+        slack_bot_id=env.get("SLACK_BOT_ID") or None,
+        slack_post_interval_s=float(env.get("SLACK_POST_INTERVAL_S") or 1.0),
+        outbox_queue_urls=tuple((channel, env[f"OUTBOX_{channel.upper()}_QUEUE_URL"]) for channel in ("email", "slack")
+                                if env.get(f"OUTBOX_{channel.upper()}_QUEUE_URL")),
+        redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS") or 900),
+        redrive_max=int(env.get("REDRIVE_MAX") or 3),
     )

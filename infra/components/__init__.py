@@ -1,0 +1,1 @@
+"""One construct per capability; the stack in `infra.stack` wires them together."""

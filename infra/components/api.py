@@ -1,0 +1,94 @@
+"""The HTTP API: every /v1 route behind the JWT authorizer, except Slack's events endpoint, which
+Slack signs instead (the function verifies the signature)."""
+
+from __future__ import annotations
+
+import json
+
+import jsii
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.components.function import FunctionFactory
+from infra.components.nag import acknowledge
+from infra.components.store import Store
+from infra.settings import DeploySettings
+
+SLACK_EVENTS_PATH = "/v1/slack/events"
+RATE_LIMIT = 50
+BURST_LIMIT = 100
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogs:
+    """JSON access logs with the caller's identity (the JWT subject) and the authorizer's error."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigwv2.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.custom(json.dumps({
+            "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+            "requestTime": "$context.requestTime", "method": "$context.httpMethod",
+            "routeKey": "$context.routeKey", "status": "$context.status",
+            "responseLength": "$context.responseLength", "latency": "$context.responseLatency",
+            "integrationError": "$context.integrationErrorMessage",
+            "authorizerError": "$context.authorizer.error", "sub": "$context.authorizer.claims.sub",
+        }))
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, factory: FunctionFactory, store: Store,
+                 token_secret: secretsmanager.ISecret, slack_events_function: lambda_.IFunction,
+                 settings: DeploySettings, common_environment: dict[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        self.function = factory.create(
+            self, "api", description="The side-conversations HTTP API (v1)",
+            environment={**common_environment, "INBOUND_DOMAIN": settings.inbound_domain})
+        store.grant_read_write(self.function)
+        token_secret.grant_read(self.function)
+
+        self.http_api = apigwv2.HttpApi(self, "HttpApi", description="Atender side conversations (v1)",
+                                        create_default_stage=False)
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.THREE_MONTHS,
+                                    removal_policy=RemovalPolicy.DESTROY)
+        self.stage = apigwv2.HttpStage(
+            self, "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
+            access_log_settings=_AccessLogs(access_logs),
+        )
+        self.authorizer = authorizers.HttpJwtAuthorizer(
+            "Jwt", settings.jwt_issuer, jwt_audience=list(settings.jwt_audience),
+            identity_source=["$request.header.Authorization"])
+
+        self.routes = self.http_api.add_routes(
+            path="/v1/{proxy+}", methods=[apigwv2.HttpMethod.ANY],
+            integration=integrations.HttpLambdaIntegration("Api", self.function),
+            authorizer=self.authorizer)
+        self.slack_routes = self.http_api.add_routes(
+            path=SLACK_EVENTS_PATH, methods=[apigwv2.HttpMethod.POST],
+            integration=integrations.HttpLambdaIntegration("SlackEvents", slack_events_function),
+            authorizer=apigwv2.HttpNoneAuthorizer())
+        for route in self.slack_routes:
+            acknowledge(route, "AwsSolutions-APIG4",
+                        "Slack cannot present a JWT; slack_events verifies Slack's request signature "
+                        "(X-Slack-Signature, with a five-minute replay window) before doing anything.")
+
+    @property
+    def url(self) -> str:
+        return self.stage.url

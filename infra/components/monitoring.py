@@ -1,0 +1,102 @@
+"""Alarms that page someone, and one dashboard to look at when they do.
+
+Alarm when a dead-letter queue holds anything, when a function errs or is throttled, when inbound
+mail is quarantined and when a sender gives up on a message. Metrics the code emits are EMF metrics
+in `Atender/SideConversations` with Powertools' `service` dimension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+NAMESPACE = "Atender/SideConversations"
+SERVICE = "side-conversations"
+PERIOD = Duration.minutes(5)
+# A sender that gives up on a message counts it: send_email emits EmailFailed today; SendFailed is
+# the service-wide name (for any channel).
+SEND_FAILURE_METRICS = ("SendFailed", "EmailFailed")
+
+
+def service_metric(name: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, dimensions_map={"service": SERVICE},
+                             statistic=cloudwatch.Stats.SUM, period=PERIOD)
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, functions: Sequence[lambda_.Function],
+                 dead_letter_queues: Sequence[tuple[str, sqs.IQueue]], http_api: apigwv2.HttpApi,
+                 notification_key: kms.IKey, alarm_email: str | None) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(self, "AlarmTopic", master_key=notification_key, enforce_ssl=True,
+                               display_name="Side conversations alarms")
+        # The topic's policy (TLS only) replaces SNS's default one, so CloudWatch is allowed by name.
+        self.topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarms", principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"], resources=[self.topic.topic_arn],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}))
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        action = actions.SnsAction(self.topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        def alarm(construct_id: str, metric: cloudwatch.Metric, description: str) -> cloudwatch.Alarm:
+            created = metric.create_alarm(
+                self, construct_id, alarm_description=description, threshold=0, evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+            created.add_alarm_action(action)
+            self.alarms.append(created)
+            return created
+
+        dlq_widgets: list[cloudwatch.IMetric] = []
+        for name, queue in dead_letter_queues:
+            metric = queue.metric_approximate_number_of_messages_visible(
+                period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM)
+            dlq_widgets.append(metric.with_(label=name))
+            alarm(f"DeadLetters-{name}", metric,
+                  f"Messages wait in the {name} dead-letter queue; fix the cause, then redrive (DEPLOY.md).")
+
+        for function in functions:
+            fid = function.node.id
+            alarm(f"{fid}Errors", function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                  f"{fid} raised errors.")
+            alarm(f"{fid}Throttles", function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                  f"{fid} was throttled.")
+
+        alarm("Quarantined", service_metric("Quarantined"),
+              "Inbound mail or Slack events were quarantined: they matched no side conversation.")
+        for name in SEND_FAILURE_METRICS:
+            alarm(name, service_metric(name), "A sender gave up on a message (a permanent SES or Slack error).")
+
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(6))
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="API requests and errors", width=12, left=[
+                http_api.metric_count(period=PERIOD), http_api.metric_client_error(period=PERIOD),
+                http_api.metric_server_error(period=PERIOD)]),
+            cloudwatch.GraphWidget(title="API latency (p90)", width=12,
+                                   left=[http_api.metric_latency(period=PERIOD, statistic="p90")]),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Function errors", width=12,
+                                   left=[f.metric_errors(period=PERIOD, label=f.node.id) for f in functions]),
+            cloudwatch.GraphWidget(title="Function duration (p90)", width=12, left=[
+                f.metric_duration(period=PERIOD, statistic="p90", label=f.node.id) for f in functions]),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Dead-letter queues", width=12, left=dlq_widgets),
+            cloudwatch.GraphWidget(title="Quarantined and failed sends", width=12, left=[
+                service_metric(name) for name in ("Quarantined", *SEND_FAILURE_METRICS)]),
+            cloudwatch.AlarmStatusWidget(title="Alarms", width=24, alarms=self.alarms),
+        )

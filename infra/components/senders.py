@@ -1,0 +1,119 @@
+"""The outbox: the table's stream, filtered per channel by an EventBridge Pipe, feeds one FIFO queue
+per channel, and that channel's sender consumes it.
+
+Recording a message and queueing its delivery is one DynamoDB write; the pipe turns the write into a
+queue message, so nothing is sent that was not recorded, and nothing recorded is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_pipes as pipes
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, outbox_filter
+
+from infra.components.email import ATTACHMENTS_PREFIX, Email
+from infra.components.function import FunctionFactory
+from infra.components.queues import ConsumedQueue, dead_letter_queue
+from infra.components.slack import Slack
+from infra.components.store import Store
+
+
+class OutboxChannel(Construct):
+    """Pipe (stream → FIFO queue) and the FIFO queue that the channel's sender reads."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, channel: str, store: Store,
+                 sender_timeout: Duration) -> None:
+        super().__init__(scope, construct_id)
+        self.queue = ConsumedQueue(self, "Queue", fifo=True, consumer_timeout=sender_timeout)
+        # Stream batches the pipe could not deliver (after its retries) land here, as pointers
+        # into the stream (shard and sequence numbers), not as the records themselves.
+        self.pipe_dead_letter_queue = dead_letter_queue(self, "PipeDeadLetterQueue")
+        role = iam.Role(self, "PipeRole", assumed_by=iam.ServicePrincipal("pipes.amazonaws.com"),
+                        description=f"side conversations: outbox pipe for {channel}")
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                     "dynamodb:ListStreams"],
+            resources=[store.stream_arn]))
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["sqs:SendMessage"],
+            resources=[self.queue.queue.queue_arn, self.pipe_dead_letter_queue.queue_arn]))
+        self.pipe = pipes.CfnPipe(
+            self, "Pipe",
+            description=f"Outbox: new outbound {channel} messages to their sender",
+            role_arn=role.role_arn,
+            source=store.stream_arn,
+            source_parameters=pipes.CfnPipe.PipeSourceParametersProperty(
+                dynamo_db_stream_parameters=pipes.CfnPipe.PipeSourceDynamoDBStreamParametersProperty(
+                    # LATEST: a re-created pipe must not re-send a day of already delivered mail.
+                    starting_position="LATEST",
+                    batch_size=1,
+                    maximum_retry_attempts=10,
+                    dead_letter_config=pipes.CfnPipe.DeadLetterConfigProperty(
+                        arn=self.pipe_dead_letter_queue.queue_arn),
+                ),
+                filter_criteria=pipes.CfnPipe.FilterCriteriaProperty(filters=[
+                    pipes.CfnPipe.FilterProperty(pattern=json.dumps(outbox_filter(channel)))]),
+            ),
+            target=self.queue.queue.queue_arn,
+            target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
+                sqs_queue_parameters=pipes.CfnPipe.PipeTargetSqsQueueParametersProperty(
+                    message_group_id=OUTBOX_GROUP_PATH,
+                    message_deduplication_id=OUTBOX_DEDUP_PATH,
+                ),
+            ),
+        )
+        # The role's policy must exist before the pipe starts reading, or its first polls fail.
+        policy = role.node.find_child("DefaultPolicy")
+        self.pipe.node.add_dependency(policy)
+
+    @property
+    def dead_letter_queues(self) -> list[tuple[str, sqs.IQueue]]:
+        return [("queue", self.queue.dead_letter_queue), ("pipe", self.pipe_dead_letter_queue)]
+
+
+class Senders(Construct):
+    """Outbox channels and their senders: `send_email` (SES) and `send_slack` (Slack Web API)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, factory: FunctionFactory, store: Store,
+                 email: Email, slack: Slack, token_secret: secretsmanager.ISecret,
+                 email_environment: Mapping[str, str], slack_environment: Mapping[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        timeout = Duration.seconds(30)
+        self.email = OutboxChannel(self, "EmailOutbox", channel="email", store=store, sender_timeout=timeout)
+        self.slack = OutboxChannel(self, "SlackOutbox", channel="slack", store=store, sender_timeout=timeout)
+
+        self.send_email = factory.create(
+            self, "send_email", description="Sends outbound side-conversation mail through SES",
+            timeout=timeout, environment=email_environment)
+        store.grant_read_write(self.send_email)
+        email.grant_send(self.send_email)
+        # Forwards the attachments of received mail that an agent re-sends.
+        email.grant_read_mail(self.send_email, ATTACHMENTS_PREFIX)
+        token_secret.grant_read(self.send_email)
+        self.email.queue.feed(self.send_email)
+
+        self.send_slack = factory.create(
+            self, "send_slack", description="Posts outbound side-conversation messages to Slack",
+            timeout=timeout, environment=slack_environment)
+        store.grant_read_write(self.send_slack)
+        slack.grant_read_secret(self.send_slack)
+        # Consuming the queue already allows ChangeMessageVisibility, which the sender uses to wait
+        # out a Slack rate limit (429 Retry-After) without counting a failed attempt.
+        self.slack.queue.feed(self.send_slack)
+
+    @property
+    def functions(self) -> list[lambda_.Function]:
+        return [self.send_email, self.send_slack]
+
+    @property
+    def dead_letter_queues(self) -> list[tuple[str, sqs.IQueue]]:
+        return [(f"email-{n}", q) for n, q in self.email.dead_letter_queues] + \
+            [(f"slack-{n}", q) for n, q in self.slack.dead_letter_queues]

@@ -1,0 +1,71 @@
+"""Slack: the app's secret (created by the operator, referenced here), the events queue that lets
+`slack_events` answer Slack within its three seconds, and `slack_processor` behind that queue."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+from sideconv import keys
+
+from infra.components.function import FunctionFactory
+from infra.components.nag import acknowledge, role_policy
+from infra.components.queues import ConsumedQueue
+from infra.components.store import Store
+from infra.settings import DeploySettings
+
+
+class Slack(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, factory: FunctionFactory, store: Store,
+                 settings: DeploySettings, common_environment: dict[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        # JSON: bot_token, signing_secret, team_id, app_id (docs/DEPLOY.md).
+        self.secret = secretsmanager.Secret.from_secret_name_v2(self, "Secret", settings.slack_secret_name)
+        secret_env = {"SLACK_SECRET_ARN": self.secret.secret_arn}
+
+        processor_timeout = Duration.seconds(30)
+        # FIFO: one group per Slack channel keeps a thread's reply, edit and deletion in order, and
+        # the event id deduplicates Slack's retries.
+        self.events = ConsumedQueue(self, "Events", fifo=True, consumer_timeout=processor_timeout)
+
+        self.slack_events = factory.create(
+            self, "slack_events", description="Verifies a Slack event, records its id and queues it",
+            timeout=Duration.seconds(5),
+            environment={**common_environment, **secret_env,
+                         "SLACK_EVENTS_QUEUE_URL": self.events.queue.queue_url})
+        # Records (and, when the hand-off fails, forgets) Slack event ids; no other item.
+        store.grant_own_items(self.slack_events, keys.slack_event_ref(""))
+        self.events.queue.grant_send_messages(self.slack_events)
+        self.grant_read_secret(self.slack_events)
+
+        self.slack_processor = factory.create(
+            self, "slack_processor", description="Files a Slack thread reply on its side conversation",
+            timeout=processor_timeout, environment={**common_environment, **secret_env})
+        store.grant_read_write(self.slack_processor)
+        self.grant_read_secret(self.slack_processor)
+        self.events.feed(self.slack_processor)
+
+    def grant_read_secret(self, function: lambda_.Function) -> None:
+        self.secret.grant_read(function)
+        # A secret referenced by name has an ARN whose last six characters AWS chose.
+        region, account = Stack.of(self).region, Stack.of(self).account
+        acknowledge(role_policy(function), "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:"
+                    f"{_nag(region, 'AWS::Region')}:{_nag(account, 'AWS::AccountId')}:secret:"
+                    f"{self.secret.secret_name}-??????]",
+                    "The Slack secret is referenced by name; '-??????' matches the suffix AWS "
+                    "appends, so the grant covers exactly that one secret.")
+
+    @property
+    def functions(self) -> list[lambda_.Function]:
+        return [self.slack_events, self.slack_processor]
+
+    @property
+    def dead_letter_queues(self) -> list[tuple[str, sqs.IQueue]]:
+        return [("slack-events", self.events.dead_letter_queue)]
+
+
+def _nag(value: str, pseudo: str) -> str:
+    """How cdk-nag prints a pseudo parameter in a finding id when the stack is environment-agnostic."""
+    return f"<{pseudo}>" if value.startswith("${Token") else value

@@ -1,0 +1,149 @@
+"""Each function's role allows the actions it uses, on its own resources, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.components.store import ITEM_ACTIONS
+from tests.infra.conftest import Synthesized, refs
+
+pytestmark = pytest.mark.xdist_group("cdk")
+
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+TABLE_RW = {f"dynamodb:{action}" for action in ITEM_ACTIONS}
+SECRET = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage",
+           "sqs:GetQueueAttributes"}
+STREAM = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+BASE = LOGS | XRAY
+
+EXPECTED_ACTIONS = {
+    "Api": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject"},
+    "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "s3:GetObject"},
+    "IngestEmail": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject", "sqs:SendMessage"},
+    "EmailEvents": BASE | TABLE_RW | {"sqs:SendMessage"},
+    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME,
+    "SlackEvents": BASE | SECRET | {"dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:SendMessage",
+                                    "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+    "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME,
+    "PublishEvents": BASE | TABLE_RW | STREAM | {"events:PutEvents", "sqs:SendMessage", "sqs:GetQueueAttributes",
+                                                  "sqs:GetQueueUrl"},
+}
+
+
+def _statements(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
+    found = []
+    for policy in synthesized.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    role = synthesized.resources[role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role, "no managed policies: every permission is written here"
+    assert "Policies" not in role
+    return found
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
+
+
+def _functions(synthesized: Synthesized) -> dict[str, Any]:
+    return {function.node.id: function for function in synthesized.stack.functions}
+
+
+def test_every_function_has_its_expected_actions_exactly(synthesized: Synthesized) -> None:
+    functions = _functions(synthesized)
+    assert set(functions) == set(EXPECTED_ACTIONS)
+    for name, function in functions.items():
+        statements = _statements(synthesized, synthesized.logical_id(function.role))
+        granted = {action for statement in statements for action in _actions(statement)}
+        assert granted == EXPECTED_ACTIONS[name], name
+
+
+def test_no_wildcard_action_and_star_resource_only_for_xray(synthesized: Synthesized) -> None:
+    for name, policy in synthesized.of_type("AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert not any("*" in action for action in _actions(statement)), name
+            if statement["Resource"] == "*" or "*" in (statement["Resource"] if isinstance(
+                    statement["Resource"], list) else []):
+                assert set(_actions(statement)) <= XRAY, (name, statement)
+
+
+def _queues_of(synthesized: Synthesized, function: Any) -> set[str]:
+    """Queues a function may touch: the one it consumes, its dead-letter queue, the one it feeds."""
+    function_id = synthesized.logical_id(function)
+    props = synthesized.resources[function_id]["Properties"]
+    queues = refs(props.get("DeadLetterConfig", {})) | refs(props.get("Environment", {}).get("Variables", {}))
+    for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
+        if refs(mapping["Properties"]["FunctionName"]) == {function_id}:
+            queues |= refs(mapping["Properties"]["EventSourceArn"])
+            queues |= refs(mapping["Properties"].get("DestinationConfig", {}))
+    return {q for q in queues if synthesized.resources.get(q, {}).get("Type") == "AWS::SQS::Queue"}
+
+
+def test_every_statement_names_only_the_functions_own_resources(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    table = synthesized.logical_id(stack.store.table)
+    token_secret = synthesized.logical_id(stack.token_secret)
+    bucket = synthesized.logical_id(stack.email.raw_mail)
+    config_set = synthesized.logical_id(stack.email.configuration_set)
+    pseudo = {"AWS::Partition", "AWS::Region", "AWS::AccountId"}
+    for name, function in _functions(synthesized).items():
+        log_group = refs(synthesized.resources[synthesized.logical_id(function)]["Properties"]["LoggingConfig"])
+        allowed = {"dynamodb": {table}, "logs": log_group, "sqs": _queues_of(synthesized, function),
+                   "secretsmanager": {token_secret}, "s3": {bucket}, "ses": {config_set},
+                   "events": {synthesized.logical_id(stack.publishing.bus)}}
+        for statement in _statements(synthesized, synthesized.logical_id(function.role)):
+            service = _actions(statement)[0].split(":")[0]
+            if service == "xray":
+                continue
+            assert refs(statement["Resource"]) - pseudo <= allowed[service], (name, statement)
+            text = json.dumps(statement["Resource"])
+            if service == "secretsmanager" and token_secret not in text:
+                assert f"secret:{synthesized.context['slackSecretName']}-??????" in text, name
+            if service == "s3":
+                resources = statement["Resource"]
+                resources = resources if isinstance(resources, list) else [resources]
+                assert all("/inbound/*" in json.dumps(r) or "/attachments/*" in json.dumps(r) for r in resources)
+            if service == "ses":
+                assert f"identity/{synthesized.context['senderAddress'].split('@')[1]}" in text
+
+
+def test_mail_objects_each_function_may_touch(synthesized: Synthesized) -> None:
+    access: dict[str, set[str]] = {}
+    for name, function in _functions(synthesized).items():
+        for statement in _statements(synthesized, synthesized.logical_id(function.role)):
+            for action in _actions(statement):
+                if action.startswith("s3:"):
+                    text = json.dumps(statement["Resource"])
+                    access.setdefault(name, set()).update(
+                        f"{action} {prefix}" for prefix in ("inbound/", "attachments/") if f"/{prefix}*" in text)
+    assert access == {
+        "IngestEmail": {"s3:GetObject inbound/", "s3:PutObject attachments/"},
+        "SendEmail": {"s3:GetObject attachments/"},
+        "Api": {"s3:GetObject inbound/", "s3:GetObject attachments/", "s3:PutObject attachments/"},
+    }
+
+
+def test_slack_events_writes_only_slack_event_ids(synthesized: Synthesized) -> None:
+    function = _functions(synthesized)["SlackEvents"]
+    (statement,) = [s for s in _statements(synthesized, synthesized.logical_id(function.role))
+                    if _actions(s)[0].startswith("dynamodb:")]
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLACKEVT#*"]}}
+
+
+def test_pipes_read_the_stream_and_send_to_their_queues_only(synthesized: Synthesized) -> None:
+    table = synthesized.logical_id(synthesized.stack.store.table)
+    for pipe in synthesized.of_type("AWS::Pipes::Pipe").values():
+        role_id = refs(pipe["Properties"]["RoleArn"]).pop()
+        statements = _statements(synthesized, role_id)
+        stream, send = statements
+        assert stream["Resource"] == {"Fn::GetAtt": [table, "StreamArn"]}
+        assert set(_actions(send)) == {"sqs:SendMessage"}
+        dead_letter = refs(pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"]["DeadLetterConfig"])
+        assert refs(send["Resource"]) == refs(pipe["Properties"]["Target"]) | dead_letter

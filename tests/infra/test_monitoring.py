@@ -1,0 +1,47 @@
+"""Alarms on function errors and throttles and on the service's own failure metrics; a dashboard."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.components.monitoring import NAMESPACE, SERVICE
+from tests.infra.conftest import Synthesized, refs
+
+pytestmark = pytest.mark.xdist_group("cdk")
+
+
+def _alarms(synthesized: Synthesized) -> list[dict]:
+    return [a["Properties"] for a in synthesized.of_type("AWS::CloudWatch::Alarm").values()]
+
+
+def test_every_function_has_an_errors_and_a_throttles_alarm(synthesized: Synthesized) -> None:
+    by_metric: dict[str, set[str]] = {"Errors": set(), "Throttles": set()}
+    for alarm in _alarms(synthesized):
+        if alarm.get("Namespace") == "AWS/Lambda":
+            by_metric[alarm["MetricName"]] |= refs(alarm["Dimensions"])
+    functions = set(synthesized.of_type("AWS::Lambda::Function"))
+    assert by_metric == {"Errors": functions, "Throttles": functions}
+
+
+@pytest.mark.parametrize("metric", ["Quarantined", "SendFailed", "EmailFailed"])
+def test_the_service_metrics_have_alarms(synthesized: Synthesized, metric: str) -> None:
+    (alarm,) = [a for a in _alarms(synthesized) if a.get("MetricName") == metric]
+    assert alarm["Namespace"] == NAMESPACE
+    # Powertools adds the service dimension to every metric it emits.
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
+    assert alarm["Threshold"] == 0
+    assert alarm["AlarmActions"]
+
+
+def test_alarms_notify_an_encrypted_topic_cloudwatch_may_publish_to(synthesized: Synthesized) -> None:
+    topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
+    for alarm in _alarms(synthesized):
+        assert refs(alarm["AlarmActions"]) == {topic_id}
+    assert "KmsMasterKeyId" in synthesized.resources[topic_id]["Properties"]
+    (key,) = synthesized.of_type("AWS::KMS::Key").values()
+    principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert {"Service": "cloudwatch.amazonaws.com"} in principals
+
+
+def test_there_is_a_dashboard(synthesized: Synthesized) -> None:
+    assert len(synthesized.of_type("AWS::CloudWatch::Dashboard")) == 1

@@ -1,0 +1,118 @@
+"""Every asynchronous consumer: a dead-letter queue, partial batch failures, an alarm on the
+dead-letter queue; the outbox pipes route each channel's new outbound messages to its FIFO queue."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, events_filter, outbox_filter
+
+from tests.infra.conftest import Synthesized, refs
+
+pytestmark = pytest.mark.xdist_group("cdk")
+
+
+def _dead_letter_queues(synthesized: Synthesized) -> set[str]:
+    """Every queue that receives failures: SQS redrive targets, Lambda async DLQs, pipe DLQs."""
+    found: set[str] = set()
+    for queue in synthesized.of_type("AWS::SQS::Queue").values():
+        found |= refs(queue["Properties"].get("RedrivePolicy", {}))
+    for function in synthesized.of_type("AWS::Lambda::Function").values():
+        found |= refs(function["Properties"].get("DeadLetterConfig", {}))
+    for pipe in synthesized.of_type("AWS::Pipes::Pipe").values():
+        found |= refs(pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"]["DeadLetterConfig"])
+    for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
+        found |= refs(mapping["Properties"].get("DestinationConfig", {}))
+    return found
+
+
+def _alarmed_queues(synthesized: Synthesized) -> set[str]:
+    found: set[str] = set()
+    for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if props.get("MetricName") == "ApproximateNumberOfMessagesVisible":
+            assert props["Threshold"] == 0
+            assert props["ComparisonOperator"] == "GreaterThanThreshold"
+            assert props["AlarmActions"], "an alarm nobody hears is not an alarm"
+            found |= refs(props["Dimensions"])
+    return found
+
+
+def test_every_queue_that_is_not_a_dead_letter_queue_has_one(synthesized: Synthesized) -> None:
+    dead_letter = _dead_letter_queues(synthesized)
+    for name, queue in synthesized.of_type("AWS::SQS::Queue").items():
+        if name in dead_letter:
+            continue
+        policy = queue["Properties"]["RedrivePolicy"]
+        assert policy["maxReceiveCount"] >= 3, name
+        target = refs(policy["deadLetterTargetArn"]).pop()
+        assert queue["Properties"].get("FifoQueue") == synthesized.resources[target]["Properties"].get("FifoQueue")
+
+
+def test_every_dead_letter_queue_has_an_alarm(synthesized: Synthesized) -> None:
+    dead_letter = _dead_letter_queues(synthesized)
+    # 2 outbox queues, 2 pipes, Slack events, 2 async functions, the stream publisher
+    assert len(dead_letter) == 8
+    assert dead_letter <= _alarmed_queues(synthesized)
+
+
+def test_queues_are_encrypted_tls_only_and_dead_letters_kept_14_days(synthesized: Synthesized) -> None:
+    dead_letter = _dead_letter_queues(synthesized)
+    policies = synthesized.of_type("AWS::SQS::QueuePolicy").values()
+    tls_only = {q for p in policies for q in refs(p["Properties"]["Queues"])
+                if any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+                       for s in p["Properties"]["PolicyDocument"]["Statement"])}
+    for name, queue in synthesized.of_type("AWS::SQS::Queue").items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True, name
+        assert name in tls_only, name
+        if name in dead_letter:
+            assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_every_queue_consumer_reports_partial_batch_failures(synthesized: Synthesized) -> None:
+    mappings = synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+    assert len(mappings) == 4  # send_email, send_slack, slack_processor, publish_events
+    for mapping in mappings:
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_stream_publisher_bisects_retries_then_dead_letters(synthesized: Synthesized) -> None:
+    function_id = synthesized.logical_id(synthesized.stack.publishing.function)
+    (mapping,) = [m["Properties"] for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+                  if refs(m["Properties"]["FunctionName"]) == {function_id}]
+    assert mapping["EventSourceArn"] == {
+        "Fn::GetAtt": [synthesized.logical_id(synthesized.stack.store.table), "StreamArn"]}
+    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == [events_filter()]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] > 0
+    assert refs(mapping["DestinationConfig"]["OnFailure"]["Destination"]) == {
+        synthesized.logical_id(synthesized.stack.publishing.dead_letter_queue)}
+
+
+def test_asynchronously_invoked_functions_retry_then_dead_letter(synthesized: Synthesized) -> None:
+    email = synthesized.stack.email
+    for function in (email.ingest_email, email.email_events):
+        function_id = synthesized.logical_id(function)
+        assert refs(synthesized.resources[function_id]["Properties"]["DeadLetterConfig"])
+        (config,) = [c for c in synthesized.of_type("AWS::Lambda::EventInvokeConfig").values()
+                     if refs(c["Properties"]["FunctionName"]) == {function_id}]
+        assert config["Properties"]["MaximumRetryAttempts"] == 2
+
+
+@pytest.mark.parametrize("channel", ["email", "slack"])
+def test_an_outbox_pipe_per_channel_feeds_its_fifo_queue(synthesized: Synthesized, channel: str) -> None:
+    pipes = {json.loads(p["Properties"]["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"])
+             ["dynamodb"]["NewImage"]["channel"]["S"][0]: p["Properties"]
+             for p in synthesized.of_type("AWS::Pipes::Pipe").values()}
+    pipe = pipes[channel]
+    assert json.loads(pipe["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"]) == outbox_filter(channel)
+    assert pipe["Source"] == {"Fn::GetAtt": [synthesized.logical_id(synthesized.stack.store.table), "StreamArn"]}
+    assert pipe["TargetParameters"]["SqsQueueParameters"] == {
+        "MessageGroupId": OUTBOX_GROUP_PATH, "MessageDeduplicationId": OUTBOX_DEDUP_PATH}
+    target = refs(pipe["Target"]).pop()
+    assert synthesized.resources[target]["Properties"]["FifoQueue"] is True
+    sender = synthesized.stack.senders.send_email if channel == "email" else synthesized.stack.senders.send_slack
+    consumers = [m["Properties"] for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+                 if refs(m["Properties"]["EventSourceArn"]) == {target}]
+    assert [refs(c["FunctionName"]) for c in consumers] == [{synthesized.logical_id(sender)}]

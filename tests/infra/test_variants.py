@@ -1,0 +1,55 @@
+"""The other way a user may configure the stack: an existing SES identity, data not retained, and a
+concrete account and region (what `cdk deploy` synthesizes with)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from tests.infra.conftest import CONTEXT, ROOT
+
+pytestmark = pytest.mark.xdist_group("cdk")
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
+    from aws_cdk.assertions import Template
+
+    from infra.stack import build_app
+
+    context = {**json.loads((ROOT / "cdk.json").read_text())["context"], **CONTEXT,
+               "retainData": "false", "sesIdentity": "mail.acme.example"}
+    env = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
+    with mock.patch.dict(os.environ, env):
+        app, stack = build_app(context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    return app, Template.from_stack(stack).to_json()["Resources"]
+
+
+def test_data_is_deleted_with_the_stack_when_not_retained(variant: tuple[Any, dict[str, Any]]) -> None:
+    _, resources = variant
+    (table,) = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert table["DeletionPolicy"] == "Delete"
+    assert table["Properties"]["DeletionProtectionEnabled"] is False
+    # Point-in-time recovery stays on either way.
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_an_existing_identity_is_referenced_not_created(variant: tuple[Any, dict[str, Any]]) -> None:
+    _, resources = variant
+    assert not [r for r in resources.values() if r["Type"] == "AWS::SES::EmailIdentity"]
+    statements = [s for r in resources.values() if r["Type"] == "AWS::IAM::Policy"
+                  for s in r["Properties"]["PolicyDocument"]["Statement"] if s["Action"][0].startswith("ses:")]
+    assert statements
+    assert all("identity/mail.acme.example" in json.dumps(s["Resource"]) for s in statements)
+
+
+def test_aws_solutions_finds_nothing_in_an_environment_bound_stack(variant: tuple[Any, dict[str, Any]]) -> None:
+    from cdk_nag import AwsSolutionsChecks
+
+    app, _ = variant
+    report = AwsSolutionsChecks().validate_scope(app)
+    assert [v.rule_name for v in report.violations] == []
