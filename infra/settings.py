@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "retainData": True,
     "rawMailRetentionDays": 365,
     "skipLayerBuild": False,
+    # The reference panel on S3 + CloudFront (docs/PANEL.md), and who may frame it.
+    "deployPanel": False,
+    "panelFrameAncestors": "",
 }
 
 
@@ -59,6 +62,8 @@ class DeploySettings:
     raw_mail_retention_days: int
     # Tests synthesize with an empty layer instead of the built one (no pip, no Python 3.12 needed).
     skip_layer_build: bool
+    deploy_panel: bool = False
+    panel_frame_ancestors: tuple[str, ...] = ()
 
     @property
     def sender_domain(self) -> str:
@@ -96,4 +101,6 @@ class DeploySettings:
             retain_data=_bool(get("retainData")),
             raw_mail_retention_days=int(get("rawMailRetentionDays")),
             skip_layer_build=_bool(get("skipLayerBuild")),
+            deploy_panel=_bool(get("deployPanel")),
+            panel_frame_ancestors=_list(get("panelFrameAncestors")),
         )

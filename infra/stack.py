@@ -18,6 +18,7 @@ from infra.components.email import ATTACHMENTS_PREFIX, RAW_MAIL_PREFIX, Email
 from infra.components.function import ARCHITECTURE, RUNTIME, FunctionFactory
 from infra.components.monitoring import NAMESPACE, SERVICE, Monitoring
 from infra.components.nag import acknowledge
+from infra.components.panel import Panel
 from infra.components.publishing import Publishing
 from infra.components.senders import Senders
 from infra.components.slack import Slack
@@ -90,6 +91,10 @@ class SideConversationsStack(Stack):
         # Admins open a received mail's original, re-file quarantined mail and fetch attachment links.
         self.email.grant_read_mail(self.api.function, RAW_MAIL_PREFIX, ATTACHMENTS_PREFIX)
         self.email.grant_write_attachments(self.api.function)
+
+        if settings.deploy_panel:
+            self.panel = Panel(self, "Panel", http_api=self.api.http_api,
+                               frame_ancestors=settings.panel_frame_ancestors)
 
         self.publishing = Publishing(self, "Publishing", factory=factory, store=self.store, settings=settings,
                                      common_environment=table_env)

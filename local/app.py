@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from local import email, slack, token
+from local import email, events, panel, slack, token
 from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
 
 LOCAL_DEFAULTS = {
@@ -49,6 +49,8 @@ def build() -> LocalStack:
         return lambda_proxy_reply(response)
 
     stack.api_route = api  # type: ignore[attr-defined]
+    events.install(stack)
     email.install(stack)
     slack.install(stack)
+    panel.install(stack)
     return stack

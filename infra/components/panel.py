@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -147,8 +147,12 @@ class Panel(Construct):
                              "AWSLambdaBasicExecutionRole]", f"{reason}; logs only")
         bucket = stack.resolve(self.bucket.bucket_arn)
         bucket_id = bucket["Fn::GetAtt"][0] if isinstance(bucket, dict) else "Files"
-        for evidence in ("Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*",
-                         "Action::s3:GetObject*", "Action::s3:List*", "Resource::*", f"Resource::<{bucket_id}.Arn>/*",
-                         "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*"):
+        evidences = ["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*",
+                     "Action::s3:GetObject*", "Action::s3:List*", "Resource::*", f"Resource::<{bucket_id}.Arn>/*",
+                     "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*"]
+        if not Token.is_unresolved(stack.account) and not Token.is_unresolved(stack.region):
+            # A stack bound to an account and region names the asset bucket literally.
+            evidences.append(f"Resource::arn:aws:s3:::cdk-hnb659fds-assets-{stack.account}-{stack.region}/*")
+        for evidence in evidences:
             acknowledge(handler, f"AwsSolutions-IAM5[{evidence}]",
                         f"{reason}: the grants CDK gives it on the asset bucket and the panel's bucket")

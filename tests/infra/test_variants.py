@@ -22,7 +22,8 @@ def variant(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, An
     from infra.stack import build_app
 
     context = {**json.loads((ROOT / "cdk.json").read_text())["context"], **CONTEXT,
-               "retainData": "false", "sesIdentity": "mail.acme.example"}
+               "retainData": "false", "sesIdentity": "mail.acme.example",
+               "deployPanel": "true", "panelFrameAncestors": "https://app.acme.example"}
     env = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
     with mock.patch.dict(os.environ, env):
         app, stack = build_app(context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
@@ -53,3 +54,24 @@ def test_aws_solutions_finds_nothing_in_an_environment_bound_stack(variant: tupl
     app, _ = variant
     report = AwsSolutionsChecks().validate_scope(app)
     assert [v.rule_name for v in report.violations] == []
+
+
+def test_the_panel_is_served_by_cloudfront_when_asked(variant: tuple[Any, dict[str, Any]]) -> None:
+    _, resources = variant
+    (distribution,) = [r for r in resources.values() if r["Type"] == "AWS::CloudFront::Distribution"]
+    config = distribution["Properties"]["DistributionConfig"]
+    assert "/v1/*" in [b["PathPattern"] for b in config.get("CacheBehaviors", [])]
+    buckets = [r for r in resources.values() if r["Type"] == "AWS::S3::Bucket"]
+    assert buckets
+    for bucket in buckets:
+        assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True}
+    headers = json.dumps([r for r in resources.values() if r["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"])
+    assert "https://app.acme.example" in headers
+
+
+def test_no_panel_unless_asked() -> None:
+    from tests.infra.conftest import ROOT as root
+
+    assert json.loads((root / "cdk.json").read_text())["context"].get("deployPanel", False) in (False, "false")

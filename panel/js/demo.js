@@ -1,0 +1,68 @@
+// The local demo page: a customer conversation with the panel in its right rail. Tokens come from the
+// local stack's /_local/token (never in AWS), so the agent or role can be switched from the page.
+
+import { mountPanel } from "./panel.js";
+
+const params = new URLSearchParams(window.location.search);
+const conversationId = params.get("conversation") || "demo-1042";
+const pollMs = Number(params.get("poll")) || 3000;
+const customer = { name: "Maya Lopez", email: "maya@customer.example" };
+
+const form = document.getElementById("identity");
+const status = document.getElementById("identity-status");
+const rail = document.getElementById("side-conversations");
+document.getElementById("conversation-id").textContent = conversationId;
+
+for (const name of ["role", "account", "user"]) {
+  if (params.get(name)) form.elements[name].value = params.get(name);
+}
+
+let panel = null;
+let identity = null;
+let token = null;
+
+async function fetchJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function loadDirectory() {
+  try {
+    return await fetchJson("/_local/panel/directory");
+  } catch {
+    return { users: [], channels: [] };
+  }
+}
+
+async function signIn() {
+  const query = new URLSearchParams({ role: form.elements.role.value, account: form.elements.account.value.trim(),
+    user: form.elements.user.value.trim() });
+  const minted = await fetchJson(`/_local/token?${query}`);
+  identity = minted;
+  token = minted.token;
+  status.textContent = `Signed in as ${minted.user} (${minted.role}) at ${minted.account}`;
+}
+
+async function start() {
+  const directory = await loadDirectory();
+  try {
+    await signIn();
+  } catch (error) {
+    status.textContent = `Could not get a local token: ${error.message}`;
+    return;
+  }
+  panel?.destroy();
+  panel = mountPanel(rail, {
+    conversationId, customer, directory, pollMs,
+    getToken: () => token,
+    agentKey: `${identity.account}.${identity.user}`,
+  });
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  start();
+});
+
+start();
