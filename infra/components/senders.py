@@ -26,13 +26,19 @@ from infra.components.slack import Slack
 from infra.components.store import Store
 
 
+# Above the sender's own limit on receives (sideconv.slack.outbound), so the sender, not the queue,
+# decides when a message has failed.
+SLACK_MAX_RECEIVES = 25
+
+
 class OutboxChannel(Construct):
     """Pipe (stream → FIFO queue) and the FIFO queue that the channel's sender reads."""
 
     def __init__(self, scope: Construct, construct_id: str, *, channel: str, store: Store,
-                 sender_timeout: Duration) -> None:
+                 sender_timeout: Duration, max_receive_count: int = 5) -> None:
         super().__init__(scope, construct_id)
-        self.queue = ConsumedQueue(self, "Queue", fifo=True, consumer_timeout=sender_timeout)
+        self.queue = ConsumedQueue(self, "Queue", fifo=True, consumer_timeout=sender_timeout,
+                                   max_receive_count=max_receive_count)
         # Stream batches the pipe could not deliver (after its retries) land here, as pointers
         # into the stream (shard and sequence numbers), not as the records themselves.
         self.pipe_dead_letter_queue = dead_letter_queue(self, "PipeDeadLetterQueue")
@@ -88,7 +94,11 @@ class Senders(Construct):
         super().__init__(scope, construct_id)
         timeout = Duration.seconds(30)
         self.email = OutboxChannel(self, "EmailOutbox", channel="email", store=store, sender_timeout=timeout)
-        self.slack = OutboxChannel(self, "SlackOutbox", channel="slack", store=store, sender_timeout=timeout)
+        # Every receive counts towards the dead-letter queue, including the ones that only wait out a
+        # Slack rate limit (the sender allows 20 of those before it gives up with a reason), so the
+        # queue must keep a message longer than the sender does: it always ends `sent` or `failed`.
+        self.slack = OutboxChannel(self, "SlackOutbox", channel="slack", store=store, sender_timeout=timeout,
+                                   max_receive_count=SLACK_MAX_RECEIVES)
 
         self.send_email = factory.create(
             self, "send_email", description="Sends outbound side-conversation mail through SES",
@@ -105,9 +115,10 @@ class Senders(Construct):
             timeout=timeout, environment=slack_environment)
         store.grant_read_write(self.send_slack)
         slack.grant_read_secret(self.send_slack)
-        # Consuming the queue already allows ChangeMessageVisibility, which the sender uses to wait
-        # out a Slack rate limit (429 Retry-After) without counting a failed attempt.
-        self.slack.queue.feed(self.send_slack)
+        # Consuming the queue already allows ChangeMessageVisibility, which the sender uses to hold a
+        # message for Slack's Retry-After. One message a batch: messages received behind a held one
+        # would each spend a receive for nothing.
+        self.slack.queue.feed(self.send_slack, batch_size=1)
 
     @property
     def functions(self) -> list[lambda_.Function]:

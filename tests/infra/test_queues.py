@@ -116,3 +116,17 @@ def test_an_outbox_pipe_per_channel_feeds_its_fifo_queue(synthesized: Synthesize
     consumers = [m["Properties"] for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
                  if refs(m["Properties"]["EventSourceArn"]) == {target}]
     assert [refs(c["FunctionName"]) for c in consumers] == [{synthesized.logical_id(sender)}]
+
+
+def test_the_slack_outbox_keeps_a_message_longer_than_the_sender_waits_out_rate_limits(
+        synthesized: Synthesized) -> None:
+    """A message held for Slack's Retry-After spends a receive each time; it must end `sent` or
+    `failed` by the sender's hand, never sit `pending` in a dead-letter queue."""
+    from sideconv.slack.outbound import MAX_RATE_LIMITED_RECEIVES
+
+    stack = synthesized.stack
+    queue = stack.resolve(stack.senders.slack.queue.queue.node.default_child.redrive_policy)
+    assert queue["maxReceiveCount"] > MAX_RATE_LIMITED_RECEIVES
+    mappings = [m for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+                if synthesized.logical_id(stack.senders.send_slack) in json.dumps(m)]
+    assert [m["Properties"]["BatchSize"] for m in mappings] == [1]

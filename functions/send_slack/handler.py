@@ -1,0 +1,23 @@
+"""Slack sender: the Slack outbox queue (FIFO, one group per side conversation) → Slack threads."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.observability import logger
+from sideconv.slack import outbound
+
+# skip_group_on_error: a held message holds back only its own side conversation, not the batch.
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# A batch whose every message is held (one thread, rate-limited) is flow control, not a fault: report
+# the batch item failures instead of failing the invocation (the FIFO processor has no argument for it).
+processor.raise_on_entire_batch_failure = False
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    sender = outbound.sender()
+    response = process_partial_response(event=event, record_handler=sender.deliver_record,
+                                        processor=processor, context=context)
+    sender.hold_skipped(event, response)
+    return response

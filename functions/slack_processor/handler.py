@@ -1,0 +1,21 @@
+"""Slack processor: the Slack events queue (from the events endpoint) → inbound messages, edits, deletions."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.observability import logger
+from sideconv.slack import inbound
+
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+def _record(record: SQSRecord) -> str:
+    return inbound.processor().process(json.loads(record.body))
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)

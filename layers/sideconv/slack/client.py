@@ -1,0 +1,57 @@
+"""The Slack Web API client and the bot's own identity, created once per container, on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from sideconv.config import get_settings
+from sideconv.slack.installation import get_installation
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+# Slack answers in well under a second; a call that takes longer is retried from the queue instead of
+# holding the function.
+TIMEOUT_SECONDS = 5
+
+
+@lru_cache(maxsize=1)
+def web_client() -> WebClient:
+    from slack_sdk import WebClient
+
+    settings = get_settings()
+    # The default retry handlers retry a refused connection once; 429s and 5xx are retried through
+    # the queue (with a delay), never by sleeping inside the function.
+    client = WebClient(token=get_installation().bot_token, timeout=TIMEOUT_SECONDS)
+    if settings.slack_api_url:
+        client.base_url = settings.slack_api_url  # must end with "/"
+    return client
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """Who the app posts as: its posts come back as message events, and are dropped by these ids."""
+
+    user_id: str | None
+    bot_id: str | None
+    app_id: str | None
+
+
+@lru_cache(maxsize=1)
+def bot_identity() -> BotIdentity:
+    installation = get_installation()
+    user_id, bot_id = installation.bot_user_id, installation.bot_id
+    if user_id is None or bot_id is None:
+        answer = web_client().auth_test()
+        user_id = user_id or answer.get("user_id")
+        bot_id = bot_id or answer.get("bot_id")
+    return BotIdentity(user_id=user_id, bot_id=bot_id, app_id=installation.app_id)
+
+
+def reset() -> None:
+    """Forget the cached client and identity (tests switch installations between cases)."""
+    web_client.cache_clear()
+    bot_identity.cache_clear()
+    get_installation.cache_clear()

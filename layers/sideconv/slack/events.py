@@ -1,0 +1,204 @@
+"""The Slack Events API endpoint: verify, answer the challenge, record the event id, hand off.
+
+This is on Slack's 3-second clock and on every cold start of the endpoint, so it imports only the
+standard library, boto3 (clients created on first use) and Slack's signature verifier. It writes at
+most one item (the event id, conditional, with a TTL) and sends at most one queue message per event.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
+
+from sideconv import keys
+from sideconv.config import get_settings
+from sideconv.slack.installation import get_installation
+
+# Slack retries an event for up to about an hour (immediately, 1 min, 5 min); keep ids for a day.
+EVENT_ID_TTL_SECONDS = 24 * 3600
+# Slack's ids are short alphanumerics; anything else could not be a key or an SQS deduplication id.
+_SLACK_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    # What happened, for logs and tests: challenge, queued, duplicate, ignored, rejected.
+    outcome: str
+
+
+def _load_signature_module() -> ModuleType:
+    """`slack_sdk.signature`, without running `slack_sdk/__init__.py`.
+
+    The package's init imports the whole Web API client (~130 ms), which the endpoint never uses.
+    The verifier module itself needs only hashlib and hmac, so it is loaded from its file.
+    """
+    name = "_sideconv_slack_signature"
+    if name in sys.modules:
+        return sys.modules[name]
+    package = importlib.util.find_spec("slack_sdk")  # a top-level spec: does not import the package
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("slack_sdk is not installed")
+    path = f"{next(iter(package.submodule_search_locations))}/signature/__init__.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    return module
+
+
+@lru_cache(maxsize=4)
+def _verifier(signing_secret: str) -> Any:
+    return _load_signature_module().SignatureVerifier(signing_secret)
+
+
+@lru_cache(maxsize=1)
+def _session() -> Any:
+    # botocore, not boto3: boto3's import also loads s3transfer (~250 ms) that this path never uses.
+    # PynamoDB talks to DynamoDB through botocore the same way.
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@lru_cache(maxsize=1)
+def _dynamodb() -> Any:
+    settings = get_settings()
+    return _session().create_client("dynamodb", region_name=settings.region,
+                                    endpoint_url=settings.dynamodb_endpoint)
+
+
+@lru_cache(maxsize=1)
+def _sqs() -> Any:
+    return _session().create_client("sqs", region_name=get_settings().region)
+
+
+def reset() -> None:
+    _session.cache_clear()
+    _dynamodb.cache_clear()
+    _sqs.cache_clear()
+    _verifier.cache_clear()
+
+
+def raw_body(event: dict[str, Any]) -> bytes:
+    """The bytes Slack signed: API Gateway may have base64-encoded them."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return body.encode("utf-8")
+
+
+def _reject(status: int, detail: str) -> Answer:
+    return Answer(status, {"ok": False, "error": detail}, "rejected")
+
+
+def receive(headers: dict[str, str], body: bytes, *, now: float | None = None) -> Answer:
+    """One request to /v1/slack/events. `headers` are lower-case (API Gateway HTTP API)."""
+    installation = get_installation()
+    timestamp = headers.get("x-slack-request-timestamp")
+    signature = headers.get("x-slack-signature")
+    if not timestamp or not signature:
+        return _reject(401, "missing_signature")
+    if not timestamp.isdigit():
+        return _reject(401, "invalid_timestamp")
+    verifier = _verifier(installation.signing_secret)
+    if now is not None:
+        # The verifier reads its clock; a pinned `now` lets tests cross the 5-minute window.
+        verifier = _load_signature_module().SignatureVerifier(installation.signing_secret, _Clock(now))
+    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        return _reject(401, "invalid_signature")
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return _reject(400, "invalid_json")
+    if not isinstance(envelope, dict):
+        return _reject(400, "invalid_json")
+
+    kind = envelope.get("type")
+    if kind == "url_verification":
+        return Answer(200, {"challenge": str(envelope.get("challenge", ""))}, "challenge")
+    if kind != "event_callback":
+        return Answer(200, {"ok": True}, "ignored")
+    if not installation.team_id or envelope.get("team_id") != installation.team_id:
+        return _reject(403, "foreign_team")
+    if installation.app_id and envelope.get("api_app_id") != installation.app_id:
+        return _reject(403, "foreign_app")
+    event_id = envelope.get("event_id")
+    if not isinstance(event_id, str) or not _SLACK_ID.match(event_id):
+        return _reject(400, "invalid_event_id")
+
+    if not _record_event_id(event_id):
+        return Answer(200, {"ok": True}, "duplicate")
+    try:
+        _hand_off(envelope, event_id)
+    except Exception:
+        # Not handed off: forget the id so Slack's retry goes through, and ask Slack to retry.
+        _forget_event_id(event_id)
+        raise
+    return Answer(200, {"ok": True}, "queued")
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now
+
+
+def _record_event_id(event_id: str) -> bool:
+    """Conditional put of the event id; False when Slack already delivered it."""
+    from botocore.exceptions import ClientError
+
+    ref = keys.slack_event_ref(event_id)
+    now = time.time()
+    try:
+        _dynamodb().put_item(
+            TableName=get_settings().table_name,
+            Item={
+                keys.PK: {"S": ref},
+                keys.SK: {"S": ref},
+                "kind": {"S": "slack_event"},
+                "received_at": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
+                keys.TTL_ATTRIBUTE: {"N": str(int(now) + EVENT_ID_TTL_SECONDS)},
+            },
+            ConditionExpression="attribute_not_exists(#pk)",
+            ExpressionAttributeNames={"#pk": keys.PK},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _forget_event_id(event_id: str) -> None:
+    ref = keys.slack_event_ref(event_id)
+    _dynamodb().delete_item(TableName=get_settings().table_name,
+                            Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}})
+
+
+def _hand_off(envelope: dict[str, Any], event_id: str) -> None:
+    queue_url = get_settings().slack_queue_url
+    if not queue_url:
+        raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
+    event = envelope.get("event")
+    channel = event.get("channel") if isinstance(event, dict) else None
+    if not isinstance(channel, str) or not _SLACK_ID.match(channel):
+        channel = "-"
+    # One FIFO group per channel keeps a thread's reply, edit and deletion in the order Slack sent them.
+    group = f"{envelope.get('team_id')}:{channel}"
+    payload = {k: v for k, v in envelope.items() if k != "token"}  # the legacy verification token
+    _sqs().send_message(QueueUrl=queue_url, MessageBody=json.dumps(payload, separators=(",", ":")),
+                        MessageGroupId=group[:128], MessageDeduplicationId=event_id)

@@ -1,0 +1,46 @@
+"""The Slack installation the service acts as: its token, signing secret and the ids that identify it.
+
+Locally these come from the environment (Settings); in AWS from one Secrets Manager secret (JSON with
+bot_token, signing_secret, team_id, app_id, optionally bot_user_id and bot_id), fetched once per cold
+start. This module imports nothing heavy: the events endpoint reads it on its cold path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from sideconv.config import get_settings
+
+_SECRET_FIELDS = ("bot_token", "signing_secret", "team_id", "app_id", "bot_user_id", "bot_id")
+
+
+@dataclass(frozen=True)
+class Installation:
+    bot_token: str | None
+    signing_secret: str
+    team_id: str | None
+    app_id: str | None
+    bot_user_id: str | None
+    bot_id: str | None
+
+
+@lru_cache(maxsize=1)
+def get_installation() -> Installation:
+    settings = get_settings()
+    installation = Installation(
+        bot_token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        team_id=settings.slack_team_id,
+        app_id=settings.slack_app_id,
+        bot_user_id=settings.slack_bot_user_id,
+        bot_id=settings.slack_bot_id,
+    )
+    if settings.slack_secret_arn:
+        from aws_lambda_powertools.utilities import parameters
+
+        secret: Any = parameters.get_secret(settings.slack_secret_arn, transform="json")
+        values = {name: str(secret[name]) for name in _SECRET_FIELDS if isinstance(secret, dict) and secret.get(name)}
+        installation = replace(installation, **values)
+    return installation

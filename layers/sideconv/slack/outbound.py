@@ -1,0 +1,270 @@
+"""Sending: an outbound Slack message from the outbox queue to its thread, ending `sent` or `failed`.
+
+The queue is FIFO per side conversation, so a thread's messages reach Slack in the order agents sent
+them as long as nothing skips ahead: a message that must wait (429, 5xx, timeout) is made invisible
+for the wait with ChangeMessageVisibility and reported as a batch failure, and the rest of its group
+in the batch waits with it. Nothing sleeps past a short per-channel pacing gap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sideconv import clock
+from sideconv.config import get_settings
+from sideconv.observability import logger
+from sideconv.slack import formatting
+from sideconv.slack.client import web_client
+from sideconv.slack.installation import get_installation
+from sideconv.slack.store import SlackStore, ThreadRoot
+from sideconv.store import models
+from sideconv.store.models import MessageItem, SideConversationItem
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from slack_sdk import WebClient
+
+# Receives of one message before a 5xx/timeout ends it `failed`; 429s get more room, since Slack
+# says exactly when to come back. The queue's redrive maxReceiveCount must stay above both.
+MAX_TRANSIENT_RECEIVES = 5
+MAX_RATE_LIMITED_RECEIVES = 20
+MAX_DELAY_SECONDS = 900  # SQS caps a visibility change at 12 h; a thread should not wait that long
+# Slack errors that mean "try again later", not "this message can never be posted".
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                    "request_timeout"}
+# Keep this much of the invocation's time when pacing: the message is re-queued rather than risk it.
+PACING_MARGIN_SECONDS = 3.0
+
+
+class RetryLater(Exception):
+    def __init__(self, delay: int, reason: str) -> None:
+        super().__init__(reason)
+        self.delay = max(0, min(int(delay), MAX_DELAY_SECONDS))
+        self.reason = reason
+
+
+@dataclass
+class Pacer:
+    """Keeps this container to about one post per second per channel, Slack's documented rate."""
+
+    interval: float
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def wait(self, channel: str, remaining_seconds: float) -> None:
+        last = self._last.get(channel)
+        if last is not None:
+            gap = self.interval - (self.now() - last)
+            if gap > 0:
+                if gap + PACING_MARGIN_SECONDS > remaining_seconds:
+                    raise RetryLater(math.ceil(gap), "paced")
+                self.sleep(gap)
+
+    def posted(self, channel: str) -> None:
+        self._last[channel] = self.now()
+
+
+def _queue_url(arn: str) -> str:
+    # arn:aws:sqs:<region>:<account>:<name> → the queue URL SQS accepts in every region.
+    _, _, _, region, account, name = arn.split(":", 5)
+    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+
+
+class Sender:
+    def __init__(self, store: SlackStore, client: Callable[[], WebClient], pacer: Pacer,
+                 sqs: Callable[[], Any], url_template: str | None, team_id: str | None) -> None:
+        self._store = store
+        self._client = client
+        self._pacer = pacer
+        self._sqs = sqs
+        self._url_template = url_template
+        self._team_id = team_id
+        self._held: dict[str, int] = {}  # group → delay, for this batch
+        self._delayed: set[str] = set()  # message ids already made invisible
+
+    # The SQS side ------------------------------------------------------------------------------
+
+    def deliver_record(self, record: SQSRecord, lambda_context: Any = None) -> str:
+        """Powertools record handler: deliver one outbox record; raise to leave it on the queue."""
+        remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 30.0
+        receive_count = int(record.attributes.approximate_receive_count or 1)
+        try:
+            return self.deliver(json.loads(record.body), receive_count=receive_count,
+                                remaining_seconds=remaining)
+        except RetryLater as retry:
+            group = record.attributes.message_group_id or ""
+            self._held[group] = retry.delay
+            self._sqs().change_message_visibility(QueueUrl=_queue_url(record.event_source_arn),
+                                                  ReceiptHandle=record.receipt_handle,
+                                                  VisibilityTimeout=retry.delay)
+            self._delayed.add(record.message_id)
+            logger.info("slack message re-queued", extra={"delay": retry.delay, "reason": retry.reason,
+                                                           "receive_count": receive_count})
+            raise
+
+    def hold_skipped(self, event: dict[str, Any], response: Any) -> None:
+        """Messages after a held one in its group were not tried; they wait as long as it does
+        (otherwise they would sit out the queue's whole visibility timeout)."""
+        failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        for raw in event.get("Records", []):
+            group = (raw.get("attributes") or {}).get("MessageGroupId", "")
+            if raw["messageId"] in failed and group in self._held and raw["messageId"] not in self._delayed:
+                try:
+                    self._sqs().change_message_visibility(
+                        QueueUrl=_queue_url(raw["eventSourceARN"]), ReceiptHandle=raw["receiptHandle"],
+                        VisibilityTimeout=self._held[group])
+                except Exception:  # best effort: the visibility timeout brings it back anyway
+                    logger.warning("could not hold a skipped message", extra={"message_id": raw["messageId"]})
+        self._held.clear()
+        self._delayed.clear()
+
+    # The Slack side ----------------------------------------------------------------------------
+
+    def deliver(self, stream_record: dict[str, Any], *, receive_count: int = 1,
+                remaining_seconds: float = 30.0) -> str:
+        """Post one outbox message. Returns sent, failed or skipped; raises RetryLater."""
+        from slack_sdk.errors import SlackApiError
+
+        image = stream_record["dynamodb"]["NewImage"]
+        pk, sk = image["pk"]["S"], image["sk"]["S"]
+        side_conversation_id = image["side_conversation_id"]["S"]
+        summary, message = self._store.summary_and_message(pk, side_conversation_id, sk)
+        if summary is None or message is None or summary.slack is None:
+            logger.warning("outbox record without its items", extra={"pk": pk, "sk": sk})
+            return "skipped"
+        if message.delivery is None or message.delivery.status != "pending":
+            return "skipped"  # a redelivery of a message already sent or failed
+        try:
+            if summary.slack.thread_ts:
+                self._post_reply(summary, message, receive_count, remaining_seconds)
+            else:
+                self._post_root(summary, message, receive_count, remaining_seconds)
+            return "sent"
+        except SlackApiError as exc:
+            return self._answer_error(message, exc.response.status_code, exc.response.headers,
+                                      _error_code(exc.response), receive_count)
+        except RetryLater:
+            raise
+        except Exception as exc:  # timeouts, refused connections, a body that is not JSON
+            return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count)
+
+    def _channel_for(self, summary: SideConversationItem) -> str:
+        slack = summary.slack
+        assert slack is not None
+        if slack.target == "channel":
+            assert slack.channel_id is not None
+            return slack.channel_id
+        users = ",".join(str(user) for user in slack.user_ids or [])
+        opened = self._client().conversations_open(users=users)
+        return str(opened["channel"]["id"])
+
+    def _post(self, channel: str, text: str, message: MessageItem, remaining_seconds: float,
+              thread_ts: str | None = None) -> str:
+        self._pacer.wait(channel, remaining_seconds)
+        try:
+            posted = self._client().chat_postMessage(
+                channel=channel, text=text, thread_ts=thread_ts, username=message.author.name or "Atender",
+                link_names=False, unfurl_links=False,
+                metadata={"event_type": "atender_side_conversation_message",
+                          "event_payload": {"side_conversation_id": message.side_conversation_id,
+                                            "message_id": message.id}},
+            )
+        finally:
+            self._pacer.posted(channel)
+        return str(posted["ts"])
+
+    def _post_root(self, summary: SideConversationItem, message: MessageItem, attempts: int,
+                   remaining_seconds: float) -> None:
+        channel = self._channel_for(summary)
+        url = formatting.conversation_url(self._url_template, account_id=summary.account_id,
+                                          conversation_id=summary.conversation_id,
+                                          side_conversation_id=summary.id)
+        text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
+                                    body=message.body, url=url)
+        ts = self._post(channel, text, message, remaining_seconds)
+        permalink = self._permalink(channel, ts)
+        team_id = self._team_id or str(self._client().auth_test()["team_id"])
+        assert summary.slack is not None
+        self._store.mark_root_sent(message, summary.slack, ThreadRoot(team_id, channel, ts, permalink),
+                                   clock.now_iso(), attempts)
+        logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
+                                                   "thread_ts": ts})
+
+    def _permalink(self, channel: str, ts: str) -> str | None:
+        # The post is out: failing to fetch its link must not post it again.
+        try:
+            return str(self._client().chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except Exception:
+            logger.warning("no permalink for the thread", extra={"channel": channel, "ts": ts})
+            return None
+
+    def _post_reply(self, summary: SideConversationItem, message: MessageItem, attempts: int,
+                    remaining_seconds: float) -> None:
+        slack = summary.slack
+        assert slack is not None
+        assert slack.channel_id is not None
+        ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
+                        thread_ts=slack.thread_ts)
+        self._store.mark_delivery(message, "sent", clock.now_iso(), attempts, provider_id=ts)
+
+    def _answer_error(self, message: MessageItem, status: int, headers: Any, code: str,
+                      receive_count: int) -> str:
+        if status == 429 or code == "ratelimited":
+            if receive_count >= MAX_RATE_LIMITED_RECEIVES:
+                return self._fail(message, f"ratelimited: still rate limited after {receive_count} attempts",
+                                  receive_count)
+            raise RetryLater(_retry_after(headers), "rate limited")
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return self._transient(message, f"HTTP {status} {code}".strip(), receive_count)
+        return self._fail(message, code or f"HTTP {status}", receive_count)
+
+    def _transient(self, message: MessageItem, reason: str, receive_count: int) -> str:
+        if receive_count >= MAX_TRANSIENT_RECEIVES:
+            return self._fail(message, f"slack_unavailable: {reason} (after {receive_count} attempts)",
+                              receive_count)
+        raise RetryLater(min(2 ** receive_count, MAX_DELAY_SECONDS), reason)
+
+    def _fail(self, message: MessageItem, detail: str, attempts: int) -> str:
+        self._store.mark_delivery(message, "failed", clock.now_iso(), attempts, detail=detail)
+        logger.warning("slack message failed", extra={"message_id": message.id, "detail": detail})
+        return "failed"
+
+
+def _error_code(response: Any) -> str:
+    data = response.data if isinstance(response.data, dict) else {}
+    return str(data.get("error") or "")
+
+
+def _retry_after(headers: Any) -> int:
+    value = None
+    if headers:
+        for name, raw in dict(headers).items():
+            if name.lower() == "retry-after":
+                value = raw[0] if isinstance(raw, list) else raw
+    try:
+        return max(1, math.ceil(float(value))) if value is not None else 1
+    except ValueError:
+        return 1
+
+
+@lru_cache(maxsize=1)
+def sender() -> Sender:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+
+    @lru_cache(maxsize=1)
+    def sqs() -> Any:
+        import boto3
+
+        return boto3.client("sqs", region_name=settings.region)
+
+    return Sender(SlackStore(settings.region, settings.dynamodb_endpoint), web_client,
+                  Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,
+                  get_installation().team_id)

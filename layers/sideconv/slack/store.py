@@ -1,0 +1,138 @@
+"""Every DynamoDB request of the Slack sender and processor, one method per access pattern.
+
+Sender, per outbound message: 1 BatchGetItem (summary + message) and 1 write (the root's
+TransactWriteItems, or one UpdateItem). Processor, per thread reply: 1 GetItem (thread lookup) and
+1 TransactWriteItems (summary, message, message lookup).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from sideconv import activity, keys
+from sideconv.store.models import (
+    DeliveryMap,
+    MessageItem,
+    SideConversationItem,
+    SideConversationRefItem,
+    SlackInfoMap,
+    TableItem,
+)
+
+
+@dataclass(frozen=True)
+class ThreadRoot:
+    team_id: str
+    channel_id: str
+    thread_ts: str
+    permalink: str | None
+
+
+def _condition_failed(exc: TransactWriteError, index: int) -> bool:
+    reasons = exc.cancellation_reasons or []
+    reason = reasons[index] if len(reasons) > index else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+class SlackStore:
+    def __init__(self, region: str, host: str | None = None) -> None:
+        self._connection = Connection(region=region, host=host)
+
+    # Sender -----------------------------------------------------------------------------------
+
+    def summary_and_message(self, pk: str, side_conversation_id: str, message_sk: str
+                            ) -> tuple[SideConversationItem | None, MessageItem | None]:
+        """One consistent BatchGetItem: a redelivered message already sent is skipped, and a reply
+        needs the thread its root started."""
+        summary: SideConversationItem | None = None
+        message: MessageItem | None = None
+        wanted = [(pk, keys.side_conversation_sk(side_conversation_id)), (pk, message_sk)]
+        for item in TableItem.batch_get(wanted, consistent_read=True):
+            if isinstance(item, SideConversationItem):
+                summary = item
+            elif isinstance(item, MessageItem):
+                message = item
+        return summary, message
+
+    def mark_root_sent(self, message: MessageItem, slack: SlackInfoMap, root: ThreadRoot, now: str,
+                       attempts: int) -> None:
+        """The root is out: the message is sent, the summary knows its thread, and the thread lookup
+        exists, all in one request, so a reply in the thread can always be routed."""
+        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts)
+        summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
+        with TransactWrite(connection=self._connection) as tx:
+            tx.update(message, [MessageItem.delivery.set(DeliveryMap(
+                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts))],
+                condition=MessageItem.pk.exists())
+            tx.update(summary, [
+                SideConversationItem.slack.set(SlackInfoMap(
+                    target=slack.target, user_ids=slack.user_ids, channel_id=root.channel_id,
+                    thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id)),
+                SideConversationItem.version.add(1),
+            ], condition=SideConversationItem.pk.exists())
+            tx.save(SideConversationRefItem(
+                ref, ref, account_id=message.account_id, conversation_id=message.conversation_id,
+                side_conversation_id=message.side_conversation_id,
+            ), condition=SideConversationRefItem.pk.does_not_exist())
+
+    def mark_delivery(self, message: MessageItem, status: str, now: str, attempts: int, *,
+                      provider_id: str | None = None, detail: str | None = None) -> None:
+        message.update([MessageItem.delivery.set(DeliveryMap(
+            status=status, updated_at=now, provider_id=provider_id, detail=detail, attempts=attempts))],
+            condition=MessageItem.pk.exists(), add_version_condition=False)
+
+    # Processor --------------------------------------------------------------------------------
+
+    def lookup(self, ref: str) -> SideConversationRefItem | None:
+        try:
+            return SideConversationRefItem.get(ref, ref, consistent_read=True)
+        except SideConversationRefItem.DoesNotExist:
+            return None
+
+    def append_inbound(self, message: MessageItem, message_ref: SideConversationRefItem, now: str,
+                       preview: str) -> bool:
+        """Record a reply from Slack and update its summary in one request. False: already recorded."""
+        summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                # Reopens a closed side conversation and gives the agent the ball (sideconv.activity).
+                tx.update(summary, activity.inbound_actions(message.side_conversation_id, message.id, now,
+                                                            preview),
+                          condition=SideConversationItem.pk.exists())
+                tx.save(message, condition=MessageItem.pk.does_not_exist())
+                tx.save(message_ref, condition=SideConversationRefItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc, 1) or _condition_failed(exc, 2) or _condition_failed(exc, 0):
+                return False
+            raise
+        return True
+
+    def edit_inbound(self, pk: str, sk: str, text: str, now: str) -> bool:
+        item = MessageItem(pk, sk)
+        try:
+            item.update([MessageItem.body.set(text), MessageItem.edited.set(True)],
+                        condition=MessageItem.pk.exists() & (MessageItem.deleted.does_not_exist()
+                                                             | (MessageItem.deleted == False)),  # noqa: E712
+                        add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete_inbound(self, pk: str, sk: str) -> bool:
+        """Slack's author deleted it: keep the item (the thread's shape), drop what it said."""
+        item = MessageItem(pk, sk)
+        try:
+            item.update([MessageItem.deleted.set(True), MessageItem.body.set(""),
+                         MessageItem.attachments.set([])],
+                        condition=MessageItem.pk.exists(), add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -1,0 +1,398 @@
+"""A stand-in for the Slack Web API and Events API, for the local stack and the tests.
+
+It answers the methods the service uses (auth.test, conversations.open, chat.postMessage,
+chat.getPermalink, users.info) with Slack's response shapes and error modes (invalid_auth,
+channel_not_found, not_in_channel, user_not_found, HTTP 429 with Retry-After), can be told to fail
+the next calls, and delivers signed Events API callbacks the way Slack does: JSON POSTed with
+X-Slack-Signature, retried with X-Slack-Retry-Num when not answered 200 within 3 seconds. Its own
+bot's posts come back as message events too (the echo the processor must drop).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+
+@dataclass(frozen=True)
+class LocalInstallation:
+    team_id: str = "T0LOCAL01"
+    team: str = "atender-local"
+    bot_user_id: str = "U0LOCALBOT"
+    bot_id: str = "B0LOCALBOT"
+    app_id: str = "A0LOCALAPP"
+    token: str = "xoxb-local-stand-in-token"
+
+
+DEFAULT_USERS = {
+    "U0ALICE": "Alice Engineer", "U0BOB": "Bob Oncall", "U0CAROL": "Carol Billing",
+    "U0DAVE": "Dave Support", "U0ERIN": "Erin Legal", "U0FRANK": "Frank Finance",
+    "U0GRACE": "Grace Product", "U0HEIDI": "Heidi Security", "U0IVAN": "Ivan Sales",
+}
+# Channels the bot is a member of; NOT_A_MEMBER exists but the bot was never invited.
+DEFAULT_CHANNELS = {"C0GENERAL": "general", "C0ONCALL": "oncall-engineering", "C0BILLING": "billing"}
+NOT_A_MEMBER = {"C0PRIVATE": "leadership"}
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str | None
+    retry_after: int | None
+    delay: float
+
+
+@dataclass
+class Delivery:
+    event_id: str
+    attempt: int
+    status: int | None
+    reason: str | None
+
+
+@dataclass
+class SlackStandIn:
+    signing_secret: str = "dev-signing-secret"
+    installation: LocalInstallation = field(default_factory=LocalInstallation)
+    host: str = "127.0.0.1"
+    port: int = 0
+    events_url: str | None = None
+    # Slack allows about one message per second per channel; 0 turns the limit off.
+    min_post_interval: float = 0.0
+    # Seconds between Slack's retries of an event delivery (Slack: immediately, 1 min, 5 min).
+    retry_delays: tuple[float, ...] = (0.2, 1.0, 2.0)
+    delivery_timeout: float = 3.0
+    echo_own_posts: bool = True
+
+    def __post_init__(self) -> None:
+        self.users: dict[str, str] = dict(DEFAULT_USERS)
+        self.channels: dict[str, str] = dict(DEFAULT_CHANNELS)
+        self.not_member: dict[str, str] = dict(NOT_A_MEMBER)
+        self.posted: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.deliveries: list[Delivery] = []
+        self.rate_limited = 0
+        self._failures: dict[str, list[_Failure]] = {}
+        self._last_post: dict[str, float] = {}
+        self._last_ts = 0.0
+        self._lock = threading.Lock()
+        self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._server: ThreadingHTTPServer | None = None
+        self._worker: threading.Thread | None = None
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL (what SLACK_API_URL is set to); ends with "/" as slack_sdk needs."""
+        return f"http://{self.host}:{self.port}/api/"
+
+    def start(self) -> None:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, extra, payload = stand_in.handle(self.command, parts.path, parts.query, headers, body)
+                raw = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            do_GET = do_POST = _handle
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        threading.Thread(target=self._server.serve_forever, name="slack-api", daemon=True).start()
+        self._worker = threading.Thread(target=self._deliver_loop, name="slack-events", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        self._outbox.put(None)
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # Test controls ----------------------------------------------------------------------------
+
+    def fail_next(self, method: str, *, status: int = 200, error: str | None = None,
+                  retry_after: int | None = None, times: int = 1, delay: float = 0.0) -> None:
+        """The next `times` calls of `method` answer this instead (ok:false, an HTTP status, a stall)."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend(
+                _Failure(status, error, retry_after, delay) for _ in range(times))
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(m) for m in self.posted if channel is None or m["channel"] == channel]
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    # The Web API ------------------------------------------------------------------------------
+
+    def handle(self, method_verb: str, path: str, query: str, headers: dict[str, str], body: bytes
+               ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if not path.startswith("/api/"):
+            return 404, {}, {"ok": False, "error": "unknown_method"}
+        method = path[len("/api/"):]
+        params: dict[str, Any] = dict(parse_qsl(query))
+        if body:
+            if headers.get("content-type", "").startswith("application/json"):
+                try:
+                    params.update(json.loads(body))
+                except ValueError:
+                    return 200, {}, {"ok": False, "error": "invalid_json"}
+            else:
+                params.update(parse_qsl(body.decode()))
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip() or params.get("token")
+        with self._lock:
+            self.calls.append((method, params))
+            failures = self._failures.get(method)
+            failure = failures.pop(0) if failures else None
+        if failure is not None:
+            if failure.delay:
+                time.sleep(failure.delay)
+            extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            if failure.status == 429:
+                with self._lock:
+                    self.rate_limited += 1
+            return failure.status, extra, {"ok": False, "error": failure.error or _reason(failure.status)}
+        if not token:
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        if token != self.installation.token:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        handler = {
+            "auth.test": self._auth_test,
+            "conversations.open": self._conversations_open,
+            "chat.postMessage": self._post_message,
+            "chat.getPermalink": self._permalink,
+            "users.info": self._users_info,
+        }.get(method)
+        if handler is None:
+            return 404, {}, {"ok": False, "error": "unknown_method"}
+        return handler(params)
+
+    def _auth_test(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        i = self.installation
+        return 200, {}, {"ok": True, "url": f"https://{i.team}.slack.com/", "team": i.team, "user": "atender",
+                         "team_id": i.team_id, "user_id": i.bot_user_id, "bot_id": i.bot_id, "app_id": i.app_id,
+                         "is_enterprise_install": False}
+
+    def _conversations_open(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        raw = params.get("users") or ""
+        users = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
+        if not users:
+            return 200, {}, {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 8:
+            return 200, {}, {"ok": False, "error": "too_many_users"}
+        for user in users:
+            if user not in self.users:
+                return 200, {}, {"ok": False, "error": "user_not_found"}
+        digest = hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()[:9].upper()  # noqa: S324
+        channel = ("D" if len(users) == 1 else "G") + digest
+        with self._lock:
+            self.channels.setdefault(channel, "dm" if len(users) == 1 else "mpdm-" + "--".join(users))
+        return 200, {}, {"ok": True, "channel": {"id": channel, "is_im": len(users) == 1,
+                                                 "is_mpim": len(users) > 1}}
+
+    def _post_message(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        channel = str(params.get("channel") or "")
+        text = params.get("text")
+        if not channel:
+            return 200, {}, {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_member:
+            return 200, {}, {"ok": False, "error": "not_in_channel"}
+        if channel not in self.channels:
+            return 200, {}, {"ok": False, "error": "channel_not_found"}
+        if not text and not params.get("blocks"):
+            return 200, {}, {"ok": False, "error": "no_text"}
+        if text and len(str(text)) > 40_000:
+            return 200, {}, {"ok": False, "error": "msg_too_long"}
+        with self._lock:
+            now = time.monotonic()
+            last = self._last_post.get(channel)
+            if self.min_post_interval and last is not None and now - last < self.min_post_interval:
+                self.rate_limited += 1
+                wait = math.ceil(self.min_post_interval - (now - last))
+                return 429, {"Retry-After": str(max(1, wait))}, {"ok": False, "error": "ratelimited"}
+            self._last_post[channel] = now
+            ts = self._next_ts()
+            thread_ts = params.get("thread_ts") or None
+            message = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text,
+                       "username": params.get("username"), "user": self.installation.bot_user_id,
+                       "bot_id": self.installation.bot_id}
+            self.posted.append(message)
+        if self.echo_own_posts:
+            echo = {"type": "message", "text": text, "user": self.installation.bot_user_id,
+                    "bot_id": self.installation.bot_id, "app_id": self.installation.app_id,
+                    "ts": ts, "channel": channel, "event_ts": ts, "channel_type": self._channel_type(channel),
+                    "team": self.installation.team_id,
+                    "bot_profile": {"id": self.installation.bot_id, "app_id": self.installation.app_id,
+                                    "name": "Atender", "team_id": self.installation.team_id}}
+            if thread_ts:
+                echo["thread_ts"] = thread_ts
+                echo["parent_user_id"] = self.installation.bot_user_id
+            self.deliver(echo)
+        out = {"type": "message", "text": text, "user": self.installation.bot_user_id,
+               "bot_id": self.installation.bot_id, "ts": ts, "username": params.get("username")}
+        if thread_ts:
+            out["thread_ts"] = thread_ts
+        return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": out}
+
+    def _permalink(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
+        if channel not in self.channels:
+            return 200, {}, {"ok": False, "error": "channel_not_found"}
+        if not any(m["channel"] == channel and m["ts"] == ts for m in self.messages()):
+            return 200, {}, {"ok": False, "error": "message_not_found"}
+        return 200, {}, {"ok": True, "channel": channel,
+                         "permalink": f"https://{self.installation.team}.slack.com/archives/{channel}/"
+                                      f"p{ts.replace('.', '')}"}
+
+    def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        user = str(params.get("user") or "")
+        name = self.users.get(user)
+        if name is None:
+            return 200, {}, {"ok": False, "error": "user_not_found"}
+        handle = name.split()[0].lower()
+        return 200, {}, {"ok": True, "user": {
+            "id": user, "team_id": self.installation.team_id, "name": handle, "real_name": name,
+            "is_bot": False, "deleted": False,
+            "profile": {"real_name": name, "display_name": name.split()[0], "display_name_normalized":
+                        name.split()[0], "real_name_normalized": name}}}
+
+    def _next_ts(self) -> str:
+        now = max(time.time(), self._last_ts + 0.000001)
+        self._last_ts = now
+        return f"{now:.6f}"
+
+    def _channel_type(self, channel: str) -> str:
+        return {"D": "im", "G": "mpim"}.get(channel[:1], "channel")
+
+    # People in Slack --------------------------------------------------------------------------
+
+    def reply(self, channel: str, thread_ts: str, user: str, text: str, *,
+              files: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+        """A person answers in a thread: the message exists in Slack and its event is delivered."""
+        if user not in self.users:
+            raise LookupError("user_not_found")
+        with self._lock:
+            if not any(m["channel"] == channel and m["ts"] == thread_ts for m in self.posted):
+                raise LookupError("thread_not_found")
+            ts = self._next_ts()
+            self.posted.append({"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text,
+                                "username": None, "user": user, "bot_id": None})
+        event: dict[str, Any] = {
+            # Slack escapes what people type (&, <, >) in the events it sends.
+            "client_msg_id": str(uuid.uuid4()), "type": "message", "text": _escape(text), "user": user, "ts": ts,
+            "team": self.installation.team_id, "thread_ts": thread_ts,
+            "parent_user_id": self.installation.bot_user_id, "channel": channel, "event_ts": ts,
+            "channel_type": self._channel_type(channel),
+        }
+        if files:
+            event["subtype"] = "file_share"
+            event["files"] = list(files)
+        event_id = self.deliver(event)
+        return {"ok": True, "channel": channel, "ts": ts, "thread_ts": thread_ts, "event_id": event_id}
+
+    # The Events API ---------------------------------------------------------------------------
+
+    def envelope(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        i = self.installation
+        return {
+            "token": "local-verification-token", "team_id": i.team_id, "context_team_id": i.team_id,
+            "api_app_id": i.app_id, "event": event, "type": "event_callback",
+            "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(), "event_time": int(time.time()),
+            "authorizations": [{"enterprise_id": None, "team_id": i.team_id, "user_id": i.bot_user_id,
+                                "is_bot": True, "is_enterprise_install": False}],
+            "is_ext_shared_channel": False,
+        }
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        base = f"v0:{stamp}:".encode() + body
+        signature = "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": signature, "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
+
+    def deliver(self, event: dict[str, Any]) -> str:
+        """Queue an event for delivery to `events_url` (in order, from one worker, as Slack would)."""
+        envelope = self.envelope(event)
+        if self.events_url:
+            self._outbox.put(envelope)
+        return str(envelope["event_id"])
+
+    def _deliver_loop(self) -> None:
+        while True:
+            envelope = self._outbox.get()
+            if envelope is None:
+                return
+            try:
+                self._deliver_now(envelope)
+            except Exception:  # a stand-in must keep delivering the next events
+                import logging
+
+                logging.getLogger("local.slack").exception("event delivery failed")
+
+    def _deliver_now(self, envelope: dict[str, Any]) -> None:
+        assert self.events_url is not None
+        body = json.dumps(envelope).encode()
+        reason: str | None = None
+        for attempt in range(len(self.retry_delays) + 1):
+            if attempt:
+                time.sleep(self.retry_delays[attempt - 1])
+            headers = self.sign(body)  # each attempt is signed afresh, as Slack does
+            if attempt:
+                headers["X-Slack-Retry-Num"] = str(attempt)
+                headers["X-Slack-Retry-Reason"] = reason or "http_error"
+            try:
+                response = requests.post(self.events_url, data=body, headers=headers,
+                                         timeout=self.delivery_timeout)
+                status: int | None = response.status_code
+            except requests.Timeout:
+                status, reason = None, "http_timeout"
+            except requests.ConnectionError:
+                status, reason = None, "connection_failed"
+            else:
+                reason = None if status == 200 else "http_error"
+            with self._lock:
+                self.deliveries.append(Delivery(str(envelope["event_id"]), attempt, status, reason))
+            if status == 200:
+                return
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _reason(status: int) -> str:
+    return {429: "ratelimited", 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
+            504: "request_timeout"}.get(status, "fatal_error")

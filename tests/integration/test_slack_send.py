@@ -1,0 +1,260 @@
+"""Sending: the real API, the outbox relay and the real send_slack handler against embedded AWS, and
+slack_sdk over HTTP to the Web API stand-in."""
+
+from __future__ import annotations
+
+import pytest
+from sideconv import keys
+
+from tests.slack_support import CONVERSATION, counting_aws_requests, slack_world
+
+pytestmark = pytest.mark.xdist_group("slack")
+
+
+def _sent(world, sc_id: str) -> bool:  # type: ignore[no-untyped-def]
+    messages = world.get(sc_id)["messages"]
+    return all(m["delivery"]["status"] != "pending" for m in messages if m["direction"] == "outbound")
+
+
+def test_root_post_to_a_channel_records_thread_and_permalink() -> None:
+    with slack_world(env={"CONVERSATION_URL_TEMPLATE":
+                          "https://app.atender.example/{account_id}/conversations/{conversation_id}"}) as world:
+        # Given an agent starts a Slack side conversation to the on-call channel
+        created = world.start("channel", channel_id="C0ONCALL", subject="Refund stuck",
+                              body="Order 42 was charged twice")
+        # When the outbox is relayed to the sender
+        world.drain()
+        # Then the root post is in the channel, under the agent's name, with subject, text and link
+        [root] = world.slack.messages("C0ONCALL")
+        assert root["thread_ts"] is None
+        assert root["username"] == "Dana Agent"
+        assert root["text"].startswith("*Refund stuck*\n\nOrder 42 was charged twice")
+        assert "<https://app.atender.example/acme/conversations/conv-1|Open the conversation>" in root["text"]
+        # And the side conversation knows its thread and permalink, and the message is sent
+        found = world.get(created["id"])
+        assert found["slack"]["channel_id"] == "C0ONCALL"
+        assert found["slack"]["thread_ts"] == root["ts"]
+        assert found["slack"]["permalink"] == \
+            f"https://atender-local.slack.com/archives/C0ONCALL/p{root['ts'].replace('.', '')}"
+        assert found["messages"][0]["delivery"]["status"] == "sent"
+        # And a reply in that thread can be routed back: the thread lookup exists
+        ref = keys.slack_thread_ref(world.slack.installation.team_id, "C0ONCALL", root["ts"])
+        assert any(item["pk"]["S"] == ref for item in world.items())
+
+
+def test_user_target_opens_a_dm_and_group_target_a_group_dm() -> None:
+    with slack_world() as world:
+        # Given a side conversation to one person and one to three people
+        dm = world.start("user", user_ids=["U0ALICE"], subject=None, body="Quick question")
+        group = world.start("group", user_ids=["U0ALICE", "U0BOB", "U0CAROL"], body="Group question")
+        # When both are sent
+        world.drain()
+        # Then conversations.open was called with those users, and the roots went to the DM and group DM
+        opened = [call["users"] for call in world.slack.calls_of("conversations.open")]
+        assert opened == ["U0ALICE", "U0ALICE,U0BOB,U0CAROL"]
+        dm_channel = world.get(dm["id"])["slack"]["channel_id"]
+        group_channel = world.get(group["id"])["slack"]["channel_id"]
+        assert dm_channel.startswith("D")
+        assert group_channel.startswith("G")
+        assert [m["text"].split("\n")[0] for m in world.slack.messages(dm_channel)] == ["Quick question"]
+        assert len(world.slack.messages(group_channel)) == 1
+
+
+def test_a_group_of_nine_is_refused_at_create_time() -> None:
+    with slack_world() as world:
+        nine = ["U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0ERIN", "U0FRANK", "U0GRACE", "U0HEIDI", "U0IVAN"]
+        # When an agent asks for a group DM with nine people
+        status, problem = world.api("POST", f"/v1/conversations/{CONVERSATION}/side-conversations",
+                                    {"channel": "slack", "body": "hi", "slack": {"target": "group",
+                                                                                 "user_ids": nine}})
+        # Then it is a 422 and nothing reaches Slack
+        assert status == 422, problem
+        world.drain()
+        assert world.slack.messages() == []
+
+
+def test_replies_go_in_the_thread_under_the_agents_name_in_order_and_escaped() -> None:
+    with slack_world() as world:
+        created = world.start("channel", channel_id="C0GENERAL")
+        world.drain()
+        root_ts = world.get(created["id"])["slack"]["thread_ts"]
+        # When the agent replies three times, once typing Slack control sequences
+        world.reply(created["id"], "first")
+        world.reply(created["id"], "ping <!channel> <!here> <@U0BOB> & <#C0GENERAL>")
+        world.reply(created["id"], "third")
+        world.drain()
+        # Then the replies are in the thread, in order, under the agent's name, and inert
+        replies = [m for m in world.slack.messages("C0GENERAL") if m["thread_ts"] == root_ts]
+        assert [m["username"] for m in replies] == ["Dana Agent"] * 3
+        assert [m["text"] for m in replies] == [
+            "first", "ping &lt;!channel&gt; &lt;!here&gt; &lt;@U0BOB&gt; &amp; &lt;#C0GENERAL&gt;", "third"]
+        # And Slack was asked not to link names either
+        assert all(call.get("link_names") is False for call in world.slack.calls_of("chat.postMessage"))
+        statuses = [m["delivery"]["status"] for m in world.get(created["id"])["messages"]]
+        assert statuses == ["sent"] * 4
+
+
+@pytest.mark.parametrize(("target", "kwargs", "code"), [
+    ("channel", {"channel_id": "C0PRIVATE"}, "not_in_channel"),
+    ("channel", {"channel_id": "C0NOSUCH"}, "channel_not_found"),
+    ("user", {"user_ids": ["U0GHOST"]}, "user_not_found"),
+])
+def test_ok_false_ends_the_message_failed_with_slacks_code(target: str, kwargs: dict, code: str) -> None:
+    with slack_world() as world:
+        created = world.start(target, **kwargs)
+        # When Slack answers ok: false
+        world.drain()
+        # Then the message is failed with Slack's error code, and not retried
+        [message] = world.get(created["id"])["messages"]
+        assert message["delivery"]["status"] == "failed"
+        assert message["delivery"]["detail"] == code
+        assert world.get(created["id"])["slack"]["thread_ts"] is None
+
+
+def test_429_is_retried_after_retry_after_and_then_sent() -> None:
+    with slack_world() as world:
+        # Given Slack rate-limits the first post with Retry-After: 1
+        world.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+        created = world.start("channel", channel_id="C0ONCALL")
+        # When the sender runs: the message is held (visibility = Retry-After), not slept on
+        world.drain()
+        assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "pending"
+        assert world.slack.messages() == []
+        # Then after Retry-After it goes out once
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=5)
+        assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
+        assert len(world.slack.messages("C0ONCALL")) == 1
+        assert world.slack.rate_limited == 1
+
+
+def test_5xx_is_retried_with_backoff_then_sent() -> None:
+    with slack_world() as world:
+        world.slack.fail_next("chat.postMessage", status=503)
+        created = world.start("channel", channel_id="C0ONCALL")
+        world.drain()
+        assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "pending"
+        # The first backoff is 2 s (2 ** receive count)
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=6)
+        assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
+
+
+def test_5xx_on_the_last_allowed_receive_ends_failed_with_a_reason() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        created = world.start("channel", channel_id="C0ONCALL")
+        world.stack._relay_stream()  # the outbox record, as the pipe would queue it
+        record = _outbox_record(world)
+        world.slack.fail_next("chat.postMessage", status=500)
+        # When the message has already been received the maximum number of times
+        outcome = outbound.sender().deliver(record, receive_count=outbound.MAX_TRANSIENT_RECEIVES)
+        # Then it ends failed, with the reason
+        assert outcome == "failed"
+        delivery = world.get(created["id"])["messages"][0]["delivery"]
+        assert delivery["status"] == "failed"
+        assert delivery["detail"].startswith("slack_unavailable: HTTP 500 internal_error")
+
+
+def test_a_timeout_is_retried_not_failed() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        world.start("channel", channel_id="C0ONCALL")
+        world.stack._relay_stream()
+        record = _outbox_record(world)
+        world.slack.fail_next("chat.postMessage", delay=6)  # longer than the client's 5 s timeout
+        with pytest.raises(outbound.RetryLater) as held:
+            outbound.sender().deliver(record, receive_count=1)
+        assert "timed out" in held.value.reason.lower()
+        assert held.value.delay == 2
+
+
+def test_a_redelivered_message_already_sent_is_not_posted_again() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        world.start("channel", channel_id="C0ONCALL")
+        world.stack._relay_stream()
+        record = _outbox_record(world)
+        # When the same outbox record is delivered twice (SQS at-least-once)
+        assert outbound.sender().deliver(record) == "sent"
+        assert outbound.sender().deliver(record) == "skipped"
+        # Then Slack got one post
+        assert len(world.slack.messages("C0ONCALL")) == 1
+
+
+def test_a_burst_of_twenty_replies_arrives_in_order_without_a_storm_of_429s() -> None:
+    # Slack's ~1 message/s per channel, scaled down 20x: the stand-in refuses posts closer than 50 ms
+    with slack_world(post_interval=0.05, stand_in_interval=0.05) as world:
+        created = world.start("channel", channel_id="C0BILLING", body="root")
+        for n in range(20):
+            world.reply(created["id"], f"reply {n:02d}")
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=30)
+        texts = [m["text"] for m in world.slack.messages("C0BILLING")][1:]
+        assert texts == [f"reply {n:02d}" for n in range(20)]
+        assert world.slack.rate_limited <= 1
+
+
+def test_each_message_costs_one_read_and_one_write() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        created = world.start("channel", channel_id="C0ONCALL")
+        world.stack._relay_stream()
+        root = _outbox_record(world)
+        with counting_aws_requests() as counter:
+            outbound.sender().deliver(root)
+        root_calls = counter.of("dynamodb")
+        world.reply(created["id"], "second")
+        world.stack._relay_stream()
+        reply = _outbox_record(world)
+        with counting_aws_requests() as counter:
+            outbound.sender().deliver(reply)
+        assert root_calls == ["BatchGetItem", "TransactWriteItems"]
+        assert counter.of("dynamodb") == ["BatchGetItem", "UpdateItem"]
+
+
+def _outbox_record(world) -> dict:  # type: ignore[no-untyped-def]
+    """Take the next outbox record off the Slack queue (what the sender's event would carry)."""
+    import json
+
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = world.stack.resources.outbox_queue_urls["slack"]
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return json.loads(message["Body"])
+
+
+def test_a_held_message_holds_the_rest_of_its_thread_for_the_same_time_only() -> None:
+    import boto3
+
+    from functions.send_slack.handler import lambda_handler
+    from local.stack import _sqs_record
+    from tests.conftest import LambdaContextStub
+
+    with slack_world() as world:
+        created = world.start("channel", channel_id="C0ONCALL")
+        world.reply(created["id"], "second")
+        world.reply(created["id"], "third")
+        world.stack._relay_stream()
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = world.stack.resources.outbox_queue_urls["slack"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+        assert len(received) == 3
+        # Given Slack rate-limits the root with Retry-After: 1
+        world.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+        # When the batch of the thread's three messages is handled
+        with counting_aws_requests() as counter:
+            result = lambda_handler({"Records": [_sqs_record(m, arn, "us-east-1") for m in received]},
+                                    LambdaContextStub())
+        # Then all three are batch failures (order holds) and nothing was posted, without failing the
+        # invocation...
+        assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == [m["MessageId"] for m in received]
+        assert world.slack.messages() == []
+        # ...and all three come back after Retry-After, not after the queue's 60 s visibility timeout
+        held = counter.params_of("ChangeMessageVisibility")
+        assert sorted(p["ReceiptHandle"] for p in held) == sorted(m["ReceiptHandle"] for m in received)
+        assert {p["VisibilityTimeout"] for p in held} == {1}
