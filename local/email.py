@@ -1,9 +1,185 @@
-"""E-mail on the local stack: SES capture at /_local/mail and the inbound SMTP server (issue 3)."""
+"""E-mail on the local stack: the sender on the email outbox queue, SES capture at /_local/mail and
+the inbound SMTP server that does what the SES receipt rule does in AWS (issue 3).
+
+SMTP on 127.0.0.1:SMTP_PORT (2525) accepts mail for the inbound domain only, stores the raw message
+in the embedded S3 bucket under the rule's prefix (key = prefix + an SES-style message id), then
+invokes `ingest_email` with the receipt event SES would send (recipients from the envelope, every
+verdict PASS). A person can answer a side conversation from any mail client or `swaks`.
+"""
 
 from __future__ import annotations
 
-from local.stack import LocalStack
+import asyncio
+import os
+import secrets
+import time
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+import boto3
+from sideconv.config import Settings
+
+from local.stack import LocalStack, Reply, Request
+
+DEFAULT_SMTP_PORT = 2525
+
+
+def ses_message_id() -> str:
+    """Shaped like the ids SES receiving assigns (lower-case base32-ish, 20+ characters)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def _iso(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at * 1000) % 1000:03d}Z"
+
+
+def receipt_event(raw: bytes, *, message_id: str, recipients: list[str], mail_from: str,
+                  verdicts: dict[str, str] | None = None, dmarc_policy: str | None = None,
+                  function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:ingest_email",
+                  ) -> dict[str, Any]:
+    """The SES receipt-rule Lambda action event for one mail (no body in it, as in AWS)."""
+    parsed = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    headers = [{"name": name, "value": str(value)} for name, value in parsed.items()]
+    common: dict[str, Any] = {
+        "from": [str(v) for v in parsed.get_all("From", [])],
+        "to": [str(v) for v in parsed.get_all("To", [])],
+        "messageId": str(parsed.get("Message-ID", "")),
+        "subject": str(parsed.get("Subject", "")),
+        "date": str(parsed.get("Date", "")),
+        "returnPath": mail_from,
+    }
+    if parsed.get_all("Cc"):
+        common["cc"] = [str(v) for v in parsed.get_all("Cc", [])]
+    now = time.time()
+    status = {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "PASS", "dmarc": "PASS", **(verdicts or {})}
+    receipt: dict[str, Any] = {
+        "timestamp": _iso(now),
+        "processingTimeMillis": 42,
+        "recipients": recipients,
+        "spamVerdict": {"status": status["spam"]},
+        "virusVerdict": {"status": status["virus"]},
+        "spfVerdict": {"status": status["spf"]},
+        "dkimVerdict": {"status": status["dkim"]},
+        "dmarcVerdict": {"status": status["dmarc"]},
+        "action": {"type": "Lambda", "functionArn": function_arn, "invocationType": "Event"},
+    }
+    if dmarc_policy:
+        receipt["dmarcPolicy"] = dmarc_policy
+    return {"Records": [{
+        "eventSource": "aws:ses",
+        "eventVersion": "1.0",
+        "ses": {
+            "mail": {
+                "timestamp": _iso(now),
+                "source": mail_from,
+                "messageId": message_id,
+                "destination": recipients,
+                "headersTruncated": False,
+                "headers": headers,
+                "commonHeaders": common,
+            },
+            "receipt": receipt,
+        },
+    }]}
+
+
+def sent_mail(settings: Settings, limit: int | None = None) -> list[dict[str, Any]]:
+    """What embedded SES sent, newest first, as it went on the wire: SES replaces Message-ID with
+    `<SES message id@ses domain>`, so the raw text here carries that id too."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][settings.region]
+    out: list[dict[str, Any]] = []
+    for sent in reversed(backend.sent_messages):
+        if limit is not None and len(out) >= limit:
+            break
+        raw_data = getattr(sent, "raw_data", None)
+        if raw_data is None:
+            continue
+        wire_id = f"<{sent.id}@{settings.ses_message_id_domain}>"
+        message = BytesParser(policy=policy.default).parsebytes(raw_data.encode("utf-8", "surrogateescape"))
+        del message["Message-ID"]
+        message["Message-ID"] = wire_id
+        out.append({
+            "ses_message_id": sent.id,
+            "message_id": wire_id,
+            "from": str(message.get("From", "")),
+            "to": [str(a) for a in getattr(message.get("To"), "addresses", ())],
+            "cc": [str(a) for a in getattr(message.get("Cc"), "addresses", ())],
+            "reply_to": str(message.get("Reply-To", "")),
+            "subject": str(message.get("Subject", "")),
+            "in_reply_to": str(message.get("In-Reply-To", "")) or None,
+            "references": str(message.get("References", "")) or None,
+            "destinations": list(sent.destinations),
+            "raw": message.as_string(policy=policy.SMTP),
+        })
+    return out
+
+
+class InboundSMTP:
+    """aiosmtpd handler: the SES receiving endpoint for the inbound domain."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.settings = stack.settings
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.rpartition("@")[2].lower() != self.settings.inbound_domain.lower():
+            return "550 5.7.1 Relaying denied: this server only accepts mail for " + self.settings.inbound_domain
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        raw = raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogateescape")
+        loop = asyncio.get_running_loop()
+        message_id = await loop.run_in_executor(None, self.deliver, raw, list(envelope.rcpt_tos),
+                                                str(envelope.mail_from or ""))
+        return f"250 Ok {message_id}"
+
+    def deliver(self, raw: bytes, recipients: list[str], mail_from: str) -> str:
+        from functions.ingest_email.handler import lambda_handler
+
+        message_id = ses_message_id()
+        with self.stack.lock:  # S3 action first: the raw mail is stored before anything reads it
+            boto3.client("s3", region_name=self.settings.region).put_object(
+                Bucket=self.settings.raw_mail_bucket, Key=f"{self.settings.raw_mail_prefix}{message_id}", Body=raw)
+        event = receipt_event(raw, message_id=message_id, recipients=recipients, mail_from=mail_from)
+        self.stack.invoke("ingest_email", lambda_handler, event)
+        return message_id
 
 
 def install(stack: LocalStack) -> None:
     """Register the e-mail sender, the inbound SMTP server and /_local/mail on the stack."""
+    from functions.send_email.handler import lambda_handler as send_email
+
+    stack.add_consumer("send_email", stack.resources.outbox_queue_urls["email"], send_email)
+
+    def mail(_: Request) -> Reply:
+        with stack.lock:
+            return Reply.json(200, {"items": sent_mail(stack.settings)})
+
+    stack.add_route("GET", "/_local/mail", mail)
+
+    port = int(os.environ.get("SMTP_PORT") or DEFAULT_SMTP_PORT)
+    holder: dict[str, Any] = {}
+
+    def start() -> None:
+        from aiosmtpd.controller import Controller
+
+        controller = Controller(InboundSMTP(stack), hostname="127.0.0.1", port=port,
+                                data_size_limit=40 * 1024 * 1024)
+        controller.start()
+        holder["controller"] = controller
+        print(f"  SMTP:    127.0.0.1:{port} (mail for *@{stack.settings.inbound_domain})", flush=True)
+
+    def stop() -> None:
+        controller = holder.pop("controller", None)
+        if controller is not None:
+            controller.stop()
+
+    stack.add_server(start, stop)

@@ -1,0 +1,38 @@
+"""SES event publishing for sent mail (configuration set → SNS topic → this function)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.config import get_settings
+from sideconv.email.events import handle
+from sideconv.email.store import EmailStore
+from sideconv.observability import logger, metrics
+from sideconv.store import models
+
+
+@lru_cache(maxsize=1)
+def _store() -> EmailStore:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    return EmailStore(settings.region, settings.dynamodb_endpoint)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@event_source(data_class=SNSEvent)
+def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
+    settings = get_settings()
+    outcomes = []
+    for record in event.records:
+        result = handle(record.sns.message, store=_store(), ses_message_id_domain=settings.ses_message_id_domain)
+        if result.outcome == "bounced":
+            metrics.add_metric(name="EmailBounced", unit=MetricUnit.Count, value=1)
+        elif result.outcome == "complaint":
+            metrics.add_metric(name="EmailComplaint", unit=MetricUnit.Count, value=1)
+        outcomes.append(result.outcome)
+    return {"outcomes": outcomes}

@@ -1,0 +1,47 @@
+"""Inbound e-mail: SES receipt rule (S3 action stores the raw mail, then this Lambda action)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.config import get_settings
+from sideconv.email import clients
+from sideconv.email.inbound import InboundConfig, Storage, ingest
+from sideconv.email.store import EmailStore
+from sideconv.observability import logger, metrics
+from sideconv.store import models
+
+
+@lru_cache(maxsize=1)
+def _store() -> EmailStore:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    return EmailStore(settings.region, settings.dynamodb_endpoint)
+
+
+def _quarantined(reason: str) -> None:
+    metrics.add_metric(name="Quarantined", unit=MetricUnit.Count, value=1)
+    metrics.add_metadata(key="quarantine_reason", value=reason)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = get_settings()
+    config = InboundConfig(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
+                           raw_bucket=settings.raw_mail_bucket, raw_prefix=settings.raw_mail_prefix)
+    storage = Storage(clients.s3(settings.region), settings.raw_mail_bucket)
+    results = []
+    # SES invokes once per mail; a Records list of one. Each is handled on its own.
+    for record in event.get("Records", []):
+        result = ingest(record, store=_store(), storage=storage, config=config, on_quarantine=_quarantined)
+        if result.outcome == "appended":
+            metrics.add_metric(name="EmailReceived", unit=MetricUnit.Count, value=1)
+        results.append({"outcome": result.outcome, "side_conversation_id": result.side_conversation_id,
+                        "message_id": result.message_id, "reason": result.reason,
+                        "quarantine_id": result.quarantine_id})
+    # A Lambda action invoked with RequestResponse reads `disposition`; replies are never relayed on.
+    return {"disposition": "STOP_RULE", "results": results}

@@ -1,0 +1,61 @@
+"""E-mail sender: the email outbox queue (SQS FIFO, stream records) → SES v2, one mail per message."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.config import get_settings
+from sideconv.email import clients
+from sideconv.email.sending import SenderConfig, send_record
+from sideconv.email.store import EmailStore
+from sideconv.observability import logger, metrics
+from sideconv.store import models
+
+# A failed record fails only the rest of its own group (its side conversation): other threads go on.
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# A batch whose every record failed is reported item by item too (the FIFO processor's constructor
+# does not take this option): the same redelivery, without an error for a throttled minute.
+processor.raise_on_entire_batch_failure = False
+
+
+@lru_cache(maxsize=1)
+def _store() -> EmailStore:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    return EmailStore(settings.region, settings.dynamodb_endpoint)
+
+
+def _config() -> SenderConfig:
+    s = get_settings()
+    return SenderConfig(sender_address=s.sender_address, sender_name=s.sender_name,
+                        inbound_domain=s.inbound_domain, ses_message_id_domain=s.ses_message_id_domain,
+                        configuration_set=s.ses_configuration_set, attachment_bucket=s.raw_mail_bucket)
+
+
+def _fetch(key: str) -> bytes:
+    settings = get_settings()
+    body = clients.s3(settings.region).get_object(Bucket=settings.raw_mail_bucket, Key=key)["Body"]
+    return bytes(body.read())
+
+
+def _record(record: SQSRecord) -> str:
+    settings = get_settings()
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    result = send_record(json.loads(record.body), receive_count, store=_store(),
+                         ses=clients.sesv2(settings.region), config=_config(), fetch_attachment=_fetch)
+    if result.status != "skipped":
+        metrics.add_metric(name="EmailSent" if result.status == "sent" else "EmailFailed",
+                           unit=MetricUnit.Count, value=1)
+    return result.status
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)

@@ -1,0 +1,156 @@
+"""E-mail routes of the v1 API: the quarantine (admins), a message's full text, attachment links."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal, cast
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from sideconv.api.schemas import Message
+from sideconv.auth import Caller, caller_from_claims
+from sideconv.config import get_settings
+from sideconv.email.store import EmailStore
+from sideconv.store import models
+
+router = Router()
+
+QuarantineId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+SideConversationId = Annotated[str, Path(min_length=1, max_length=64)]
+ItemId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+class QuarantinedMail(BaseModel):
+    id: str
+    reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc"]
+    detail: str | None = None
+    status: Literal["held", "attached", "discarded"]
+    received_at: str
+    sender: str | None = None
+    subject: str | None = None
+    recipients: list[str]
+    conversation_id: str | None = None
+    side_conversation_id: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    message_id: str | None = None
+
+
+class QuarantineList(BaseModel):
+    items: list[QuarantinedMail]
+    next_token: str | None = None
+
+
+class AttachQuarantined(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128,
+                                                      pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+    side_conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class OriginalText(BaseModel):
+    id: str
+    body: str
+    full_text: str
+    has_quoted_text: bool
+
+
+class AttachmentLink(BaseModel):
+    id: str
+    name: str
+    content_type: str
+    size: int
+    url: str
+    expires_in: int
+
+
+@lru_cache(maxsize=1)
+def _store() -> EmailStore:
+    settings = get_settings()
+    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    return EmailStore(settings.region, settings.dynamodb_endpoint)
+
+
+def _caller() -> Caller:
+    event = cast(APIGatewayProxyEventV2, router.current_event)
+    return caller_from_claims(event.request_context.authorizer.jwt_claim)
+
+
+def _storage() -> Any:
+    from sideconv.email import clients
+    from sideconv.email.inbound import Storage
+
+    settings = get_settings()
+    return Storage(clients.s3(settings.region), settings.raw_mail_bucket)
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+@router.get("/v1/quarantine", summary="Mail held back for the caller's account (admins)", responses={
+    200: {"description": "Newest first", "content": {"application/json": {"model": QuarantineList}}}})
+def list_quarantine(limit: Annotated[int, Query(ge=1, le=100)] = 25,
+                    next_token: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+                    ) -> Response[QuarantineList]:
+    from sideconv.email import admin
+
+    return _json(200, admin.list_quarantine(_store(), _caller(), limit, next_token, get_settings().token_secret))
+
+
+@router.post("/v1/quarantine/<quarantine_id>/discard", summary="Discard a quarantined mail (admins)",
+             responses={200: {"description": "Discarded",
+                              "content": {"application/json": {"model": QuarantinedMail}}}})
+def discard(quarantine_id: QuarantineId) -> Response[QuarantinedMail]:
+    from sideconv.email import admin
+
+    return _json(200, admin.discard(_store(), _caller(), quarantine_id))
+
+
+@router.post("/v1/quarantine/<quarantine_id>/attach",
+             summary="Attach a quarantined mail to a side conversation of the account (admins)",
+             responses={201: {"description": "Appended as a received message",
+                              "content": {"application/json": {"model": Message}}}})
+def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Body()]) -> Response[Message]:
+    from sideconv import views
+    from sideconv.email import admin
+    from sideconv.email.inbound import InboundConfig
+
+    settings = get_settings()
+    config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.raw_mail_bucket,
+                           settings.raw_mail_prefix)
+    message = admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
+                           request.side_conversation_id)
+    return _json(201, views.message(message))
+
+
+MESSAGE = "/v1/conversations/<conversation_id>/side-conversations/<side_conversation_id>/messages/<message_id>"
+
+
+@router.get(f"{MESSAGE}/original", summary="A received message's full text, quoted history included",
+            responses={200: {"description": "The full text",
+                             "content": {"application/json": {"model": OriginalText}}}})
+def original(conversation_id: ConversationId, side_conversation_id: SideConversationId,
+             message_id: ItemId) -> Response[OriginalText]:
+    from sideconv.email import admin
+
+    return _json(200, admin.original(_store(), _storage(), _caller(), conversation_id, side_conversation_id,
+                                     message_id))
+
+
+@router.get(f"{MESSAGE}/attachments/<attachment_id>", summary="A short-lived download link for an attachment",
+            responses={200: {"description": "A presigned link, valid a few minutes",
+                             "content": {"application/json": {"model": AttachmentLink}}}})
+def attachment(conversation_id: ConversationId, side_conversation_id: SideConversationId, message_id: ItemId,
+               attachment_id: ItemId) -> Response[AttachmentLink]:
+    from sideconv.email import admin, clients
+
+    settings = get_settings()
+    return _json(200, admin.attachment_link(_store(), clients.s3(settings.region), settings.raw_mail_bucket,
+                                            _caller(), conversation_id, side_conversation_id, message_id,
+                                            attachment_id))

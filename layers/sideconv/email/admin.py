@@ -1,0 +1,120 @@
+"""What the API does for e-mail beyond the shared routes: the quarantine (admins of the account),
+a received message's full text, and short-lived attachment links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sideconv import clock, keys, pagination
+from sideconv.auth import Caller
+from sideconv.email.inbound import (
+    InboundConfig,
+    Storage,
+    build_message,
+    original_text,
+    store_attachments,
+    summary_actions,
+)
+from sideconv.email.parse import parse
+from sideconv.email.store import EmailStore, Ref
+from sideconv.errors import Forbidden, InvalidRequest, NotFound
+from sideconv.store.models import MessageItem, QuarantineItem
+
+LINK_SECONDS = 300
+
+
+def _admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise Forbidden("only the account's admins may see quarantined mail")
+
+
+def quarantine_view(item: QuarantineItem) -> dict[str, Any]:
+    return {
+        "id": item.id, "reason": item.reason, "detail": item.detail, "status": item.status,
+        "received_at": item.received_at, "sender": item.sender, "subject": item.subject,
+        "recipients": list(item.recipients or []), "conversation_id": item.conversation_id,
+        "side_conversation_id": item.side_conversation_id, "resolved_by": item.resolved_by,
+        "resolved_at": item.resolved_at, "message_id": item.resolved_message_id,
+    }
+
+
+def list_quarantine(store: EmailStore, caller: Caller, limit: int, next_token: str | None,
+                    secret: str) -> dict[str, Any]:
+    _admin(caller)
+    scope = f"quarantine\0{caller.account_id}"
+    start = pagination.decode(next_token, scope=scope, secret=secret)
+    items, last = store.list_quarantine(caller.account_id, limit, start)
+    return {"items": [quarantine_view(i) for i in items],
+            "next_token": pagination.encode(last, scope=scope, secret=secret)}
+
+
+def discard(store: EmailStore, caller: Caller, quarantine_id: str) -> dict[str, Any]:
+    _admin(caller)
+    item = store.get_quarantined(caller.account_id, quarantine_id)
+    now = clock.now_iso()
+    store.resolve_quarantined(item, [QuarantineItem.status.set("discarded"),
+                                     QuarantineItem.resolved_by.set(caller.agent_id),
+                                     QuarantineItem.resolved_at.set(now)])
+    item.status, item.resolved_by, item.resolved_at = "discarded", caller.agent_id, now
+    return quarantine_view(item)
+
+
+def attach(store: EmailStore, storage: Storage, config: InboundConfig, caller: Caller, quarantine_id: str,
+           conversation_id: str, side_conversation_id: str) -> MessageItem:
+    """An admin vouches for a quarantined mail: it joins the side conversation they name, in their
+    account, as any reply would (quoted text stripped, attachments kept)."""
+    _admin(caller)
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id) \
+            or keys.channel_of(side_conversation_id) != "email":
+        raise NotFound("side conversation not found")
+    try:
+        ref = Ref(caller.account_id, conversation_id, side_conversation_id)
+        _ = ref.pk
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field="conversation_id") from exc
+    item = store.get_quarantined(caller.account_id, quarantine_id)
+    mail = parse(storage.read(item.raw_location))
+    attachments = store_attachments(mail, item.ses_message_id, storage)
+    now = clock.now_iso()
+    message = build_message(ref, mail, ses_message_id=item.ses_message_id, raw_location=item.raw_location,
+                            attachments=attachments, config=config, now=now)
+    store.resolve_quarantined(item, [QuarantineItem.status.set("attached"),
+                                     QuarantineItem.resolved_by.set(caller.agent_id),
+                                     QuarantineItem.resolved_at.set(now),
+                                     QuarantineItem.resolved_message_id.set(message.id),
+                                     QuarantineItem.conversation_id.set(conversation_id),
+                                     QuarantineItem.side_conversation_id.set(side_conversation_id)],
+                              message=message, summary_actions=summary_actions(message, mail))
+    return message
+
+
+def _message(store: EmailStore, caller: Caller, conversation_id: str, side_conversation_id: str,
+             message_id: str) -> MessageItem:
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
+        raise NotFound("message not found")
+    try:
+        pk = keys.conversation_pk(caller.account_id, conversation_id)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field="conversation_id") from exc
+    return store.get_message(pk, side_conversation_id, message_id)
+
+
+def original(store: EmailStore, storage: Storage, caller: Caller, conversation_id: str,
+             side_conversation_id: str, message_id: str) -> dict[str, Any]:
+    message = _message(store, caller, conversation_id, side_conversation_id, message_id)
+    return {"id": message.id, "body": message.body, "full_text": original_text(message, storage),
+            "has_quoted_text": bool(message.has_quoted_text)}
+
+
+def attachment_link(store: EmailStore, s3: Any, bucket: str, caller: Caller, conversation_id: str,
+                    side_conversation_id: str, message_id: str, attachment_id: str) -> dict[str, Any]:
+    message = _message(store, caller, conversation_id, side_conversation_id, message_id)
+    found = next((a for a in message.attachments or [] if a.id == attachment_id and a.location), None)
+    if found is None:
+        raise NotFound("attachment not found")
+    safe_name = found.name.replace('"', "'")
+    url = s3.generate_presigned_url("get_object", ExpiresIn=LINK_SECONDS, Params={
+        "Bucket": bucket, "Key": found.location, "ResponseContentType": found.content_type,
+        "ResponseContentDisposition": f'attachment; filename="{safe_name}"'})
+    return {"id": found.id, "name": found.name, "content_type": found.content_type, "size": int(found.size),
+            "url": url, "expires_in": LINK_SECONDS}

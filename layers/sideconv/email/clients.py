@@ -1,0 +1,40 @@
+"""AWS clients for the e-mail functions, created on first use and kept for the container's life.
+
+Never at import time: tests set the environment (and moto) first, and a function that never sends
+never pays for an SES client.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+# Throttling and 5xx from SES are retried by botocore's standard mode (exponential backoff with
+# jitter, bounded attempts) before the sender sees them; what is left is a transient failure that
+# SQS redelivers, or a permanent one.
+SES_MAX_ATTEMPTS = 3
+
+
+@lru_cache(maxsize=1)
+def sesv2(region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("sesv2", region_name=region,
+                        config=Config(retries={"mode": "standard", "total_max_attempts": SES_MAX_ATTEMPTS}))
+
+
+@lru_cache(maxsize=1)
+def s3(region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Virtual-hosted style with SigV4: presigned download links that work in every region.
+    return boto3.client("s3", region_name=region,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+
+
+def reset() -> None:
+    """Forget the clients (tests switch moto on and off between cases)."""
+    sesv2.cache_clear()
+    s3.cache_clear()

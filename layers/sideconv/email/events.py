@@ -1,0 +1,57 @@
+"""SES event publishing (configuration set → SNS): bounces mark the message `bounced` with the
+bounce type and recipients; complaints are recorded on it. Found by the Message-ID lookup of the
+id SES put on the wire: 1 GetItem, 1 UpdateItem."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sideconv import clock, keys
+from sideconv.email.store import EmailStore
+from sideconv.observability import logger
+from sideconv.store.models import DeliveryMap, MessageItem
+
+
+@dataclass(frozen=True)
+class EventResult:
+    outcome: Literal["bounced", "complaint", "ignored", "unknown_message"]
+    message_id: str | None = None
+
+
+def _recipients(items: list[dict[str, Any]]) -> str:
+    parts = []
+    for item in items:
+        address = str(item.get("emailAddress", "?"))
+        code = item.get("diagnosticCode")
+        parts.append(f"{address} ({code})" if code else address)
+    return ", ".join(parts)
+
+
+def handle(sns_message: str | dict[str, Any], *, store: EmailStore, ses_message_id_domain: str) -> EventResult:
+    event = json.loads(sns_message) if isinstance(sns_message, str) else sns_message
+    kind = event.get("eventType") or event.get("notificationType")
+    if kind not in ("Bounce", "Complaint"):
+        return EventResult("ignored")
+    ses_id = str(event.get("mail", {}).get("messageId", ""))
+    ref = store.ref_of_message_id(f"<{ses_id}@{ses_message_id_domain}>") if ses_id else None
+    if ref is None or ref.message_id is None:
+        logger.warning("SES event for a message this service does not know", extra={"ses_message_id": ses_id})
+        return EventResult("unknown_message")
+    sk = keys.message_sk(ref.side_conversation_id, ref.message_id)
+    now = clock.now_iso()
+    if kind == "Bounce":
+        bounce = event.get("bounce", {})
+        detail = (f"{bounce.get('bounceType', 'Undetermined')}/{bounce.get('bounceSubType', 'Undetermined')}: "
+                  f"{_recipients(bounce.get('bouncedRecipients', []))}")
+        store.mark_delivery(ref.pk, sk, DeliveryMap(status="bounced", detail=detail[:1000], updated_at=now,
+                                                    provider_id=ses_id), only_if=None)
+        logger.info("bounce recorded", extra={"message_id": ref.message_id, "detail": detail})
+        return EventResult("bounced", ref.message_id)
+    complaint = event.get("complaint", {})
+    detail = (f"{complaint.get('complaintFeedbackType', 'complaint')}: "
+              f"{_recipients(complaint.get('complainedRecipients', []))} at {complaint.get('timestamp', now)}")
+    store.update_message(ref.pk, sk, [MessageItem.complaint.set(detail[:1000])])
+    logger.info("complaint recorded", extra={"message_id": ref.message_id})
+    return EventResult("complaint", ref.message_id)

@@ -1,0 +1,238 @@
+"""Every DynamoDB request of the e-mail functions, one method per access pattern.
+
+Sending: 1 TransactGetItems (summary + message), 1 TransactWriteItems (message sent, thread ids on
+the summary, Message-ID lookups). Receiving: 1 GetItem (the reply token's lookup) or 1 BatchGetItem
+(In-Reply-To/References lookups), then 1 TransactWriteItems (the received-mail record, the message,
+the summary). Each write states its invariant as a condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.operand import Path
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from sideconv import keys
+from sideconv.errors import Conflict, NotFound
+from sideconv.store.models import (
+    DeliveryMap,
+    InboundMailItem,
+    MessageItem,
+    QuarantineItem,
+    SideConversationItem,
+    SideConversationRefItem,
+)
+
+# Nested document paths (typed as plain attributes by PynamoDB's stubs).
+DELIVERY_STATUS = Path("delivery.status")
+THREAD_REFERENCES = Path("email.references")
+
+# A message with an outcome leaves the sparse `pending_outbound` index (sideconv.redrive) in the
+# same update that records the outcome.
+LEAVE_PENDING_INDEX = (MessageItem.gsi2pk.remove(), MessageItem.gsi2sk.remove())
+
+# BatchGetItem takes at most 100 keys; a thread's References is trimmed well below that.
+MAX_THREAD_LOOKUPS = 50
+
+
+class DuplicateMail(Exception):
+    """This SES messageId was handled before: nothing more to do."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    account_id: str
+    conversation_id: str
+    side_conversation_id: str
+    message_id: str | None = None
+
+    @property
+    def pk(self) -> str:
+        return keys.conversation_pk(self.account_id, self.conversation_id)
+
+
+def _ref(item: SideConversationRefItem) -> Ref:
+    return Ref(item.account_id, item.conversation_id, item.side_conversation_id, item.message_id)
+
+
+def _failed(exc: TransactWriteError) -> set[int]:
+    return {i for i, r in enumerate(exc.cancellation_reasons or []) if r and r.code == "ConditionalCheckFailed"}
+
+
+class EmailStore:
+    def __init__(self, region: str, host: str | None = None) -> None:
+        self._connection = Connection(region=region, host=host)
+
+    # Sending -------------------------------------------------------------------------------------
+
+    def load_for_send(self, pk: str, side_conversation_id: str,
+                      message_sk: str) -> tuple[SideConversationItem | None, MessageItem | None]:
+        """The summary (recipients, subject, thread ids) and the message's current delivery state."""
+        with TransactGet(connection=self._connection) as tx:
+            summary = tx.get(SideConversationItem, pk, keys.side_conversation_sk(side_conversation_id))
+            message = tx.get(MessageItem, pk, message_sk)
+        return _value(summary), _value(message)
+
+    def mark_sent(self, message: MessageItem, summary: SideConversationItem, delivery: DeliveryMap,
+                  *, own_id: str, wire_id: str) -> bool:
+        """Record the send. False when another delivery of the same record got there first."""
+        lookups = [SideConversationRefItem(
+            keys.email_message_id_ref(mid), keys.email_message_id_ref(mid), account_id=message.account_id,
+            conversation_id=message.conversation_id, side_conversation_id=message.side_conversation_id,
+            message_id=message.id) for mid in (own_id, wire_id)]
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                for lookup in lookups:
+                    tx.save(lookup, condition=SideConversationRefItem.pk.does_not_exist())
+                tx.update(MessageItem(message.pk, message.sk), [
+                    MessageItem.delivery.set(delivery),
+                    MessageItem.email_message_id.set(own_id),
+                    MessageItem.wire_message_id.set(wire_id),
+                    *LEAVE_PENDING_INDEX,
+                ], condition=DELIVERY_STATUS == "pending")
+                tx.update(SideConversationItem(summary.pk, summary.sk), [
+                    THREAD_REFERENCES.set(THREAD_REFERENCES.append([own_id, wire_id])),
+                ], condition=SideConversationItem.pk.exists())
+        except TransactWriteError as exc:
+            if _failed(exc):
+                return False
+            raise
+        return True
+
+    def mark_delivery(self, pk: str, sk: str, delivery: DeliveryMap, *, only_if: str | None = "pending",
+                      extra: Sequence[Action] = ()) -> bool:
+        condition = MessageItem.pk.exists()
+        if only_if is not None:
+            condition &= only_if == DELIVERY_STATUS
+        try:
+            MessageItem(pk, sk).update([MessageItem.delivery.set(delivery), *LEAVE_PENDING_INDEX, *extra],
+                                       condition=condition, add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def update_message(self, pk: str, sk: str, actions: Sequence[Action]) -> bool:
+        try:
+            MessageItem(pk, sk).update(list(actions), condition=MessageItem.pk.exists(),
+                                       add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # Receiving -----------------------------------------------------------------------------------
+
+    def ref_of(self, side_conversation_id: str) -> Ref | None:
+        key = keys.side_conversation_ref(side_conversation_id)
+        try:
+            return _ref(SideConversationRefItem.get(key, key))
+        except DoesNotExist:
+            return None
+
+    def ref_of_message_id(self, message_id: str) -> Ref | None:
+        key = keys.email_message_id_ref(message_id)
+        try:
+            return _ref(SideConversationRefItem.get(key, key))
+        except DoesNotExist:
+            return None
+
+    def thread_of(self, message_ids: Sequence[str]) -> Ref | None:
+        """The side conversation the first (most specific) known id belongs to: one BatchGetItem."""
+        wanted = [keys.email_message_id_ref(m) for m in message_ids][:MAX_THREAD_LOOKUPS]
+        unique = list(dict.fromkeys(wanted))
+        if not unique:
+            return None
+        found = {item.pk: item for item in SideConversationRefItem.batch_get([(k, k) for k in unique])}
+        for key in unique:
+            if key in found:
+                return _ref(found[key])
+        return None
+
+    def append_inbound(self, record: InboundMailItem, message: MessageItem,
+                       summary_actions: list[Action]) -> None:
+        """The received-mail record, the message and the summary, in one write request."""
+        summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(record, condition=InboundMailItem.pk.does_not_exist())
+                tx.save(message, condition=MessageItem.pk.does_not_exist())
+                tx.update(summary, summary_actions,
+                          condition=SideConversationItem.pk.exists() & (SideConversationItem.channel == "email"))
+        except TransactWriteError as exc:
+            failed = _failed(exc)
+            if 0 in failed:
+                raise DuplicateMail(record.pk) from exc
+            if 2 in failed:
+                raise NotFound("side conversation not found") from exc
+            raise
+
+    def quarantine(self, record: InboundMailItem, item: QuarantineItem) -> None:
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(record, condition=InboundMailItem.pk.does_not_exist())
+                tx.save(item, condition=QuarantineItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if 0 in _failed(exc):
+                raise DuplicateMail(record.pk) from exc
+            raise
+
+    # Quarantine administration -------------------------------------------------------------------
+
+    def list_quarantine(self, account_id: str, limit: int,
+                        start: dict[str, Any] | None) -> tuple[list[QuarantineItem], dict[str, Any] | None]:
+        results = QuarantineItem.query(keys.quarantine_pk(account_id), QuarantineItem.sk.startswith("Q#"),
+                                       scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        items = list(results)
+        return items, results.last_evaluated_key
+
+    def get_quarantined(self, account_id: str, quarantine_id: str) -> QuarantineItem:
+        try:
+            return QuarantineItem.get(keys.quarantine_pk(account_id), keys.quarantine_sk(quarantine_id),
+                                      consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFound("no such quarantined mail") from exc
+
+    def resolve_quarantined(self, item: QuarantineItem, actions: list[Action],
+                            message: MessageItem | None = None,
+                            summary_actions: list[Action] | None = None) -> None:
+        """Discard, or attach to a side conversation (message and summary in the same request)."""
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                if message is not None:
+                    tx.save(message, condition=MessageItem.pk.does_not_exist())
+                tx.update(QuarantineItem(item.pk, item.sk), actions, condition=QuarantineItem.status == "held")
+                if message is not None and summary_actions is not None:
+                    summary = SideConversationItem(message.pk,
+                                                   keys.side_conversation_sk(message.side_conversation_id))
+                    tx.update(summary, summary_actions, condition=SideConversationItem.pk.exists()
+                              & (SideConversationItem.channel == "email"))
+        except TransactWriteError as exc:
+            failed = _failed(exc)
+            held_index = 1 if message is not None else 0
+            if held_index in failed:
+                raise Conflict("this mail was already attached or discarded") from exc
+            if failed:
+                raise NotFound("side conversation not found") from exc
+            raise
+
+    def get_message(self, pk: str, side_conversation_id: str, message_id: str) -> MessageItem:
+        try:
+            return MessageItem.get(pk, keys.message_sk(side_conversation_id, message_id), consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFound("message not found") from exc
+
+
+def _value(model: Any) -> Any:
+    try:
+        return model.get()
+    except DoesNotExist:
+        return None
