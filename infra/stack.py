@@ -20,6 +20,7 @@ from infra.components.monitoring import NAMESPACE, SERVICE, Monitoring
 from infra.components.nag import acknowledge
 from infra.components.panel import Panel
 from infra.components.publishing import Publishing
+from infra.components.redrive import Redrive
 from infra.components.senders import Senders
 from infra.components.slack import Slack
 from infra.components.store import Store
@@ -99,12 +100,16 @@ class SideConversationsStack(Stack):
         self.publishing = Publishing(self, "Publishing", factory=factory, store=self.store, settings=settings,
                                      common_environment=table_env)
 
+        self.redrive = Redrive(self, "Redrive", factory=factory, store=self.store, senders=self.senders,
+                               common_environment=table_env)
+
         self.functions = [self.api.function, *self.email.functions, *self.slack.functions,
-                          *self.senders.functions, *self.publishing.functions]
+                          *self.senders.functions, *self.publishing.functions, *self.redrive.functions]
         self.monitoring = Monitoring(
             self, "Monitoring", functions=self.functions,
             dead_letter_queues=[*self.email.dead_letter_queues, *self.slack.dead_letter_queues,
-                                *self.senders.dead_letter_queues, *self.publishing.dead_letter_queues],
+                                *self.senders.dead_letter_queues, *self.publishing.dead_letter_queues,
+                                *self.redrive.dead_letter_queues],
             http_api=self.api.http_api, notification_key=self.notification_key,
             alarm_email=settings.alarm_email)
 

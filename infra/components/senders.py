@@ -25,7 +25,6 @@ from infra.components.queues import ConsumedQueue, dead_letter_queue
 from infra.components.slack import Slack
 from infra.components.store import Store
 
-
 # Above the sender's own limit on receives (sideconv.slack.outbound), so the sender, not the queue,
 # decides when a message has failed.
 SLACK_MAX_RECEIVES = 25

@@ -24,6 +24,9 @@ def _dead_letter_queues(synthesized: Synthesized) -> set[str]:
         found |= refs(pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"]["DeadLetterConfig"])
     for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
         found |= refs(mapping["Properties"].get("DestinationConfig", {}))
+    for rule in synthesized.of_type("AWS::Events::Rule").values():
+        for target in rule["Properties"].get("Targets", []):
+            found |= refs(target.get("DeadLetterConfig", {}))
     return found
 
 
@@ -52,8 +55,8 @@ def test_every_queue_that_is_not_a_dead_letter_queue_has_one(synthesized: Synthe
 
 def test_every_dead_letter_queue_has_an_alarm(synthesized: Synthesized) -> None:
     dead_letter = _dead_letter_queues(synthesized)
-    # 2 outbox queues, 2 pipes, Slack events, 2 async functions, the stream publisher
-    assert len(dead_letter) == 8
+    # 2 outbox queues, 2 pipes, Slack events, 2 async functions, the stream publisher, the re-drive
+    assert len(dead_letter) == 9
     assert dead_letter <= _alarmed_queues(synthesized)
 
 
@@ -130,3 +133,19 @@ def test_the_slack_outbox_keeps_a_message_longer_than_the_sender_waits_out_rate_
     mappings = [m for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
                 if synthesized.logical_id(stack.senders.send_slack) in json.dumps(m)]
     assert [m["Properties"]["BatchSize"] for m in mappings] == [1]
+
+
+def test_the_redrive_runs_on_a_schedule_and_reads_only_the_pending_index(synthesized: Synthesized) -> None:
+    from sideconv import keys
+
+    stack = synthesized.stack
+    function_id = synthesized.logical_id(stack.redrive.function)
+    rules = [r for r in synthesized.of_type("AWS::Events::Rule").values()
+             if function_id in json.dumps(r["Properties"].get("Targets", []))]
+    assert [r["Properties"]["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"]
+    policies = [p for p in synthesized.of_type("AWS::IAM::Policy").values()
+                if synthesized.logical_id(stack.redrive.function.role) in json.dumps(p["Properties"]["Roles"])]
+    queries = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]
+               if s["Action"] == "dynamodb:Query"]
+    assert len(queries) == 1
+    assert f"/index/{keys.GSI_PENDING}" in json.dumps(queries[0]["Resource"])
