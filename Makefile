@@ -15,7 +15,7 @@ ROLE ?= agent
 ACCOUNT ?= acme
 USER ?= agent-1
 
-.PHONY: dev test lint typecheck unit integration e2e openapi token synth deploy destroy smoke layer bench chaos clean
+.PHONY: dev test chromium browser lint typecheck unit integration e2e openapi token synth deploy destroy smoke layer bench chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(BIN)/python
 dev: $(VENV)/.synced ## Run the whole service on 127.0.0.1 (API :3000, SMTP :2525, Slack stand-in :3001)
 	$(BIN)/python -m local
 
-test: lint typecheck ## Lint, type-check and run every test suite
+test: lint typecheck chromium ## Lint, type-check and run every test suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(VENV)/.synced
@@ -38,6 +38,12 @@ lint: $(VENV)/.synced
 
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
+
+chromium: ## Debian's Chromium for the browser tests (installed where missing; never a downloaded browser)
+	@bash tools/ensure-chromium.sh
+
+browser: $(VENV)/.synced chromium ## The panel's tests in a real browser; screenshots in test-artifacts/panel
+	$(BIN)/python -m pytest tests/browser
 
 unit: $(VENV)/.synced
 	$(BIN)/python -m pytest tests/unit
@@ -56,6 +62,14 @@ token: $(VENV)/.synced ## Print a local JWT: make token ROLE=agent ACCOUNT=acme 
 
 layer: $(VENV)/.synced ## Build the Lambda layers into build/layers (dependencies from uv.lock, and sideconv)
 	$(BIN)/python layers/build.py
+
+# CHAOS_MESSAGES (default 1000) messages across both channels with every fault on; prints the figures.
+chaos: $(VENV)/.synced ## Fault injection: DynamoDB, SES, S3, Slack and queue faults over >= 1,000 messages
+	CHAOS=1 POWERTOOLS_LOG_LEVEL=CRITICAL $(BIN)/python -m pytest tests/reliability/test_faults.py::test_chaos \
+		-q -s -p no:cacheprovider -W ignore::UserWarning 2>&1 | grep -v '^{"_aws"'; exit $${PIPESTATUS[0]}
+
+bench: $(VENV)/.synced ## Cold starts, requests per operation, throughput, parsing, scale and package size against budgets
+	$(BIN)/python -m bench $(BENCH_FLAGS)
 
 # Context for synth/deploy/destroy beyond cdk.json, e.g. CDK_CONTEXT="-c senderAddress=help@acme.com"
 CDK_CONTEXT ?=

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
-
 from sideconv.config import Settings
+from sideconv.events import SOURCE as EVENT_SOURCE
 from sideconv.store.schema import table_definition
 
 OUTBOX_QUEUES = {"email": "side-conversations-outbox-email.fifo", "slack": "side-conversations-outbox-slack.fifo"}
+# Slack events, from the events endpoint to the processor (FIFO: one group per channel, dedup by event id).
+SLACK_EVENTS_QUEUE = "side-conversations-slack-events.fifo"
 
 
 @dataclass(frozen=True)
 class LocalResources:
     stream_arn: str
     outbox_queue_urls: dict[str, str]
+    slack_events_queue_url: str = ""
+    # Where the local stack captures what is published to the event bus (GET /_local/events).
+    events_capture_queue_url: str = ""
 
 
 def create_resources(settings: Settings) -> LocalResources:
@@ -27,6 +34,9 @@ def create_resources(settings: Settings) -> LocalResources:
     )
     s3 = boto3.client("s3", region_name=settings.region)
     s3.create_bucket(Bucket=settings.raw_mail_bucket)
+    # SES sends only from a verified identity; the sending domain is verified in the stack.
+    boto3.client("sesv2", region_name=settings.region).create_email_identity(
+        EmailIdentity=settings.sender_address.rpartition("@")[2])
     sqs = boto3.client("sqs", region_name=settings.region)
     urls = {
         channel: sqs.create_queue(
@@ -34,4 +44,22 @@ def create_resources(settings: Settings) -> LocalResources:
         )["QueueUrl"]
         for channel, name in OUTBOX_QUEUES.items()
     }
-    return LocalResources(stream_arn=table["LatestStreamArn"], outbox_queue_urls=urls)
+    slack_events = sqs.create_queue(
+        QueueName=SLACK_EVENTS_QUEUE, Attributes={"FifoQueue": "true", "VisibilityTimeout": "60"}
+    )["QueueUrl"]
+    return LocalResources(stream_arn=table["LatestStreamArn"], outbox_queue_urls=urls,
+                          slack_events_queue_url=slack_events,
+                          events_capture_queue_url=_event_bus_with_capture(settings, sqs))
+
+
+def _event_bus_with_capture(settings: Settings, sqs: Any) -> str:
+    """The bus the events go to, and a rule that copies every event to a queue the stack reads."""
+    events = boto3.client("events", region_name=settings.region)
+    events.create_event_bus(Name=settings.event_bus_name)
+    queue_url = sqs.create_queue(QueueName="side-conversations-local-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="local-capture", EventBusName=settings.event_bus_name,
+                    EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+    events.put_targets(Rule="local-capture", EventBusName=settings.event_bus_name,
+                       Targets=[{"Id": "capture", "Arn": queue_arn}])
+    return str(queue_url)

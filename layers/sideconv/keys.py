@@ -20,6 +20,10 @@ TTL_ATTRIBUTE = "expires_at"
 GSI_INBOX = "inbox"
 GSI_INBOX_PK = "gsi1pk"
 GSI_INBOX_SK = "gsi1sk"
+# Sparse: only outbound messages still `pending` carry these; the re-drive finds them without a Scan.
+GSI_PENDING = "pending_outbound"
+GSI_PENDING_PK = "gsi2pk"
+GSI_PENDING_SK = "gsi2sk"
 
 _SEP = "#"
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
@@ -57,6 +61,28 @@ def by_activity_prefix(state: str) -> str:
     return f"{state}{_SEP}"
 
 
+def inbox_pk(account_id: str, agent_id: str) -> str:
+    """The agent's inbox (GSI `inbox`): side conversations an agent started, across conversations."""
+    return f"INBOX{_SEP}{account_id}{_SEP}{agent_id}"
+
+
+def inbox_sk(waiting_on: str, since: str, side_conversation_id: str) -> str:
+    return f"{waiting_on}{_SEP}{since}{_SEP}{side_conversation_id}"
+
+
+def inbox_prefix(waiting_on: str) -> str:
+    return f"{waiting_on}{_SEP}"
+
+
+def pending_pk(channel: str) -> str:
+    """Pending outbound messages of one channel (GSI `pending_outbound`), oldest first."""
+    return f"PENDING{_SEP}{channel}"
+
+
+def pending_sk(created_at: str, message_id: str) -> str:
+    return f"{created_at}{_SEP}{message_id}"
+
+
 def idempotency_sk(caller_id: str, operation: str, key_digest: str) -> str:
     return f"IDEM{_SEP}{operation}{_SEP}{caller_id}{_SEP}{key_digest}"
 
@@ -77,6 +103,17 @@ def slack_thread_ref(team_id: str, channel_id: str, thread_ts: str) -> str:
 
 def slack_event_ref(event_id: str) -> str:
     return f"SLACKEVT{_SEP}{event_id}"
+
+
+def slack_message_ref(team_id: str, channel_id: str, ts: str) -> str:
+    """Global lookup from a Slack message we stored (team, channel, ts) to its side conversation: edits
+    and deletions name only the message, not always its thread."""
+    return f"SLACKMSG{_SEP}{team_id}{_SEP}{channel_id}{_SEP}{ts}"
+
+
+def published_event_ref(stream_event_id: str) -> str:
+    """Marks a table change whose event went to EventBridge: a redelivered stream record is skipped."""
+    return f"EVT{_SEP}{stream_event_id}"
 
 
 def inbound_mail_ref(ses_message_id: str) -> str:

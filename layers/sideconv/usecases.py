@@ -110,6 +110,9 @@ def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: s
         attachments=[],
         created_at=now,
         delivery=DeliveryMap(status="pending", updated_at=now, attempts=0),
+        # On the pending index until a sender (or the re-drive) records the outcome.
+        gsi2pk=keys.pending_pk(keys.channel_of(side_conversation_id)),
+        gsi2sk=keys.pending_sk(now, message_id),
     )
 
 

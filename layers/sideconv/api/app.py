@@ -242,4 +242,39 @@ def openapi_document() -> dict[str, Any]:
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     defs = components["Problem"].pop("$defs", {})
     components.update(defs)
+    components["GatewayError"] = {"type": "object", "required": ["message"],
+                                  "properties": {"message": {"type": "string"}},
+                                  "description": "What API Gateway's JWT authorizer answers; the function never ran."}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            _document_problems(operation.setdefault("responses", {}))
+    # Powertools' default 422 models are replaced above: drop them once nothing refers to them.
+    text = json.dumps(schema["paths"])
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{name}"' not in text:
+            components.pop(name, None)
     return schema
+
+
+# Every route can answer these, whatever it declares: the gateway's 401, the handler's own checks and
+# the guards in `handle` (413) and the exception handlers (400 for malformed bodies).
+_EVERY_ROUTE_PROBLEMS = {
+    400: "Malformed request: the body is not JSON, not UTF-8 or nested too deeply, or a page token is bad",
+    401: "No valid token",
+    403: "The token's role may not use this route",
+    404: "Nothing with this id in the caller's account",
+    413: "The request body is larger than the API reads",
+    422: "A field is invalid; `errors[].field` names it",
+}
+
+
+def _document_problems(responses: dict[str, Any]) -> None:
+    """Every 4xx is `application/problem+json` with the `Problem` schema (never Powertools' default
+    422 model, which our handlers do not send); a 401 may also come from the gateway as plain JSON."""
+    for code, description in _EVERY_ROUTE_PROBLEMS.items():
+        responses.setdefault(str(code), {"description": description})
+    for status, response in responses.items():
+        if status.startswith("4"):
+            response["content"] = {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            if status == "401":
+                response["content"]["application/json"] = {"schema": {"$ref": "#/components/schemas/GatewayError"}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 
 def _single_line(value: str) -> str:
@@ -14,7 +14,20 @@ def _single_line(value: str) -> str:
     return value
 
 
+def _email_address(value: str) -> str:
+    # email-validator builds large tables at import: load it on the first address, not on every
+    # cold start of the API (pydantic's EmailStr imports it with the model).
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+
+
 SingleLine = Annotated[str, AfterValidator(_single_line)]
+EmailAddressText = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email_address),
+                             WithJsonSchema({"type": "string", "format": "email", "maxLength": 320})]
 DisplayName = Annotated[SingleLine, StringConstraints(max_length=200)]
 Subject = Annotated[SingleLine, StringConstraints(min_length=1, max_length=250)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
@@ -35,7 +48,7 @@ class _Strict(BaseModel):
 
 
 class EmailAddress(_Strict):
-    email: EmailStr
+    email: EmailAddressText
     name: DisplayName | None = None
 
 
@@ -71,6 +84,11 @@ CreateSideConversation = Annotated[
 
 class CreateMessage(_Strict):
     body: Body
+
+
+class MarkRead(_Strict):
+    message_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")] = Field(
+        description="The newest message the agent has seen")
 
 
 class UpdateSideConversation(_Strict):
@@ -118,6 +136,17 @@ class Message(BaseModel):
     attachments: list[Attachment]
     created_at: str
     delivery: Delivery | None = None
+    # Slack: edited or deleted by its author in Slack after it arrived; `bot` when an app wrote it.
+    edited: bool | None = None
+    deleted: bool | None = None
+    bot: bool | None = None
+    # E-mail: an auto-reply (kept, never a person's answer); quoted history was stripped from `body`
+    # (GET .../messages/{id}/original has the full text); who the sender copied (shown, never mailed);
+    # a recipient's complaint.
+    auto_reply: bool | None = None
+    has_quoted_text: bool | None = None
+    cc: list[Author] | None = None
+    complaint: str | None = None
 
 
 class EmailInfo(BaseModel):
@@ -147,6 +176,12 @@ class SideConversation(BaseModel):
     last_message_at: str | None = None
     cc_customer: bool
     external_ids: dict[str, str]
+    inbound_count: int = Field(0, description="Messages received from outside (email or Slack replies)")
+    unread_count: int = Field(0, description="Received messages the calling agent has not read")
+    waiting_on: Literal["agent", "external"] | None = Field(
+        None, description="Who the ball is with: `agent` after a reply came in, `external` after a message "
+                          "went out; null when closed")
+    waiting_since: str | None = None
     email: EmailInfo | None = None
     slack: SlackInfo | None = None
 
@@ -162,7 +197,9 @@ class SideConversationList(BaseModel):
 
 
 class ProblemFieldError(BaseModel):
-    pointer: str = Field(description="JSON pointer to the offending field, e.g. '#/to/0/email'")
+    field: str = Field(description="The offending field, e.g. 'to.0.email', 'limit', 'idempotency-key'")
+    in_: Literal["body", "query", "path", "header"] = Field(alias="in")
+    pointer: str | None = Field(None, description="For body fields: a JSON pointer, e.g. '#/to/0/email'")
     detail: str
 
 

@@ -33,6 +33,9 @@ class EmailInfoMap(MapAttribute[str, Any]):
     reply_to = UnicodeAttribute(null=True)
     # Message-IDs this thread has carried, oldest first: In-Reply-To/References of the next mail.
     references = ListAttribute(of=UnicodeAttribute, null=True)
+    # People who wrote in without being addressed by an agent (a vendor's colleague), by lower-case
+    # address: a map, so an inbound mail adds one with `if_not_exists` and no read. They get later mail.
+    repliers = MapAttribute[str, Any](default=dict)
 
 
 class SlackInfoMap(MapAttribute[str, Any]):
@@ -117,6 +120,15 @@ class SideConversationItem(TableItem, discriminator="side_conversation"):
     lsi1sk = UnicodeAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    # Who the ball is with: the direction of the last message and since when (sideconv.activity).
+    last_direction = UnicodeAttribute(null=True)
+    waiting_since = UnicodeAttribute(null=True)
+    last_inbound_id = UnicodeAttribute(null=True)
+    inbound_count = NumberAttribute(default=0)
+    # Read markers, per agent id: the inbound count they had seen, and the last message they read.
+    # Maps on the summary, so a marker is one UpdateItem and every listing shows unread counts.
+    read_counts = MapAttribute[str, Any](default=dict)
+    read_messages = MapAttribute[str, Any](default=dict)
 
     by_activity = ByActivityIndex()
     inbox = InboxIndex()
@@ -134,6 +146,25 @@ class MessageItem(TableItem, discriminator="message"):
     attachments = ListAttribute(of=AttachmentMap, default=list)
     created_at = UnicodeAttribute()
     delivery = DeliveryMap(null=True)
+    # Slack: the message's `ts` in its channel, and what happened to it there after it arrived.
+    provider_ts = UnicodeAttribute(null=True)
+    edited = BooleanAttribute(null=True)
+    deleted = BooleanAttribute(null=True)
+    from_bot = BooleanAttribute(null=True)
+    # E-mail: the RFC 5322 Message-ID (ours for outbound, the sender's for inbound), the id SES put
+    # on the wire, addresses the mail was copied to (shown, never mailed), an auto-reply flag, the
+    # full text before quote stripping (when it differs) and where the raw mail is kept (S3 key).
+    email_message_id = UnicodeAttribute(null=True)
+    wire_message_id = UnicodeAttribute(null=True)
+    email_cc = ListAttribute(of=PersonMap, null=True)
+    auto_reply = BooleanAttribute(null=True)
+    full_body = UnicodeAttribute(null=True)
+    has_quoted_text = BooleanAttribute(null=True)
+    raw_location = UnicodeAttribute(null=True)
+    complaint = UnicodeAttribute(null=True)
+    # Outbound and still pending: keys of the sparse GSI `pending_outbound` (sideconv.redrive).
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
 
 
 class IdempotencyItem(TableItem, discriminator="idempotency"):
@@ -148,12 +179,64 @@ class SideConversationRefItem(TableItem, discriminator="side_conversation_ref"):
     account_id = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
     side_conversation_id = UnicodeAttribute()
+    # E-mail Message-ID lookups (`MID#...`) of outbound mail also name the message (bounces find it).
+    message_id = UnicodeAttribute(null=True)
+
+
+class InboundMailItem(TableItem, discriminator="inbound_mail"):
+    """`INMAIL#<SES messageId>`: one per received mail, written with its outcome in the same
+    transaction, so a second invocation for the same mail adds nothing."""
+
+    outcome = UnicodeAttribute()  # appended | quarantined
+    account_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    side_conversation_id = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    quarantine_id = UnicodeAttribute(null=True)
+    received_at = UnicodeAttribute()
+
+
+class QuarantineItem(TableItem, discriminator="quarantine"):
+    """A received mail that could not be trusted or matched: `Q#<account or -unknown->`, `Q#<ulid>`."""
+
+    id = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+    raw_location = UnicodeAttribute()
+    ses_message_id = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    sender = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    recipients = ListAttribute(of=UnicodeAttribute, default=list)
+    conversation_id = UnicodeAttribute(null=True)
+    side_conversation_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="held")  # held | attached | discarded
+    resolved_by = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    resolved_message_id = UnicodeAttribute(null=True)
+
+
+class SlackEventItem(TableItem, discriminator="slack_event"):
+    """A Slack event id seen by the events endpoint (`SLACKEVT#<event_id>`, TTL): Slack's retries stop here.
+
+    Written with boto3 by `sideconv.slack.events` (that path does not import PynamoDB); read by tests.
+    """
+
+    received_at = UnicodeAttribute(null=True)
+
+
+class PublishedEventItem(TableItem, discriminator="published_event"):
+    """`EVT#<stream event id>`: the change's event reached EventBridge (kept a week)."""
+
+    detail_type = UnicodeAttribute()
 
 
 def bind(table_name: str, region: str, host: str | None = None) -> None:
     """Point the models at a table. Called once per cold start (and by tests) before any request."""
-    for model in (TableItem, SideConversationItem, MessageItem, IdempotencyItem, SideConversationRefItem):
+    for model in (TableItem, SideConversationItem, MessageItem, IdempotencyItem, SideConversationRefItem,
+                  SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem):
         model.Meta.table_name = table_name
         model.Meta.region = region
-        model.Meta.host = host
+        setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
         model._connection = None

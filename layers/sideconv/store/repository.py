@@ -5,6 +5,7 @@ Each write states its invariant as a condition; each read is one Query or one Ge
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,35 @@ def _key_of(item: TableItem, *index_attrs: str) -> dict[str, Any]:
     for attr in index_attrs:
         key[attr] = {"S": getattr(item, attr)}
     return key
+
+
+# An API response stays under 1 MB whatever the messages hold (up to 100,000 characters each).
+RESPONSE_BUDGET_BYTES = 900_000
+
+
+def _one_request(results: Any, model: type[TableItem]) -> tuple[list[Any], dict[str, Any] | None]:
+    """The items of the first Query page only. PynamoDB's iterator would send more Queries to reach
+    `limit` when DynamoDB stops a response at 1 MB; a page here is one request, the caller follows
+    next_token."""
+    page = next(results.page_iter, None)
+    raw = page.get("Items", []) if page else []
+    return [model.from_raw_data(item) for item in raw], results.page_iter.last_evaluated_key
+
+
+def _size_estimate(item: Any) -> int:
+    body = getattr(item, "body", None)
+    participants = getattr(item, "participants", None) or []
+    return 1024 + 200 * len(participants) + (len(json.dumps(body)) if isinstance(body, str) else 0)
+
+
+def _within_budget(items: list[Any]) -> list[Any]:
+    """The leading items whose response fits RESPONSE_BUDGET_BYTES (always at least one)."""
+    used = 0
+    for index, item in enumerate(items):
+        used += _size_estimate(item)
+        if used > RESPONSE_BUDGET_BYTES and index > 0:
+            return items[:index]
+    return items
 
 
 class Store:
@@ -123,12 +153,12 @@ class Store:
             consistent_read=True,
             limit=limit + 2,
         )
-        items = list(results)
+        items, last_key = _one_request(results, TableItem)
         if not items or not isinstance(items[0], SideConversationItem) \
                 or items[0].id != side_conversation_id:
             raise NotFound("side conversation not found")
         summary, messages = items[0], items[1:]
-        return summary, self._page(messages, limit, results.last_evaluated_key)
+        return summary, self._page(messages, limit, last_key)
 
     def messages_page(
         self, pk: str, side_conversation_id: str, limit: int, start: dict[str, Any]
@@ -140,7 +170,8 @@ class Store:
             limit=limit + 1,
             last_evaluated_key=start,
         )
-        return self._page(list(results), limit, results.last_evaluated_key)
+        items, last_key = _one_request(results, MessageItem)
+        return self._page(items, limit, last_key)
 
     def list_side_conversations(
         self, pk: str, state: str | None, limit: int, start: dict[str, Any] | None
@@ -156,13 +187,16 @@ class Store:
             limit=limit + 1,
             last_evaluated_key=start,
         )
-        return self._page(list(results), limit, results.last_evaluated_key, keys.LSI_BY_ACTIVITY_SK)
+        items, last_key = _one_request(results, SideConversationItem)
+        return self._page(items, limit, last_key, keys.LSI_BY_ACTIVITY_SK)
 
     @staticmethod
     def _page(items: list[Any], limit: int, last_key: dict[str, Any] | None, *index_attrs: str) -> Page:
         # One extra item was asked for: if it came, there is a next page and it starts after `limit`.
-        if len(items) > limit:
-            return Page(items[:limit], _key_of(items[limit - 1], *index_attrs))
+        # A page also stops before its response would pass RESPONSE_BUDGET_BYTES (long mails).
+        kept = _within_budget(items[:limit])
+        if len(kept) < len(items):
+            return Page(kept, _key_of(kept[-1], *index_attrs))
         return Page(items, last_key)
 
     def update_side_conversation(

@@ -19,6 +19,8 @@ def table_definition(table_name: str) -> dict[str, Any]:
             {"AttributeName": keys.LSI_BY_ACTIVITY_SK, "AttributeType": "S"},
             {"AttributeName": keys.GSI_INBOX_PK, "AttributeType": "S"},
             {"AttributeName": keys.GSI_INBOX_SK, "AttributeType": "S"},
+            {"AttributeName": keys.GSI_PENDING_PK, "AttributeType": "S"},
+            {"AttributeName": keys.GSI_PENDING_SK, "AttributeType": "S"},
         ],
         "KeySchema": [
             {"AttributeName": keys.PK, "KeyType": "HASH"},
@@ -42,7 +44,17 @@ def table_definition(table_name: str) -> dict[str, Any]:
                     {"AttributeName": keys.GSI_INBOX_SK, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                # Sparse (pending outbound messages only), so ALL costs little and the re-drive can
+                # re-enqueue the item as its stream record without reading the table again.
+                "IndexName": keys.GSI_PENDING,
+                "KeySchema": [
+                    {"AttributeName": keys.GSI_PENDING_PK, "KeyType": "HASH"},
+                    {"AttributeName": keys.GSI_PENDING_SK, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     }

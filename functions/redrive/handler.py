@@ -1,0 +1,40 @@
+"""Scheduled re-drive (EventBridge Scheduler, every few minutes): outbound messages left `pending`
+past the deadline go back on their outbox queue, or end `failed` (sideconv.redrive)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv.config import get_settings
+from sideconv.observability import logger, metrics
+from sideconv.redrive import RedriveConfig, redrive
+
+
+@lru_cache(maxsize=1)
+def _clients() -> tuple[Any, Any]:
+    import boto3
+
+    settings = get_settings()
+    return (boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint),
+            boto3.client("sqs", region_name=settings.region))
+
+
+def _config(event: dict[str, Any]) -> RedriveConfig:
+    settings = get_settings()
+    return RedriveConfig(table_name=settings.table_name, stream_arn=str(event.get("stream_arn") or "redrive"),
+                         queue_urls=dict(settings.outbox_queue_urls), after_seconds=settings.redrive_after_s,
+                         max_redrives=settings.redrive_max)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    dynamodb, sqs = _clients()
+    report = redrive(dynamodb, sqs, _config(event or {}))
+    for name, value in report.as_dict().items():
+        if value:
+            metrics.add_metric(name=f"Outbox{name.title()}", unit=MetricUnit.Count, value=value)
+    return report.as_dict()
