@@ -17,20 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bench.core import ROOT
+from local.app import LOCAL_DEFAULTS
 
 SIGNING_SECRET = "bench-signing-secret"  # noqa: S105 - a local test secret
 TEAM_ID = "T0BENCH01"
 APP_ID = "A0BENCH01"
 # What a function reads at import and run time, with the local stack's defaults.
 LOCAL_ENV = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "TABLE_NAME": "side-conversations",
-    "ENVIRONMENT": "local",
-    "POWERTOOLS_SERVICE_NAME": "side-conversations",
-    "POWERTOOLS_METRICS_NAMESPACE": "Atender/SideConversations",
+    **LOCAL_DEFAULTS,
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     "SLACK_TEAM_ID": TEAM_ID,

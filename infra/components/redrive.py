@@ -34,12 +34,12 @@ class Redrive(Construct):
                          "OUTBOX_EMAIL_QUEUE_URL": senders.email.queue.queue.queue_url,
                          "OUTBOX_SLACK_QUEUE_URL": senders.slack.queue.queue.queue_url,
                          "REDRIVE_AFTER_SECONDS": str(REDRIVE_AFTER_SECONDS)})
-        # Query the pending index; read, update and clear the messages it names. No Scan.
+        # Query the pending index; update (re-drive, fail or clear) the messages it names. No Scan.
         self.function.add_to_role_policy(iam.PolicyStatement(
             actions=["dynamodb:Query"],
             resources=[f"{store.table.table_arn}/index/{keys.GSI_PENDING}"]))
         self.function.add_to_role_policy(iam.PolicyStatement(
-            actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[store.table.table_arn]))
+            actions=["dynamodb:UpdateItem"], resources=[store.table.table_arn]))
         for channel in (senders.email, senders.slack):
             channel.queue.queue.grant_send_messages(self.function)
         # A run that fails (after Lambda's own retries of an async invocation) is kept here.

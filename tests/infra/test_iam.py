@@ -32,7 +32,7 @@ EXPECTED_ACTIONS = {
     "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME,
     "PublishEvents": BASE | TABLE_RW | STREAM | {"events:PutEvents", "sqs:SendMessage", "sqs:GetQueueAttributes",
                                                   "sqs:GetQueueUrl"},
-    "Redrive": BASE | {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:SendMessage",
+    "Redrive": BASE | {"dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage",
                        "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
 }
 
