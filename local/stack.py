@@ -251,6 +251,9 @@ class LocalStack:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as separate writes: without this, a kept-alive connection waits
+            # for the client's delayed ACK (~40 ms) on every answer.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -26,7 +26,7 @@ def _config(event: dict[str, Any]) -> RedriveConfig:
     settings = get_settings()
     return RedriveConfig(table_name=settings.table_name, stream_arn=str(event.get("stream_arn") or "redrive"),
                          queue_urls=dict(settings.outbox_queue_urls), after_seconds=settings.redrive_after_s,
-                         max_redrives=settings.redrive_max)
+                         max_redrives=settings.redrive_max, give_up_seconds=settings.redrive_give_up_s)
 
 
 @logger.inject_lambda_context

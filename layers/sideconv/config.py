@@ -50,6 +50,7 @@ class Settings:
     outbox_queue_urls: tuple[tuple[str, str], ...] = ()
     redrive_after_s: int = 900
     redrive_max: int = 3
+    redrive_give_up_s: int = 6 * 3600
 
     @cached_property
     def token_secret(self) -> str:
@@ -110,4 +111,5 @@ def get_settings() -> Settings:
                                 if env.get(f"OUTBOX_{channel.upper()}_QUEUE_URL")),
         redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS") or 900),
         redrive_max=int(env.get("REDRIVE_MAX") or 3),
+        redrive_give_up_s=int(env.get("REDRIVE_GIVE_UP_SECONDS") or 6 * 3600),
     )

@@ -8,11 +8,14 @@ a deadline from it (one Query per channel and page, no Scan) and, for each:
 
 - if it is no longer `pending` (the index is eventually consistent, or a sender recorded the outcome
   without clearing the keys), the keys are removed so it leaves the index;
-- if it is still `pending` and was re-driven fewer than `max_redrives` times, its re-drive count goes
-  up (a conditional UpdateItem: the consistent check that it is still pending) and it is put back on
-  its channel's FIFO queue as the stream record the pipe would have sent, with the same group (its side
-  conversation, so it waits behind anything of the thread still in flight) and a new deduplication id;
-- otherwise it ends `failed` with a reason the agent can read.
+- if it is still `pending`, it is re-driven at most once per deadline period: its re-drive count and
+  time go up (a conditional UpdateItem: the consistent check that it is still pending) and it is put
+  back on its channel's FIFO queue as the stream record the pipe would have sent, with the same group
+  (its side conversation, so it waits behind anything of the thread still in flight) and a new
+  deduplication id;
+- once it was re-driven `max_redrives` times and is older than `give_up_seconds` (longer than any
+  sender keeps retrying: Slack's rate limits can hold a message for hours), it ends `failed` with a
+  reason the agent can read. A sender still holding it then finds it no longer pending.
 
 Why re-enqueue rather than touch the item for the pipe to see: the pipe filters on INSERT (a MODIFY
 of every delivery update would otherwise go to the senders), and the queue is where a sender reads
@@ -51,6 +54,7 @@ class RedriveConfig:
     queue_urls: dict[str, str]
     after_seconds: int
     max_redrives: int
+    give_up_seconds: int = 6 * 3600
 
 
 def cutoff(now: datetime, after_seconds: int) -> str:
@@ -103,15 +107,18 @@ def _clear(dynamodb: Any, table: str, item: dict[str, Any]) -> bool:
     return True
 
 
-def _count(dynamodb: Any, table: str, item: dict[str, Any]) -> dict[str, Any] | None:
-    """One more re-drive, only while still pending; the new item, or None if it is not pending."""
+def _count(dynamodb: Any, table: str, item: dict[str, Any], before: str, now: str) -> dict[str, Any] | None:
+    """One more re-drive, only while still pending and not re-driven since `before`; the new item, or
+    None when the condition does not hold."""
     try:
         answer = dynamodb.update_item(
             TableName=table, Key=_key(item),
-            UpdateExpression="ADD #redrives :one",
-            ConditionExpression="#delivery.#status = :pending",
-            ExpressionAttributeNames={"#redrives": "redrives", "#delivery": "delivery", "#status": "status"},
-            ExpressionAttributeValues={":one": {"N": "1"}, ":pending": {"S": "pending"}},
+            UpdateExpression="SET #at = :now ADD #redrives :one",
+            ConditionExpression="#delivery.#status = :pending AND (attribute_not_exists(#at) OR #at <= :before)",
+            ExpressionAttributeNames={"#redrives": "redrives", "#delivery": "delivery", "#status": "status",
+                                      "#at": "redriven_at"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":pending": {"S": "pending"}, ":before": {"S": before},
+                                       ":now": {"S": now}},
             ReturnValues="ALL_NEW")
     except Exception as exc:
         if _conditional_failed(exc):
@@ -151,7 +158,8 @@ def redrive(dynamodb: Any, sqs: Any, config: RedriveConfig, *, now: datetime | N
     report = RedriveReport()
     moment = now or datetime.now(UTC)
     before = cutoff(moment, config.after_seconds)
-    stamp = clock.now_iso()
+    too_old = cutoff(moment, config.give_up_seconds)
+    stamp = cutoff(moment, 0)
     for channel, queue_url in sorted(config.queue_urls.items()):
         for item in overdue(dynamodb, config.table_name, channel, before):
             message_id = item.get("id", {}).get("S", "?")
@@ -161,14 +169,16 @@ def redrive(dynamodb: Any, sqs: Any, config: RedriveConfig, *, now: datetime | N
                     report.cleared.append(message_id)
                 continue
             done = int(item.get("redrives", {}).get("N", "0"))
-            if done >= config.max_redrives:
+            if item.get("redriven_at", {}).get("S", "") > before:
+                continue  # re-driven within this deadline period: give that copy its time
+            if done >= config.max_redrives and item.get("created_at", {}).get("S", "") <= too_old:
                 detail = (f"not delivered: still pending after {done} re-drives "
                           f"({config.after_seconds} s apart); the channel never answered")
                 if _fail(dynamodb, config.table_name, item, detail, stamp):
                     report.failed.append(message_id)
                     logger.error("outbound message given up", extra=log)
                 continue
-            current = _count(dynamodb, config.table_name, item)
+            current = _count(dynamodb, config.table_name, item, before, stamp)
             if current is None:
                 if _clear(dynamodb, config.table_name, item):
                     report.cleared.append(message_id)

@@ -3,9 +3,10 @@
 The API never returns HTML: an HTML-only mail is turned into text when it arrives, and every body the
 API returns is plain text that clients show as text (the panel sets `textContent`). Before that
 conversion, the mail's HTML goes through nh3 with only structural tags allowed and no attributes:
-scripts, styles, frames, objects, forms, event handlers and `javascript:` links are gone, and parser
-tricks (`<scr<script>ipt>`, unclosed comments, SVG/MathML namespace confusion) are resolved the way a
-browser would, by a maintained HTML5 parser, before the text extractor sees the markup.
+scripts, styles, frames and objects go with their content, other tags (svg, forms) go but keep their
+text, and event handlers and `javascript:` links go with every attribute. Parser tricks
+(`<scr<script>ipt>`, unclosed comments, SVG/MathML namespace confusion) are resolved the way a browser
+would, by a maintained HTML5 parser, before the text extractor sees the markup.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ STRUCTURE = frozenset({"p", "div", "br", "tr", "td", "th", "li", "h1", "h2", "h3
                        "footer", "span", "b", "i", "em", "strong", "a", "code"})
 # Dropped with everything inside them, not just their tags.
 DROP_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "iframe", "object", "embed", "head",
-                               "title", "svg", "math", "form", "select", "textarea", "button"})
+                               "title", "select", "textarea"})
 
 
 def html(markup: str) -> str:

@@ -217,15 +217,18 @@ class World:
             except Crash:
                 self.restart()
 
-    def redrive(self, after_seconds: int = 0) -> dict[str, int]:
+    def redrive(self, after_seconds: int = 0, give_up_seconds: int = 0) -> dict[str, int]:
+        """One run of the schedule (time compressed: the deadline and the give-up age are seconds)."""
         from functions.redrive.handler import lambda_handler
 
         os.environ["REDRIVE_AFTER_SECONDS"] = str(after_seconds)
+        os.environ["REDRIVE_GIVE_UP_SECONDS"] = str(give_up_seconds)
         _reset_caches()
         try:
             return dict(lambda_handler({"stream_arn": self.stack.resources.stream_arn}, LambdaContextStub()))
         finally:
             os.environ.pop("REDRIVE_AFTER_SECONDS", None)
+            os.environ.pop("REDRIVE_GIVE_UP_SECONDS", None)
             _reset_caches()
 
     def settle(self, redrives: int = 6) -> None:

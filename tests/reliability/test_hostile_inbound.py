@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import LambdaContextStub
 from tests.reliability.harness import BASE, World, world
-from tests.unit.test_fuzz_mime import NASTY_TEXT, _header_line, mime_entity
+from tests.unit.test_fuzz_mime import _header_line, mime_entity
 
 pytestmark = [pytest.mark.xdist_group("reliability"), pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -101,7 +101,8 @@ TAGS = [m for m in MARKUP if m.startswith("<")]
 
 
 @HANDLER_FUZZ
-@given(markup=st.lists(st.sampled_from(TAGS), min_size=1, max_size=3), text=NASTY_TEXT)
+@given(markup=st.lists(st.sampled_from(TAGS), min_size=1, max_size=3),
+       text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="<>&()"), max_size=40))
 def test_html_in_mail_never_comes_back_as_html(hostile: tuple[World, dict[str, Any]], markup: list[str],
                                                text: str) -> None:
     from email.message import EmailMessage
@@ -113,8 +114,7 @@ def test_html_in_mail_never_comes_back_as_html(hostile: tuple[World, dict[str, A
     mail["From"] = "Mallory <mallory@partner.example>"
     mail["To"] = side["email"]["reply_to"]
     mail["Subject"] = "Re: refund"
-    safe_text = text.replace("<", " ").replace("&", " ")
-    mail.set_content(f"<html><body><p>{safe_text} {' '.join(markup)} approved</p></body></html>", subtype="html")
+    mail.set_content(f"<html><body><p>{text} {' '.join(markup)} approved</p></body></html>", subtype="html")
     result = _ingest(w, mail.as_bytes(), [side["email"]["reply_to"]])
     assert result["outcome"] == "appended"
     # When an agent opens the thread

@@ -154,3 +154,37 @@ def test_a_crash_in_the_redrive_itself_loses_nothing() -> None:
         # Then the message goes out once
         assert point.fired
         assert w.ses_deliveries()["msg-rc"] == 1
+
+
+def test_a_slow_message_is_redriven_once_per_period_and_failed_only_when_old() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import boto3
+    from sideconv.redrive import RedriveConfig, redrive
+
+    with world() as w:
+        # Given a pending message (its record lost) and a schedule: 60 s deadline, 1 re-drive, give up at 1 h
+        w.start_slack("Is it fixed? msg-slow", key="slow")
+        _lose_the_outbox_record(w)
+        config = RedriveConfig(table_name="side-conversations-test", stream_arn="arn", max_redrives=1,
+                               queue_urls=dict(w.stack.resources.outbox_queue_urls), after_seconds=60,
+                               give_up_seconds=3600)
+        dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        start = datetime.now(UTC)
+
+        def run(after: int) -> dict[str, int]:
+            return redrive(dynamodb, sqs, config, now=start + timedelta(seconds=after)).as_dict()
+
+        # When the schedule runs every 30 s while a sender is still holding the message (not consumed here)
+        # Then it is re-driven once per deadline period, never failed while young, failed once old
+        assert run(30) == {"redriven": 0, "failed": 0, "cleared": 0}  # not overdue yet
+        assert run(120) == {"redriven": 1, "failed": 0, "cleared": 0}
+        assert run(150) == {"redriven": 0, "failed": 0, "cleared": 0}  # its copy is still within its period
+        assert run(200) == {"redriven": 1, "failed": 0, "cleared": 0}  # over the count, but young: once more
+        assert run(4000) == {"redriven": 0, "failed": 1, "cleared": 0}
+        [(status, detail)] = _status(w)
+        assert status == "failed"
+        assert "not delivered" in detail
+        # and a sender that gets one of the copies now finds it no longer pending: nothing is posted
+        w.pump()
+        assert w.slack_deliveries()["msg-slow"] == 0

@@ -89,6 +89,10 @@ def _storage() -> Any:
     return Storage(clients.s3(settings.region), settings.raw_mail_bucket)
 
 
+_ALREADY_RESOLVED: Any = {"description": "The mail was already attached or discarded",
+                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
 def _json(status: int, body: dict[str, Any]) -> Response[Any]:
     return Response(status_code=status, content_type="application/json", body=body)
 
@@ -105,7 +109,8 @@ def list_quarantine(limit: Annotated[int, Query(ge=1, le=100)] = 25,
 
 @router.post("/v1/quarantine/<quarantine_id>/discard", summary="Discard a quarantined mail (admins)",
              responses={200: {"description": "Discarded",
-                              "content": {"application/json": {"model": QuarantinedMail}}}})
+                              "content": {"application/json": {"model": QuarantinedMail}}},
+                        409: _ALREADY_RESOLVED})
 def discard(quarantine_id: QuarantineId) -> Response[QuarantinedMail]:
     from sideconv.email import admin
 
@@ -115,7 +120,8 @@ def discard(quarantine_id: QuarantineId) -> Response[QuarantinedMail]:
 @router.post("/v1/quarantine/<quarantine_id>/attach",
              summary="Attach a quarantined mail to a side conversation of the account (admins)",
              responses={201: {"description": "Appended as a received message",
-                              "content": {"application/json": {"model": Message}}}})
+                              "content": {"application/json": {"model": Message}}},
+                        409: _ALREADY_RESOLVED})
 def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Body()]) -> Response[Message]:
     from sideconv import views
     from sideconv.email import admin

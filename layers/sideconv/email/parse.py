@@ -14,6 +14,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from functools import cached_property
 
+from sideconv import sanitize
 from sideconv.email.html_text import cut_html_quote, html_to_text
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -62,7 +63,7 @@ class ParsedMail:
     @cached_property
     def text(self) -> str:
         """The full text, quoted history included."""
-        text = self.plain if self.plain is not None else html_to_text(self.html or "")
+        text = self.plain if self.plain is not None else html_to_text(sanitize.html(self.html or ""))
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def new_text_source(self) -> tuple[str, bool]:
@@ -76,7 +77,7 @@ class ParsedMail:
         head = cut_html_quote(self.html)
         if head is None:
             return self.text, False
-        return html_to_text(head), True
+        return html_to_text(sanitize.html(head)), True
 
     def thread_ids(self) -> list[str]:
         """Ids this mail answers, most specific first: In-Reply-To, then References newest first."""

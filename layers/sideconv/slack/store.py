@@ -32,6 +32,10 @@ class ThreadRoot:
     permalink: str | None
 
 
+# The outcome is recorded: the message leaves the sparse pending index the re-drive reads.
+LEAVE_PENDING_INDEX = (MessageItem.gsi2pk.remove(), MessageItem.gsi2sk.remove())
+
+
 def _condition_failed(exc: TransactWriteError, index: int) -> bool:
     reasons = exc.cancellation_reasons or []
     reason = reasons[index] if len(reasons) > index else None
@@ -66,8 +70,8 @@ class SlackStore:
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         with TransactWrite(connection=self._connection) as tx:
             tx.update(message, [MessageItem.delivery.set(DeliveryMap(
-                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts))],
-                condition=MessageItem.pk.exists())
+                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts)),
+                *LEAVE_PENDING_INDEX], condition=MessageItem.pk.exists())
             tx.update(summary, [
                 SideConversationItem.slack.set(SlackInfoMap(
                     target=slack.target, user_ids=slack.user_ids, channel_id=root.channel_id,
@@ -82,8 +86,8 @@ class SlackStore:
     def mark_delivery(self, message: MessageItem, status: str, now: str, attempts: int, *,
                       provider_id: str | None = None, detail: str | None = None) -> None:
         message.update([MessageItem.delivery.set(DeliveryMap(
-            status=status, updated_at=now, provider_id=provider_id, detail=detail, attempts=attempts))],
-            condition=MessageItem.pk.exists(), add_version_condition=False)
+            status=status, updated_at=now, provider_id=provider_id, detail=detail, attempts=attempts)),
+            *LEAVE_PENDING_INDEX], condition=MessageItem.pk.exists(), add_version_condition=False)
 
     # Processor --------------------------------------------------------------------------------
 
