@@ -207,16 +207,12 @@ def _validation_error(error: RequestValidationError) -> Response[Any]:
 
 @app.exception_handler(RecursionError)
 def _too_deep(_: RecursionError) -> Response[Any]:
-    return problems.response(400, "Malformed request body", "body: the JSON is nested too deeply", kind="malformed",
-                             field_errors=[{"field": "body", "in": "body", "pointer": "#/",
-                                            "detail": "the JSON is nested too deeply"}])
+    return problems.body_problem("the JSON is nested too deeply")
 
 
 @app.exception_handler(UnicodeDecodeError)
 def _not_utf8(_: UnicodeDecodeError) -> Response[Any]:
-    return problems.response(400, "Malformed request body", "body: the body is not UTF-8", kind="malformed",
-                             field_errors=[{"field": "body", "in": "body", "pointer": "#/",
-                                            "detail": "the body is not UTF-8"}])
+    return problems.body_problem("the body is not UTF-8")
 
 
 @app.not_found

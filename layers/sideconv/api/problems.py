@@ -66,6 +66,13 @@ def response(status: int, title: str, detail: str | None, *, kind: str,
     return Response(status_code=status, content_type=CONTENT_TYPE, body=json.dumps(body))
 
 
+def body_problem(detail: str, *, status: int = 400, title: str = "Malformed request body",
+                 kind: str = "malformed") -> Response[Any]:
+    """A problem with the body as a whole (not JSON, not UTF-8, nested too deeply, too large)."""
+    return response(status, title, f"body: {detail}", kind=kind,
+                    field_errors=[{"field": "body", "in": "body", "pointer": "#/", "detail": detail}])
+
+
 def from_domain_error(error: errors.DomainError) -> Response[Any]:
     status = _status_of(error)
     field_errors = []
@@ -79,9 +86,7 @@ def from_domain_error(error: errors.DomainError) -> Response[Any]:
 
 def from_validation_errors(raw: Sequence[dict[str, Any]]) -> Response[Any]:
     if any(err.get("type") == "json_invalid" for err in raw):
-        return response(400, "Malformed request body", "body: the body is not valid JSON", kind="malformed",
-                        field_errors=[{"field": "body", "in": "body", "pointer": "#/",
-                                       "detail": "the body is not valid JSON"}])
+        return body_problem("the body is not valid JSON")
     field_errors = [field_error(list(err.get("loc", ())), str(err.get("msg", "invalid")), err.get("type"),
                                 from_pydantic=True)
                     for err in raw]
