@@ -1,5 +1,9 @@
 """HTTP API entry point: API Gateway (HTTP API, payload v2) → the v1 routes."""
 
+import gc
+
+gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
+
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -11,3 +15,8 @@ from sideconv.observability import logger
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle(event, context)
+
+
+# Init ends: what it built lives as long as the container, so no collection walks it again.
+gc.freeze()
+gc.enable()

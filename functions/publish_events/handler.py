@@ -1,5 +1,9 @@
 """Table stream → EventBridge: the side-conversation events the helpdesk reacts to."""
 
+import gc
+
+gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -22,3 +26,8 @@ def record_handler(record: DynamoDBRecord) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                     context=context)
+
+
+# Init ends: what it built lives as long as the container, so no collection walks it again.
+gc.freeze()
+gc.enable()

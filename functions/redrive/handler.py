@@ -3,6 +3,10 @@ past the deadline go back on their outbox queue, or end `failed` (sideconv.redri
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
+
 from functools import lru_cache
 from typing import Any
 
@@ -38,3 +42,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         if value:
             metrics.add_metric(name=f"Outbox{name.title()}", unit=MetricUnit.Count, value=value)
     return report.as_dict()
+
+
+# Init ends: what it built lives as long as the container, so no collection walks it again.
+gc.freeze()
+gc.enable()

@@ -1,5 +1,9 @@
 """Slack sender: the Slack outbox queue (FIFO, one group per side conversation) → Slack threads."""
 
+import gc
+
+gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
@@ -21,3 +25,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
                                         processor=processor, context=context)
     sender.hold_skipped(event, response)
     return response
+
+
+# Init ends: what it built lives as long as the container, so no collection walks it again.
+gc.freeze()
+gc.enable()

@@ -3,6 +3,10 @@
 Cold-start critical: imports only what verifying and handing off an event needs.
 """
 
+import gc
+
+gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
+
 import json
 from typing import Any
 
@@ -20,3 +24,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                                       "retry_reason": headers.get("x-slack-retry-reason")})
     return {"statusCode": answer.status, "headers": {"Content-Type": "application/json"},
             "body": json.dumps(answer.body)}
+
+
+# Init ends: what it built lives as long as the container, so no collection walks it again.
+gc.freeze()
+gc.enable()

@@ -1,5 +1,9 @@
 """Slack processor: the Slack events queue (from the events endpoint) → inbound messages, edits, deletions."""
 
+import gc
+
+gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
+
 import json
 from typing import Any
 
@@ -19,3 +23,8 @@ def _record(record: SQSRecord) -> str:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
+
+
+# Init ends: what it built lives as long as the container, so no collection walks it again.
+gc.freeze()
+gc.enable()

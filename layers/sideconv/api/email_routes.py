@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sideconv.api.schemas import Message
 from sideconv.auth import Caller, caller_from_claims
 from sideconv.config import get_settings
-from sideconv.email.store import EmailStore
 from sideconv.store import models
+
+if TYPE_CHECKING:
+    from sideconv.email.store import EmailStore
 
 router = Router()
 
@@ -25,7 +27,13 @@ SideConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class QuarantinedMail(BaseModel):
+class _FirstUse(BaseModel):
+    # These routes are a small share of the API's calls: a model is built on the first request that
+    # needs it, not on every cold start.
+    model_config = ConfigDict(defer_build=True)
+
+
+class QuarantinedMail(_FirstUse):
     id: str
     reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc"]
     detail: str | None = None
@@ -41,26 +49,26 @@ class QuarantinedMail(BaseModel):
     message_id: str | None = None
 
 
-class QuarantineList(BaseModel):
+class QuarantineList(_FirstUse):
     items: list[QuarantinedMail]
     next_token: str | None = None
 
 
-class AttachQuarantined(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AttachQuarantined(_FirstUse):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128,
                                                       pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
     side_conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class OriginalText(BaseModel):
+class OriginalText(_FirstUse):
     id: str
     body: str
     full_text: str
     has_quoted_text: bool
 
 
-class AttachmentLink(BaseModel):
+class AttachmentLink(_FirstUse):
     id: str
     name: str
     content_type: str
@@ -71,6 +79,8 @@ class AttachmentLink(BaseModel):
 
 @lru_cache(maxsize=1)
 def _store() -> EmailStore:
+    from sideconv.email.store import EmailStore
+
     settings = get_settings()
     models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
     return EmailStore(settings.region, settings.dynamodb_endpoint)

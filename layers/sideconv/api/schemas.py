@@ -197,6 +197,9 @@ class SideConversationList(BaseModel):
 
 
 class ProblemFieldError(BaseModel):
+    # Problem and this describe errors in the OpenAPI document; nothing validates with them at run time.
+    model_config = ConfigDict(defer_build=True)
+
     field: str = Field(description="The offending field, e.g. 'to.0.email', 'limit', 'idempotency-key'")
     in_: Literal["body", "query", "path", "header"] = Field(alias="in")
     pointer: str | None = Field(None, description="For body fields: a JSON pointer, e.g. '#/to/0/email'")
@@ -205,6 +208,8 @@ class ProblemFieldError(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
+
+    model_config = ConfigDict(defer_build=True)
 
     type: str = "about:blank"
     title: str
