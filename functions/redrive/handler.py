@@ -7,13 +7,14 @@ import gc
 
 gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
 
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
-from sideconv.observability import logger, metrics
+from sideconv.observability import count_delivery, logger, metrics
 from sideconv.redrive import RedriveConfig, redrive
 
 
@@ -41,6 +42,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     for name, value in report.as_dict().items():
         if value:
             metrics.add_metric(name=f"Outbox{name.title()}", unit=MetricUnit.Count, value=value)
+    for channel, given_up in Counter(channel for channel, _ in report.failed).items():
+        count_delivery(channel, "failed", given_up)
     return report.as_dict()
 
 

@@ -10,7 +10,6 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,7 +17,7 @@ from sideconv.config import get_settings
 from sideconv.email import clients
 from sideconv.email.sending import SenderConfig, send_record
 from sideconv.email.store import EmailStore
-from sideconv.observability import logger, metrics
+from sideconv.observability import count_delivery, logger, metrics
 from sideconv.store import models
 
 # A failed record fails only the rest of its own group (its side conversation): other threads go on.
@@ -53,9 +52,7 @@ def _record(record: SQSRecord) -> str:
     receive_count = int(record.attributes.approximate_receive_count or 1)
     result = send_record(json.loads(record.body), receive_count, store=_store(),
                          ses=clients.sesv2(settings.region), config=_config(), fetch_attachment=_fetch)
-    if result.status != "skipped":
-        metrics.add_metric(name="EmailSent" if result.status == "sent" else "EmailFailed",
-                           unit=MetricUnit.Count, value=1)
+    count_delivery("email", result.status)
     return result.status
 
 

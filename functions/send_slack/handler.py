@@ -7,8 +7,9 @@ gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold star
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from sideconv.observability import logger
+from sideconv.observability import count_delivery, logger, metrics
 from sideconv.slack import outbound
 
 # skip_group_on_error: a held message holds back only its own side conversation, not the batch.
@@ -18,12 +19,18 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 processor.raise_on_entire_batch_failure = False
 
 
+def _record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    status = outbound.sender().deliver_record(record, lambda_context)
+    count_delivery("slack", status)
+    return status
+
+
 @logger.inject_lambda_context
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    sender = outbound.sender()
-    response = process_partial_response(event=event, record_handler=sender.deliver_record,
-                                        processor=processor, context=context)
-    sender.hold_skipped(event, response)
+    response = process_partial_response(event=event, record_handler=_record, processor=processor,
+                                        context=context)
+    outbound.sender().hold_skipped(event, response)
     return response
 
 

@@ -24,9 +24,10 @@ from constructs import Construct
 NAMESPACE = "Atender/SideConversations"
 SERVICE = "side-conversations"
 PERIOD = Duration.minutes(5)
-# A sender that gives up on a message counts it: send_email emits EmailFailed today; SendFailed is
-# the service-wide name (for any channel).
-SEND_FAILURE_METRICS = ("SendFailed", "EmailFailed")
+# A sender or the re-drive that gives up on a message counts it once in SendFailed (any channel, the
+# alarm) and once in EmailFailed or SlackFailed (the dashboard): sideconv.observability.count_delivery.
+SEND_FAILED = "SendFailed"
+FAILED_PER_CHANNEL = ("EmailFailed", "SlackFailed")
 
 
 def service_metric(name: str) -> cloudwatch.Metric:
@@ -76,9 +77,11 @@ class Monitoring(Construct):
                   f"{fid} was throttled.")
 
         alarm("Quarantined", service_metric("Quarantined"),
-              "Inbound mail or Slack events were quarantined: they matched no side conversation.")
-        for name in SEND_FAILURE_METRICS:
-            alarm(name, service_metric(name), "A sender gave up on a message (a permanent SES or Slack error).")
+              "Inbound mail was quarantined: it matched no side conversation, or it was spam, a virus or "
+              "forged. Admins attach or discard it (GET /v1/quarantine).")
+        alarm(SEND_FAILED, service_metric(SEND_FAILED),
+              "A message was not delivered: SES or Slack refused it, or it stayed pending past the re-drive's "
+              "give-up age. Its delivery detail says why.")
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(6))
         self.dashboard.add_widgets(
@@ -97,6 +100,6 @@ class Monitoring(Construct):
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(title="Dead-letter queues", width=12, left=dlq_widgets),
             cloudwatch.GraphWidget(title="Quarantined and failed sends", width=12, left=[
-                service_metric(name) for name in ("Quarantined", *SEND_FAILURE_METRICS)]),
+                service_metric(name) for name in ("Quarantined", SEND_FAILED, *FAILED_PER_CHANNEL)]),
             cloudwatch.AlarmStatusWidget(title="Alarms", width=24, alarms=self.alarms),
         )

@@ -40,7 +40,7 @@ PAGE_SIZE = 100
 @dataclass
 class RedriveReport:
     redriven: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (channel, message id)
     cleared: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
@@ -175,7 +175,7 @@ def redrive(dynamodb: Any, sqs: Any, config: RedriveConfig, *, now: datetime | N
                 detail = (f"not delivered: still pending after {done} re-drives "
                           f"({config.after_seconds} s apart); the channel never answered")
                 if _fail(dynamodb, config.table_name, item, detail, stamp):
-                    report.failed.append(message_id)
+                    report.failed.append((channel, message_id))
                     logger.error("outbound message given up", extra=log)
                 continue
             current = _count(dynamodb, config.table_name, item, before, stamp)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from infra.components.monitoring import NAMESPACE, SERVICE
@@ -23,7 +26,7 @@ def test_every_function_has_an_errors_and_a_throttles_alarm(synthesized: Synthes
     assert by_metric == {"Errors": functions, "Throttles": functions}
 
 
-@pytest.mark.parametrize("metric", ["Quarantined", "SendFailed", "EmailFailed"])
+@pytest.mark.parametrize("metric", ["Quarantined", "SendFailed"])
 def test_the_service_metrics_have_alarms(synthesized: Synthesized, metric: str) -> None:
     (alarm,) = [a for a in _alarms(synthesized) if a.get("MetricName") == metric]
     assert alarm["Namespace"] == NAMESPACE
@@ -31,6 +34,17 @@ def test_the_service_metrics_have_alarms(synthesized: Synthesized, metric: str) 
     assert alarm["Dimensions"] == [{"Name": "service", "Value": SERVICE}]
     assert alarm["Threshold"] == 0
     assert alarm["AlarmActions"]
+
+
+def test_every_service_alarm_watches_a_metric_the_code_emits(synthesized: Synthesized) -> None:
+    # An alarm on a name nothing emits never fires. Every name the code passes to Powertools is a string
+    # constant in functions/ or the sideconv package (tests/integration/test_send_metrics.py runs them).
+    root = Path(__file__).resolve().parents[2]
+    constants = {node.value for path in [*root.glob("functions/*/handler.py"), *root.glob("layers/sideconv/**/*.py")]
+                 for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)}
+    watched = {a["MetricName"] for a in _alarms(synthesized) if a.get("Namespace") == NAMESPACE}
+    assert watched == {"Quarantined", "SendFailed"}
+    assert watched <= constants
 
 
 def test_alarms_notify_an_encrypted_topic_cloudwatch_may_publish_to(synthesized: Synthesized) -> None:
