@@ -36,7 +36,8 @@ def _quarantined(reason: str) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     config = InboundConfig(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
-                           raw_bucket=settings.raw_mail_bucket, raw_prefix=settings.raw_mail_prefix)
+                           raw_bucket=settings.raw_mail_bucket, raw_prefix=settings.raw_mail_prefix,
+                           sender_address=settings.sender_address)
     storage = Storage(clients.s3(settings.region), settings.raw_mail_bucket)
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.

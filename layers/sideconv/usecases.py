@@ -125,18 +125,24 @@ def _participants_email(request: CreateEmailSideConversation) -> list[PersonMap]
     return people
 
 
-def _validate_email(request: CreateEmailSideConversation) -> None:
+def _validate_email(request: CreateEmailSideConversation, inbound_domain: str) -> None:
     if request.cc_customer and request.customer is None:
         raise InvalidRequest("customer is required when cc_customer is true", field="customer")
     if not request.cc_customer and request.customer is not None:
         raise InvalidRequest("customer is only accepted when cc_customer is true", field="customer")
+    recipients = [(f"{where}.{index}.email", address.email)
+                  for where, addresses in (("to", request.to), ("cc", request.cc))
+                  for index, address in enumerate(addresses)]
+    customer = [("customer.email", request.customer.email)] if request.customer is not None else []
+    for field, email in recipients + customer:
+        if email.lower().rpartition("@")[2] == inbound_domain.lower():
+            # A side conversation's reply address: the mail would land in a thread, not with a person.
+            raise InvalidRequest(f"{email} is a reply address of this service", field=field)
     seen: set[str] = set()
-    for where, addresses in (("to", request.to), ("cc", request.cc)):
-        for index, address in enumerate(addresses):
-            normalized = address.email.lower()
-            if normalized in seen:
-                raise InvalidRequest(f"{address.email} is listed twice", field=f"{where}.{index}.email")
-            seen.add(normalized)
+    for field, email in recipients:
+        if email.lower() in seen:
+            raise InvalidRequest(f"{email} is listed twice", field=field)
+        seen.add(email.lower())
 
 
 def _validate_slack(request: CreateSlackSideConversation) -> None:
@@ -193,7 +199,7 @@ def create_side_conversation(
     )
     lookups = []
     if isinstance(request, CreateEmailSideConversation):
-        _validate_email(request)
+        _validate_email(request, ctx.inbound_domain)
         summary.cc_customer = request.cc_customer
         summary.participants = _participants_email(request)
         summary.email = EmailInfoMap(

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.email_support import ADMIN, BASE, EmailWorld, email_world_fixture, reply_mail  # noqa: F401
+from tests.email_support import (  # noqa: F401
+    ADMIN,
+    BASE,
+    EmailWorld,
+    email_world_fixture,
+    reply_mail,
+    start_request,
+)
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -123,6 +130,40 @@ def test_forged_token_is_quarantined_and_listed_for_admins(email_world: EmailWor
     assert held["sender"] == "vendor@partner.example"
     # And an agent (not admin) may not list it
     assert email_world.api("GET", "/v1/quarantine")[0] == 403
+
+
+@pytest.mark.parametrize("origin", ["the sending address", "a reply address"])
+def test_mail_this_service_sent_is_held_not_threaded(email_world: EmailWorld, origin: str) -> None:
+    # Given a sent side conversation
+    started, sent = _started_and_sent(email_world)
+    reply_to = started["email"]["reply_to"]
+    # When mail from this service itself arrives at its reply address (forwarded back, or a reply address
+    # among a mail's recipients)
+    sender = ("Dana Agent via Atender Support <support@example.com>" if origin == "the sending address"
+              else reply_to)
+    result = email_world.deliver(reply_mail(to=reply_to, sender=sender, in_reply_to=sent["message_id"]),
+                                 [reply_to])
+    # Then it is held for the admins with its reason, and the agent's own words are not shown as a reply
+    assert (result["outcome"], result["reason"]) == ("quarantined", "own_mail")
+    assert _inbound(email_world, started["id"]) == []
+    [held] = _quarantine(email_world)
+    assert (held["reason"], held["side_conversation_id"]) == ("own_mail", started["id"])
+
+
+@pytest.mark.parametrize("field", ["to", "cc", "customer"])
+def test_a_reply_address_is_refused_as_a_recipient(email_world: EmailWorld, field: str) -> None:
+    # Given another side conversation's reply address
+    reply_to = email_world.start()["email"]["reply_to"]
+    person = {"email": reply_to.upper(), "name": "Another thread"}
+    overrides: dict[str, Any] = {"customer": person, "cc_customer": True} if field == "customer" else {
+        field: [person]}
+    # When an agent starts a side conversation that would mail it
+    status, _, problem = email_world.api("POST", BASE, start_request(**overrides))
+    # Then it is a 422 naming the field: the mail would land in a thread, not with a person
+    assert status == 422, problem
+    expected = "customer.email" if field == "customer" else f"{field}.0.email"
+    assert [e["field"] for e in problem["errors"]] == [expected]
+    assert "reply address" in problem["detail"]
 
 
 def test_unknown_token_is_quarantined(email_world: EmailWorld) -> None:

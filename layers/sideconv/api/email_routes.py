@@ -35,7 +35,7 @@ class _FirstUse(BaseModel):
 
 class QuarantinedMail(_FirstUse):
     id: str
-    reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc"]
+    reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail"]
     detail: str | None = None
     status: Literal["held", "attached", "discarded"]
     received_at: str
@@ -139,7 +139,7 @@ def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Bo
 
     settings = get_settings()
     config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.raw_mail_bucket,
-                           settings.raw_mail_prefix)
+                           settings.raw_mail_prefix, settings.sender_address)
     message = admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
                            request.side_conversation_id)
     return _json(201, views.message(message))

@@ -39,7 +39,7 @@ RECORD_TTL_SECONDS = 30 * 24 * 3600
 _TOKEN_SHAPE = re.compile(r"^sc\.", re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-Reason = Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc"]
+Reason = Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class InboundConfig:
     inbound_domain: str
     raw_bucket: str
     raw_prefix: str
+    sender_address: str  # what outbound mail is From
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,15 @@ def _token(recipients: list[str], config: InboundConfig) -> tuple[str | None, bo
 
 def _ours(mailbox: Mailbox, config: InboundConfig) -> bool:
     return mailbox.email.lower().rpartition("@")[2] == config.inbound_domain.lower()
+
+
+def _own_mail(mail: ParsedMail, config: InboundConfig) -> tuple[Reason, str] | None:
+    """Mail this service sent, come back: a reply address was among its recipients, or a forward. As a
+    reply it would put the agent's own words in a thread as someone else's; held, an admin decides."""
+    sender = mail.sender
+    if sender is not None and (_ours(sender, config) or sender.email.lower() == config.sender_address.lower()):
+        return "own_mail", f"From {sender.email}: mail this service sent, not a reply to it"
+    return None
 
 
 def _person(mailbox: Mailbox) -> PersonMap:
@@ -207,7 +217,7 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
             reason = ("forged_token", "the reply address's token does not verify")
         elif ref is None:
             reason = ("unmatched", "no reply token and no known In-Reply-To/References")
-    reason = _distrust(receipt) or reason
+    reason = _distrust(receipt) or _own_mail(mail, config) or reason
 
     record = InboundMailItem(record_key, record_key, received_at=now, expires_at=clock.epoch_after(RECORD_TTL_SECONDS),
                              outcome="quarantined" if reason else "appended",
