@@ -96,18 +96,14 @@ def _replay(replay: IdempotentReplay, expected: IdempotencyItem) -> Result:
 
 def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: str) -> MessageItem:
     message_id = clock.new_id()
-    return MessageItem(
-        ctx.pk,
-        keys.message_sk(side_conversation_id, message_id),
-        id=message_id,
-        side_conversation_id=side_conversation_id,
+    return MessageItem.new(
         account_id=ctx.caller.account_id,
         conversation_id=ctx.conversation_id,
-        channel=keys.channel_of(side_conversation_id),
+        side_conversation_id=side_conversation_id,
+        message_id=message_id,
         direction="outbound",
         author=_agent(ctx.caller),
         body=body,
-        attachments=[],
         created_at=now,
         delivery=DeliveryMap(status="pending", updated_at=now, attempts=0),
         # On the pending index until a sender (or the re-drive) records the outcome.

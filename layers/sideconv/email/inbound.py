@@ -139,19 +139,16 @@ def build_message(ref: Ref, mail: ParsedMail, *, ses_message_id: str, raw_locati
     sender = mail.sender or Mailbox("unknown@invalid")
     copied = [m for m in [*mail.to, *mail.cc]
               if not _ours(m, config) and m.email.lower() != sender.email.lower()]
-    return MessageItem(
-        ref.pk,
-        keys.message_sk(ref.side_conversation_id, message_id),
-        id=message_id,
-        side_conversation_id=ref.side_conversation_id,
+    return MessageItem.new(
         account_id=ref.account_id,
         conversation_id=ref.conversation_id,
-        channel="email",
+        side_conversation_id=ref.side_conversation_id,
+        message_id=message_id,
         direction="inbound",
         author=_person(sender),
         body=body[:MAX_BODY_CHARS],
-        attachments=attachments,
         created_at=now,
+        attachments=attachments,
         email_message_id=mail.message_id,
         email_cc=[_person(m) for m in copied] or None,
         auto_reply=mail.auto_reply,

@@ -88,21 +88,17 @@ class Processor:
         name = action.bot_name if action.from_bot else (self._people.name(action.user) if action.user else None)
         now = clock.now_iso()
         message_id = message_id_for(action.channel, action.ts)
-        pk = keys.conversation_pk(thread.account_id, thread.conversation_id)
-        message = MessageItem(
-            pk,
-            keys.message_sk(thread.side_conversation_id, message_id),
-            id=message_id,
-            side_conversation_id=thread.side_conversation_id,
+        message = MessageItem.new(
             account_id=thread.account_id,
             conversation_id=thread.conversation_id,
-            channel="slack",
+            side_conversation_id=thread.side_conversation_id,
+            message_id=message_id,
             direction="inbound",
             author=PersonMap(kind="slack", id=action.user, name=name),
             body=action.text,
+            created_at=now,
             attachments=[AttachmentMap(id=f.id, name=f.name, content_type=f.content_type, size=f.size,
                                        location=f.permalink) for f in action.files],
-            created_at=now,
             provider_ts=action.ts,
             from_bot=action.from_bot or None,
         )

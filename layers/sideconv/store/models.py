@@ -166,6 +166,26 @@ class MessageItem(TableItem, discriminator="message"):
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
 
+    @classmethod
+    def new(cls, *, account_id: str, conversation_id: str, side_conversation_id: str, message_id: str,
+            direction: str, author: PersonMap, body: str, created_at: str, **extras: Any) -> MessageItem:
+        """A message of a side conversation: its keys and what every message has; `extras` are the
+        direction's and the channel's own fields."""
+        return cls(
+            keys.conversation_pk(account_id, conversation_id),
+            keys.message_sk(side_conversation_id, message_id),
+            id=message_id,
+            side_conversation_id=side_conversation_id,
+            account_id=account_id,
+            conversation_id=conversation_id,
+            channel=keys.channel_of(side_conversation_id),
+            direction=direction,
+            author=author,
+            body=body,
+            created_at=created_at,
+            **extras,
+        )
+
 
 class IdempotencyItem(TableItem, discriminator="idempotency"):
     request_hash = UnicodeAttribute()
