@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -189,19 +190,13 @@ def shared_email_world_fixture() -> Iterator[EmailWorld]:
 
     from local.aws import create_resources
 
-    previous = os.environ.get("TABLE_NAME")
-    os.environ["TABLE_NAME"] = "side-conversations-email-module"
-    get_settings.cache_clear()
-    with mock_aws():
+    with mock.patch.dict(os.environ, {"TABLE_NAME": "side-conversations-email-module"}), mock_aws():
+        get_settings.cache_clear()
         create_resources(get_settings())
         app_module._store.cache_clear()
         _reset_caches()
         yield EmailWorld(ApiClient())
         _reset_caches()
-    if previous is None:
-        os.environ.pop("TABLE_NAME", None)
-    else:
-        os.environ["TABLE_NAME"] = previous
     get_settings.cache_clear()
     app_module._store.cache_clear()
 

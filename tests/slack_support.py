@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 from local.slack_api import LocalInstallation, SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
@@ -220,13 +221,10 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
     stand_in = SlackStandIn(installation=installation, port=0, min_post_interval=stand_in_interval,
                             echo_own_posts=False)
     stand_in.start()
-    names = ["TABLE_NAME", "SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_TEAM_ID", "SLACK_APP_ID",
-             "SLACK_BOT_USER_ID", "SLACK_BOT_ID", "SLACK_SIGNING_SECRET", "SLACK_POST_INTERVAL_S",
-             "SLACK_EVENTS_QUEUE_URL", "CONVERSATION_URL_TEMPLATE", *(env or {})]
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": str(post_interval), **(env or {})})
+    # Every variable set here (the stand-in's installation too) is undone on exit.
+    environment = {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": str(post_interval), **(env or {})}
     try:
-        with mock_aws():
+        with mock.patch.dict(os.environ, environment), mock_aws():
             reset_caches()
             stack = LocalStack(get_settings())
             local_slack._configure(stack, stand_in)
@@ -235,9 +233,4 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
             yield SlackWorld(stack, stand_in)
     finally:
         stand_in.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         reset_caches()

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from typing import Any
+from unittest import mock
 
 from local.slack_api import SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
@@ -372,11 +373,9 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
     from local.stack import LocalStack
 
     faults = faults or Faults()
-    names = ["TABLE_NAME", "SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_TEAM_ID", "SLACK_APP_ID",
-             "SLACK_BOT_USER_ID", "SLACK_BOT_ID", "SLACK_SIGNING_SECRET", "SLACK_POST_INTERVAL_S",
-             "SLACK_EVENTS_QUEUE_URL", "OUTBOX_EMAIL_QUEUE_URL", "OUTBOX_SLACK_QUEUE_URL", "REDRIVE_MAX"]
-    saved_env = {name: os.environ.get(name) for name in names}
-    os.environ.update({"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": "0"})
+    # Every variable set from here on (queue URLs, the stand-in's installation) is undone on exit.
+    environment = mock.patch.dict(os.environ, {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": "0"})
+    environment.start()
     stand_in = FaultySlack(port=0, echo_own_posts=False)
     stand_in.faults = faults
     stand_in.start()
@@ -450,11 +449,7 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
             BotocoreStubber.__call__, WebClient.api_call = saved
         backend.transact_write_items = saved_transact  # type: ignore[method-assign]
         stand_in.stop()
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        environment.stop()
         _reset_caches()
 
 
