@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
-from sideconv.api.schemas import Message
+from sideconv.api.schemas import Message, Model
 from sideconv.auth import Caller, caller_from_claims
 from sideconv.config import get_settings
 from sideconv.store import models
@@ -27,13 +27,7 @@ SideConversationId = Annotated[str, Path(min_length=1, max_length=64)]
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class _FirstUse(BaseModel):
-    # These routes are a small share of the API's calls: a model is built on the first request that
-    # needs it, not on every cold start.
-    model_config = ConfigDict(defer_build=True)
-
-
-class QuarantinedMail(_FirstUse):
+class QuarantinedMail(Model):
     id: str
     reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail"]
     detail: str | None = None
@@ -49,26 +43,26 @@ class QuarantinedMail(_FirstUse):
     message_id: str | None = None
 
 
-class QuarantineList(_FirstUse):
+class QuarantineList(Model):
     items: list[QuarantinedMail]
     next_token: str | None = None
 
 
-class AttachQuarantined(_FirstUse):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+class AttachQuarantined(Model):
+    model_config = ConfigDict(extra="forbid")
     conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128,
                                                       pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
     side_conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class OriginalText(_FirstUse):
+class OriginalText(Model):
     id: str
     body: str
     full_text: str
     has_quoted_text: bool
 
 
-class AttachmentLink(_FirstUse):
+class AttachmentLink(Model):
     id: str
     name: str
     content_type: str
