@@ -112,7 +112,9 @@ class Email(Construct):
             self, "ingest_email", description="Reads a received mail from S3 and files it as a reply",
             timeout=Duration.seconds(60), memory_size=1024,
             environment={**common_environment, **self.mail_environment,
-                         "TOKEN_SECRET_ARN": token_secret.secret_arn, "INBOUND_DOMAIN": settings.inbound_domain},
+                         "TOKEN_SECRET_ARN": token_secret.secret_arn, "INBOUND_DOMAIN": settings.inbound_domain,
+                         # Mail From it is this service's own, come back: held as own_mail.
+                         "SENDER_ADDRESS": settings.sender_address},
             dead_letter_queue=self.ingest_dead_letter_queue, retry_attempts=2)
         store.grant_read_write(self.ingest_email)
         token_secret.grant_read(self.ingest_email)
