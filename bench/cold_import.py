@@ -20,7 +20,12 @@ HOW = ("A fresh `python -c \"import handler\"` with `PYTHONPATH=functions/<name>
        "`python -c \"import boto3\"` (which goes first alternates too), after one untimed run of each so "
        "byte-compiled files are warm; wall time of the process, median of each side, ratio of the medians. "
        "The environment is the local stack's defaults. A missed budget is explained from one "
-       "`-X importtime` run: the heaviest imports boto3 does not make, with the module that makes them.")
+       "`-X importtime` run: the heaviest imports boto3 does not make, with the module that makes them. "
+       "Each row's note also gives the import alone, timed inside the same kind of fresh process "
+       "(`time.perf_counter()` around the import, alternated the same way): what Lambda's init pays, "
+       "without the interpreter's start and exit that the wall time includes on both sides. No budget "
+       "applies to it; it shows how much of a ratio is the import itself.")
+IN_PROCESS = "import time; s = time.perf_counter(); import {module}; print(time.perf_counter() - s)"
 
 
 def budget_for(name: str) -> float:
@@ -51,10 +56,25 @@ def _time_once(statement: str, env: dict[str, str], cwd: str) -> float:
 class Samples:
     handler: list[float]
     boto3: list[float]
+    # The import alone, timed inside the process (no interpreter start or exit).
+    handler_import: list[float]
+    boto3_import: list[float]
 
     @property
     def ratio(self) -> float:
         return median(self.handler) / median(self.boto3)
+
+    @property
+    def import_ratio(self) -> float:
+        return median(self.handler_import) / median(self.boto3_import)
+
+
+def _import_once(module: str, env: dict[str, str], cwd: str) -> float:
+    done = subprocess.run(_command(IN_PROCESS.format(module=module)), env=env, cwd=cwd,  # noqa: S603
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"`import {module}` failed: {done.stderr.strip().splitlines()[-1:]}")
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def measure(function: str, pairs: int) -> Samples:
@@ -62,11 +82,13 @@ def measure(function: str, pairs: int) -> Samples:
     with tempfile.TemporaryDirectory() as cwd:  # nothing importable from the working directory
         _time_once("import handler", env, cwd)  # byte-compile (and page in) once, untimed
         _time_once("import boto3", env, cwd)
-        samples = Samples([], [])
+        samples = Samples([], [], [], [])
         for i in range(pairs):
             order = [("handler", "import handler"), ("boto3", "import boto3")]
             for side, statement in order if i % 2 == 0 else reversed(order):
                 getattr(samples, side).append(_time_once(statement, env, cwd))
+            for side in ("handler", "boto3") if i % 2 == 0 else ("boto3", "handler"):
+                getattr(samples, f"{side}_import").append(_import_once(side, env, cwd))
     return samples
 
 
@@ -154,11 +176,16 @@ def run(pairs: int) -> list[Figure]:
             continue
         ratio = samples.ratio
         verdict = check(ratio, budget)
-        note = diagnose(function) if verdict == "FAIL" else ""
+        note = (f"the import alone (in-process): {median(samples.handler_import) * 1000:.0f} ms against "
+                f"{median(samples.boto3_import) * 1000:.0f} ms for boto3, {samples.import_ratio:.2f}×")
+        diagnosis = diagnose(function) if verdict == "FAIL" else ""
+        if diagnosis:
+            note += "; " + diagnosis
         figures.append(Figure(
             "1", f"cold import: {function}", budget_text, f"{median(samples.handler) * 1000:.0f} ms",
             verdict, floor=f"{median(samples.boto3) * 1000:.0f} ms ({FLOOR})", ratio=ratio, note=note,
-            raw={"handler_s": samples.handler, "boto3_s": samples.boto3, "pairs": pairs}))
+            raw={"handler_s": samples.handler, "boto3_s": samples.boto3, "pairs": pairs,
+                 "handler_import_s": samples.handler_import, "boto3_import_s": samples.boto3_import}))
         print(f"  cold import {function}: {ratio:.2f}× ({verdict})", file=sys.stderr, flush=True)
     return figures
 

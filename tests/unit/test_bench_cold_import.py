@@ -53,3 +53,13 @@ def test_diagnosis_names_the_importing_module_and_the_heaviest_extra_first() -> 
         ("sideconv.api.schemas", "pydantic", 50000),
         ("sideconv.api.app", "pynamodb.connection", 40000),
     ]
+
+
+def test_the_import_alone_is_timed_inside_a_fresh_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    import pytest
+
+    assert 0 < cold_import._import_once("json", dict(os.environ), str(tmp_path)) < 5
+    with pytest.raises(RuntimeError, match="import no_such_module_here"):
+        cold_import._import_once("no_such_module_here", dict(os.environ), str(tmp_path))
