@@ -56,7 +56,10 @@ class Api(Construct):
         super().__init__(scope, construct_id)
         self.function = factory.create(
             self, "api", description="The side-conversations HTTP API (v1)",
+            # Re-filing quarantined mail builds the message as ingest_email does, from the same
+            # addresses (sideconv.email.inbound.InboundConfig).
             environment={**common_environment, "INBOUND_DOMAIN": settings.inbound_domain,
+                         "SENDER_ADDRESS": settings.sender_address,
                          # pydantic looks for plugins in every installed distribution's metadata when it
                          # builds its first model (about 3 ms of a first request); this API uses none.
                          "PYDANTIC_DISABLE_PLUGINS": "__all__"})
