@@ -3,9 +3,13 @@ layers, its own role and log group, and only the environment it reads."""
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
-from tests.infra.conftest import Synthesized, refs
+from tests.infra.conftest import ROOT, Synthesized, refs
 
 pytestmark = pytest.mark.xdist_group("cdk")
 
@@ -51,6 +55,71 @@ def test_every_function_gets_only_the_environment_it_reads(synthesized: Synthesi
         variables = props["Environment"]["Variables"]
         assert {k: variables[k] for k in SHARED_ENV} == SHARED_ENV
         assert set(variables) - set(SHARED_ENV) == EXPECTED_ENV[function.node.id], function.node.id
+
+
+# Settings whose default suits only the local stack: a deployed function that reads one must be given it.
+# (The others have defaults that are right in AWS, are optional, or come from the Slack secret.)
+LOCAL_DEFAULT_ONLY = {"TABLE_NAME", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET",
+                      "RAW_MAIL_PREFIX", "SLACK_SECRET_ARN", "SLACK_EVENTS_QUEUE_URL", "EVENT_BUS_NAME"}
+
+
+def _setting_variables() -> dict[str, set[str]]:
+    """Each Settings field and the variables `get_settings()` reads it from."""
+    tree = ast.parse((ROOT / "layers" / "sideconv" / "config.py").read_text())
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg:
+            names = {n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant)
+                     and isinstance(n.value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", n.value)}
+            if names:
+                found[node.arg] = names
+    return found
+
+
+def _reachable_sources(handler: Path) -> list[Path]:
+    """The handler and every sideconv module it may import, at the top or inside a function."""
+    def module_file(name: str) -> Path | None:
+        base = ROOT / "layers" / name.replace(".", "/")
+        return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.is_file()), None)
+
+    seen: list[Path] = []
+    todo = [handler]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.append(path)
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            todo += [f for f in map(module_file, (n for n in names if n.startswith("sideconv"))) if f]
+    return seen
+
+
+def _settings_read(handler: Path, fields: set[str]) -> set[str]:
+    """Fields read as `settings.<field>`, `s.<field>` or `get_settings().<field>`."""
+    read = set()
+    for path in _reachable_sources(handler):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in fields and (
+                    (isinstance(node.value, ast.Name) and node.value.id in ("settings", "s"))
+                    or (isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "get_settings")):
+                read.add(node.attr)
+    return read
+
+
+def test_a_deployed_function_is_given_every_setting_it_reads_whose_default_is_local(
+        synthesized: Synthesized) -> None:
+    variables = _setting_variables()
+    assert variables["sender_address"] == {"SENDER_ADDRESS"}  # the reader finds get_settings()'s reads
+    for function in synthesized.stack.functions:
+        name = function.node.id
+        folder = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+        handler = ROOT / "functions" / folder / "handler.py"
+        read = {v for field in _settings_read(handler, set(variables)) for v in variables[field]}
+        given = synthesized.resources[synthesized.logical_id(function)]["Properties"]["Environment"]["Variables"]
+        assert read & LOCAL_DEFAULT_ONLY <= set(given), f"{name} reads {sorted(read & LOCAL_DEFAULT_ONLY - set(given))}"
 
 
 def test_layers_are_for_the_functions_runtime_and_architecture(synthesized: Synthesized) -> None:
