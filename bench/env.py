@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from sideconv.container import forget
+
 from bench.core import ROOT
 from local.app import LOCAL_DEFAULTS
 
@@ -74,35 +76,6 @@ class Context:
         return 30_000
 
 
-def reset_caches() -> None:
-    """Forget every per-container cache (settings, clients, stores), as a new container would have none."""
-    from sideconv.config import get_settings
-
-    get_settings.cache_clear()
-    for module_name, names in (
-        ("sideconv.api.app", ("_store",)),
-        ("sideconv.email.clients", ("reset",)),
-        ("sideconv.slack.events", ("reset",)),
-        ("sideconv.slack.client", ("reset",)),
-        ("sideconv.slack.installation", ("get_installation",)),
-        ("sideconv.slack.inbound", ("processor",)),
-        ("sideconv.slack.outbound", ("sender",)),
-        ("functions.ingest_email.handler", ("_store",)),
-        ("functions.send_email.handler", ("_store",)),
-        ("functions.email_events.handler", ("_store",)),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for name in names:
-            target: Any = getattr(module, name, None)
-            if hasattr(target, "cache_clear"):
-                target.cache_clear()
-            elif callable(target) and name == "reset":
-                target()
-
-
 def quiet_logs() -> None:
     """Keep INFO logging (its formatting is part of a handler's cost) but write it nowhere."""
     from sideconv.observability import logger
@@ -148,7 +121,7 @@ def embedded_aws(**env: str) -> Iterator[Aws]:
     stdout = contextlib.redirect_stdout(open(os.devnull, "w"))  # noqa: SIM115
     stdout.__enter__()
     try:
-        reset_caches()
+        forget()
         from sideconv.config import get_settings
 
         from local.aws import create_resources
@@ -156,7 +129,7 @@ def embedded_aws(**env: str) -> Iterator[Aws]:
         resources = create_resources(get_settings())
         if resources.slack_events_queue_url:
             os.environ["SLACK_EVENTS_QUEUE_URL"] = resources.slack_events_queue_url
-        reset_caches()
+        forget()
         quiet_logs()
         yield Aws(get_settings(), resources, slack.url)
     finally:
@@ -165,7 +138,7 @@ def embedded_aws(**env: str) -> Iterator[Aws]:
         slack.stop()
         os.environ.clear()
         os.environ.update(saved)
-        reset_caches()
+        forget()
 
 
 class SlackStub:

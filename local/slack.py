@@ -39,12 +39,9 @@ def _configure(stack: LocalStack, stand_in: SlackStandIn | None) -> None:
                             ("SLACK_APP_ID", i.app_id), ("SLACK_BOT_USER_ID", i.bot_user_id),
                             ("SLACK_BOT_ID", i.bot_id)):
             os.environ[name] = value
-    from sideconv.config import get_settings
-    from sideconv.slack import client, events
+    from sideconv.container import forget
 
-    get_settings.cache_clear()
-    client.reset()
-    events.reset()
+    forget()  # settings and Slack clients made before this installation was set
 
 
 def register(stack: LocalStack) -> None:

@@ -29,29 +29,26 @@ def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """Embedded AWS with the service's table, fresh for each test."""
+    """Embedded AWS with the service's table, fresh for each test, and a fresh container to use it."""
     from moto import mock_aws
     from sideconv.config import get_settings
+    from sideconv.container import forget
 
     from local.aws import create_resources
 
     os.environ["TABLE_NAME"] = TABLE
-    get_settings.cache_clear()
+    forget()
     with mock_aws():
         create_resources(get_settings())
         yield
-    get_settings.cache_clear()
+    forget()
 
 
 @pytest.fixture
 def api(aws: None) -> Any:
     """Calls the real API handler with API Gateway HTTP API events; returns (status, headers, json)."""
-    from sideconv.api import app as app_module
-
     from functions.api.handler import lambda_handler
     from local.apigw import http_api_event
-
-    app_module._store.cache_clear()
 
     class Client:
         def __call__(self, method: str, path: str, body: Any = None, *, claims: dict[str, Any] | None = None,

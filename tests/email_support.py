@@ -20,6 +20,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from sideconv.container import forget
 
 from tests.conftest import LambdaContextStub, agent_claims
 
@@ -148,18 +149,9 @@ class EmailWorld:
 @pytest.fixture(name="email_world")
 def email_world_fixture(api: Any) -> Iterator[EmailWorld]:
     """Import it into a test module (`email_world_fixture`) to use `email_world`."""
-    from sideconv.api import email_routes
-    from sideconv.email import clients
-
-    from functions.email_events import handler as events_handler
-    from functions.ingest_email import handler as ingest_handler
-    from functions.send_email import handler as send_handler
-
-    for cached in (send_handler._store, ingest_handler._store, events_handler._store, email_routes._store):
-        cached.cache_clear()
-    clients.reset()
+    forget()
     yield EmailWorld(api)
-    clients.reset()
+    forget()
 
 
 class ApiClient:
@@ -185,33 +177,15 @@ def shared_email_world_fixture() -> Iterator[EmailWorld]:
     import os
 
     from moto import mock_aws
-    from sideconv.api import app as app_module
     from sideconv.config import get_settings
 
     from local.aws import create_resources
 
     with mock.patch.dict(os.environ, {"TABLE_NAME": "side-conversations-email-module"}), mock_aws():
-        get_settings.cache_clear()
+        forget()
         create_resources(get_settings())
-        app_module._store.cache_clear()
-        _reset_caches()
         yield EmailWorld(ApiClient())
-        _reset_caches()
-    get_settings.cache_clear()
-    app_module._store.cache_clear()
-
-
-def _reset_caches() -> None:
-    from sideconv.api import email_routes
-    from sideconv.email import clients
-
-    from functions.email_events import handler as events_handler
-    from functions.ingest_email import handler as ingest_handler
-    from functions.send_email import handler as send_handler
-
-    for cached in (send_handler._store, ingest_handler._store, events_handler._store, email_routes._store):
-        cached.cache_clear()
-    clients.reset()
+    forget()
 
 
 def reply_mail(*, to: str, text: str = "Sure, shipping it tomorrow.",

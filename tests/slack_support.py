@@ -13,24 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from sideconv.container import forget
+
 from local.slack_api import LocalInstallation, SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
 
 CONVERSATION = "conv-1"
 BASE = f"/v1/conversations/{CONVERSATION}/side-conversations"
-
-
-def reset_caches() -> None:
-    from sideconv.api import app as api_app
-    from sideconv.config import get_settings
-    from sideconv.slack import client, events, inbound, outbound
-
-    get_settings.cache_clear()
-    client.reset()
-    events.reset()
-    outbound.sender.cache_clear()
-    inbound.processor.cache_clear()
-    api_app._store.cache_clear()
 
 
 @dataclass
@@ -170,7 +159,7 @@ class SlackWorld:
 
         self.slack.installation = installation
         local_slack._configure(self.stack, self.slack)
-        reset_caches()
+        forget()
 
     def clear(self) -> None:
         """Empty the table, the queues and the stand-in's history (a module-scoped world between cases)."""
@@ -225,12 +214,12 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
     environment = {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": str(post_interval), **(env or {})}
     try:
         with mock.patch.dict(os.environ, environment), mock_aws():
-            reset_caches()
+            forget()
             stack = LocalStack(get_settings())
             local_slack._configure(stack, stand_in)
-            reset_caches()
+            forget()
             local_slack.register(stack)
             yield SlackWorld(stack, stand_in)
     finally:
         stand_in.stop()
-        reset_caches()
+        forget()

@@ -6,7 +6,6 @@ import gc
 
 gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,16 +13,8 @@ from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
 from sideconv.email.events import handle
-from sideconv.email.store import EmailStore
+from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
-from sideconv.store import models
-
-
-@lru_cache(maxsize=1)
-def _store() -> EmailStore:
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    return EmailStore(settings.region, settings.dynamodb_endpoint)
 
 
 @logger.inject_lambda_context
@@ -33,7 +24,8 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     outcomes = []
     for record in event.records:
-        result = handle(record.sns.message, store=_store(), ses_message_id_domain=settings.ses_message_id_domain)
+        result = handle(record.sns.message, store=configured_store(),
+                        ses_message_id_domain=settings.ses_message_id_domain)
         if result.outcome == "bounced":
             metrics.add_metric(name="EmailBounced", unit=MetricUnit.Count, value=1)
         elif result.outcome == "complaint":

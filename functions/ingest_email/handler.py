@@ -6,7 +6,6 @@ import gc
 
 gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,16 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
 from sideconv.email import clients
 from sideconv.email.inbound import InboundConfig, Storage, ingest
-from sideconv.email.store import EmailStore
+from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
-from sideconv.store import models
-
-
-@lru_cache(maxsize=1)
-def _store() -> EmailStore:
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    return EmailStore(settings.region, settings.dynamodb_endpoint)
 
 
 def _quarantined(reason: str) -> None:
@@ -42,7 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.
     for record in event.get("Records", []):
-        result = ingest(record, store=_store(), storage=storage, config=config, on_quarantine=_quarantined)
+        result = ingest(record, store=configured_store(), storage=storage, config=config, on_quarantine=_quarantined)
         if result.outcome == "appended":
             metrics.add_metric(name="EmailReceived", unit=MetricUnit.Count, value=1)
         results.append({"outcome": result.outcome, "side_conversation_id": result.side_conversation_id,

@@ -14,10 +14,12 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.observability import count_delivery, logger, metrics
 from sideconv.redrive import RedriveConfig, redrive
 
 
+@keep
 @lru_cache(maxsize=1)
 def _clients() -> tuple[Any, Any]:
     import boto3

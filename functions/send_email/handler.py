@@ -7,7 +7,6 @@ import gc
 gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
 
 import json
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
@@ -16,22 +15,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
 from sideconv.email import clients
 from sideconv.email.sending import SenderConfig, send_record
-from sideconv.email.store import EmailStore
+from sideconv.email.store import configured_store
 from sideconv.observability import count_delivery, logger, metrics
-from sideconv.store import models
 
 # A failed record fails only the rest of its own group (its side conversation): other threads go on.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # A batch whose every record failed is reported item by item too (the FIFO processor's constructor
 # does not take this option): the same redelivery, without an error for a throttled minute.
 processor.raise_on_entire_batch_failure = False
-
-
-@lru_cache(maxsize=1)
-def _store() -> EmailStore:
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    return EmailStore(settings.region, settings.dynamodb_endpoint)
 
 
 def _config() -> SenderConfig:
@@ -50,7 +41,7 @@ def _fetch(key: str) -> bytes:
 def _record(record: SQSRecord) -> str:
     settings = get_settings()
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    result = send_record(json.loads(record.body), receive_count, store=_store(),
+    result = send_record(json.loads(record.body), receive_count, store=configured_store(),
                          ses=clients.sesv2(settings.region), config=_config(), fetch_attachment=_fetch)
     count_delivery("email", result.status)
     return result.status

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from sideconv.container import keep
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -79,6 +81,7 @@ def _token_secret(env: os._Environ[str], environment: str) -> str:
     return str(parameters.get_secret(arn))
 
 
+@keep
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     env = os.environ

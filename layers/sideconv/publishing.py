@@ -14,6 +14,7 @@ from typing import Any
 
 from sideconv import clock, events, keys
 from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.store import models
 from sideconv.store.models import PublishedEventItem
@@ -21,6 +22,7 @@ from sideconv.store.models import PublishedEventItem
 MARKER_TTL_SECONDS = 7 * 24 * 3600
 
 
+@keep
 @lru_cache(maxsize=1)
 def _eventbridge() -> Any:
     import boto3
@@ -28,10 +30,10 @@ def _eventbridge() -> Any:
     return boto3.client("events", region_name=get_settings().region)
 
 
+@keep
 @lru_cache(maxsize=1)
 def _bind() -> None:
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    models.bind_configured()
 
 
 def _plain(value: Any) -> Any:

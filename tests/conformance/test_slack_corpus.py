@@ -91,13 +91,11 @@ def _snapshot(world: SlackWorld) -> dict[tuple[str, str], dict[str, Any]]:
 
 def _track_thread(world: SlackWorld, team: str, channel: str, thread_ts: str) -> str:
     from sideconv import keys
-    from sideconv.config import get_settings
     from sideconv.store import models
     from sideconv.store.models import SideConversationRefItem
 
     created = world.start("channel", channel_id=channel if channel[:1] in "CGD" else "C0GENERAL")
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    models.bind_configured()
     ref = keys.slack_thread_ref(team, channel, thread_ts)
     SideConversationRefItem(ref, ref, account_id="acme", conversation_id="conv-1",
                             side_conversation_id=created["id"]).save()

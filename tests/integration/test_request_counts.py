@@ -9,9 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
+from sideconv.container import forget
 
 from bench import counting, scenario
-from bench.env import LOCAL_ENV, Context, Missing, SlackStub, handler, reset_caches, slack_request
+from bench.env import LOCAL_ENV, Context, Missing, SlackStub, handler, slack_request
 
 counting.install()  # before any client of these tests exists: every botocore session is hooked
 
@@ -26,9 +27,9 @@ def _handler(name: str) -> Any:
 @pytest.fixture
 def counted(api: Any) -> Iterator[None]:
     """Embedded AWS (the `api` fixture) with every per-container cache cleared, so each client is new."""
-    reset_caches()
+    forget()
     yield
-    reset_caches()
+    forget()
 
 
 @pytest.fixture
@@ -43,10 +44,10 @@ def slack_env(counted: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackS
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("SLACK_EVENTS_QUEUE_URL", queue_url)
     monkeypatch.setenv("SLACK_API_URL", stub.url)
-    reset_caches()
+    forget()
     yield stub
     stub.stop()
-    reset_caches()
+    forget()
 
 
 def _ops(recorder: counting.Recorder) -> dict[str, int]:

@@ -109,7 +109,7 @@ def test_another_apps_event_gets_403() -> None:
 
 
 def test_a_failed_hand_off_forgets_the_event_so_slacks_retry_goes_through(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from sideconv.slack import events
+    from sideconv.container import forget
 
     with slack_world() as world:
         envelope = world.thread_reply("C0ONCALL", "1700000000.000100")
@@ -121,8 +121,7 @@ def test_a_failed_hand_off_forgets_the_event_so_slacks_retry_goes_through(monkey
             world.post_event(envelope)
         assert _event_items(world) == []
         monkeypatch.setenv("SLACK_EVENTS_QUEUE_URL", world.stack.resources.slack_events_queue_url)
-        get_settings.cache_clear()
-        events.reset()
+        forget()
         status, _ = world.post_event(envelope, retry_num=1)
         assert status == 200
         assert world.queued_events() == 1

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from tests.slack_support import reset_caches
+from sideconv.container import forget
 
 pytestmark = pytest.mark.xdist_group("slack")
 
@@ -25,12 +24,12 @@ def test_the_secret_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
         monkeypatch.setenv("SLACK_BOT_USER_ID", "U0FROMENV")
         monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
-        reset_caches()
+        forget()
         try:
             installation = get_installation()
         finally:
             monkeypatch.delenv("SLACK_SECRET_ARN")
-            reset_caches()
+            forget()
     assert installation.bot_token == "xoxb-from-secret"
     assert installation.signing_secret == "s3cret"
     assert (installation.team_id, installation.app_id) == ("T0PROD", "A0PROD")
@@ -43,11 +42,11 @@ def test_locally_the_environment_and_the_documented_default(monkeypatch: pytest.
     monkeypatch.delenv("SLACK_SECRET_ARN", raising=False)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     monkeypatch.setenv("SLACK_TEAM_ID", "T0LOCAL01")
-    reset_caches()
+    forget()
     try:
         installation = get_installation()
     finally:
-        reset_caches()
+        forget()
     assert installation.signing_secret == "dev-signing-secret"
     assert installation.team_id == "T0LOCAL01"
 
@@ -66,10 +65,10 @@ def test_bot_ids_come_from_auth_test_when_not_configured(monkeypatch: pytest.Mon
         monkeypatch.delenv("SLACK_BOT_USER_ID", raising=False)
         monkeypatch.delenv("SLACK_BOT_ID", raising=False)
         monkeypatch.delenv("SLACK_SECRET_ARN", raising=False)
-        reset_caches()
+        forget()
         identity = bot_identity()
     finally:
         stand_in.stop()
-        reset_caches()
+        forget()
     assert (identity.user_id, identity.bot_id, identity.app_id) == ("U0LOCALBOT", "B0LOCALBOT", "A0LOCALAPP")
     assert len(stand_in.calls_of("auth.test")) == 1

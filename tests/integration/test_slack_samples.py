@@ -20,14 +20,6 @@ def _load(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
 
 
-def _bind() -> None:
-    from sideconv.config import get_settings
-    from sideconv.store import models
-
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-
-
 def test_events_endpoint_sample_is_stale_as_recorded_and_accepted_once_signed_now() -> None:
     from functions.slack_events.handler import lambda_handler
 
@@ -43,6 +35,7 @@ def test_events_endpoint_sample_is_stale_as_recorded_and_accepted_once_signed_no
 
 def test_processor_sample_becomes_an_inbound_message() -> None:
     from sideconv import keys
+    from sideconv.store import models
     from sideconv.store.models import SideConversationRefItem
 
     from functions.slack_processor.handler import lambda_handler
@@ -51,7 +44,7 @@ def test_processor_sample_becomes_an_inbound_message() -> None:
     envelope = json.loads(sample["Records"][0]["body"])
     with slack_world() as world:
         created = world.start("channel", channel_id="C0ONCALL")
-        _bind()
+        models.bind_configured()
         ref = keys.slack_thread_ref(envelope["team_id"], "C0ONCALL", envelope["event"]["thread_ts"])
         SideConversationRefItem(ref, ref, account_id="acme", conversation_id="conv-1",
                                 side_conversation_id=created["id"]).save()
@@ -62,6 +55,7 @@ def test_processor_sample_becomes_an_inbound_message() -> None:
 
 
 def test_outbox_sample_is_posted_as_the_threads_root() -> None:
+    from sideconv.store import models
     from sideconv.store.models import DeliveryMap, MessageItem, PersonMap, SideConversationItem, SlackInfoMap
 
     from functions.send_slack.handler import lambda_handler
@@ -69,7 +63,7 @@ def test_outbox_sample_is_posted_as_the_threads_root() -> None:
     sample = _load("outbox_slack_insert.json")
     image = json.loads(sample["Records"][0]["body"])["dynamodb"]["NewImage"]
     with slack_world() as world:
-        _bind()
+        models.bind_configured()
         sc_id = image["side_conversation_id"]["S"]
         SideConversationItem(
             image["pk"]["S"], f"SC#{sc_id}", id=sc_id, account_id="acme", conversation_id="conv-1",

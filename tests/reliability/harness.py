@@ -32,6 +32,8 @@ from email.parser import BytesParser
 from typing import Any
 from unittest import mock
 
+from sideconv.container import forget
+
 from local.slack_api import SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
 
@@ -224,13 +226,13 @@ class World:
 
         os.environ["REDRIVE_AFTER_SECONDS"] = str(after_seconds)
         os.environ["REDRIVE_GIVE_UP_SECONDS"] = str(give_up_seconds)
-        _reset_caches()
+        forget()
         try:
             return dict(lambda_handler({"stream_arn": self.stack.resources.stream_arn}, LambdaContextStub()))
         finally:
             os.environ.pop("REDRIVE_AFTER_SECONDS", None)
             os.environ.pop("REDRIVE_GIVE_UP_SECONDS", None)
-            _reset_caches()
+            forget()
 
     def settle(self, redrives: int = 6) -> None:
         """Drain; then, as the schedule would, re-drive what is still pending and drain again."""
@@ -242,7 +244,7 @@ class World:
             self.pump()
 
     def restart(self) -> None:
-        _reset_caches()
+        forget()
 
     # What happened ----------------------------------------------------------------------------
 
@@ -327,31 +329,6 @@ def _marker(part: Any) -> str:
     return _marker_text(part.get_content() if part is not None else "")
 
 
-def _reset_caches() -> None:
-    from sideconv.api import app as api_app
-    from sideconv.api import email_routes
-    from sideconv.config import get_settings
-    from sideconv.email import clients
-    from sideconv.slack import client, events, inbound, outbound
-
-    import functions.email_events.handler as email_events
-    import functions.ingest_email.handler as ingest_email
-    import functions.redrive.handler as redrive_handler
-    import functions.send_email.handler as send_email
-
-    get_settings.cache_clear()
-    client.reset()
-    events.reset()
-    outbound.sender.cache_clear()
-    inbound.processor.cache_clear()
-    api_app._store.cache_clear()
-    clients.reset()
-    send_email._store.cache_clear()
-    redrive_handler._clients.cache_clear()
-    for cached in (ingest_email._store, email_events._store, email_routes._store):
-        cached.cache_clear()
-
-
 def _service_and_operation(event_name: str) -> tuple[str, str]:
     # before-send.<service-id>.<Operation>
     _, service, operation = event_name.split(".", 2)
@@ -429,13 +406,13 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
     WebClient.api_call = slack_call  # type: ignore[method-assign]
     try:
         with mock_aws():
-            _reset_caches()
+            forget()
             stack = LocalStack(_settings())
             dlqs = _dead_letter_queues(stack)
             os.environ["OUTBOX_EMAIL_QUEUE_URL"] = stack.resources.outbox_queue_urls["email"]
             os.environ["OUTBOX_SLACK_QUEUE_URL"] = stack.resources.outbox_queue_urls["slack"]
             local_slack._configure(stack, stand_in)
-            _reset_caches()
+            forget()
             local_slack.register(stack)
             from functions.send_email.handler import lambda_handler as send_email
 
@@ -450,7 +427,7 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
         backend.transact_write_items = saved_transact  # type: ignore[method-assign]
         stand_in.stop()
         environment.stop()
-        _reset_caches()
+        forget()
 
 
 class _FastTableCopy:

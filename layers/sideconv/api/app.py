@@ -25,6 +25,7 @@ from sideconv.api.schemas import (
 )
 from sideconv.auth import caller_from_claims
 from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.errors import DomainError
 from sideconv.observability import logger
 from sideconv.store import models
@@ -81,11 +82,10 @@ def _responses(status: int, description: str, model: type[Any], **problems_by_st
     return responses
 
 
+@keep
 @lru_cache(maxsize=1)
 def _store() -> Store:
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    return Store(settings.region, settings.dynamodb_endpoint)
+    return models.open_configured(Store)
 
 
 def _context(conversation_id: str) -> usecases.Context:

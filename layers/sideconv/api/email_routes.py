@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,7 +13,6 @@ from pydantic import ConfigDict, StringConstraints
 from sideconv.api.schemas import Message, Model
 from sideconv.auth import Caller, caller_from_claims
 from sideconv.config import get_settings
-from sideconv.store import models
 
 if TYPE_CHECKING:
     from sideconv.email.store import EmailStore
@@ -71,13 +69,11 @@ class AttachmentLink(Model):
     expires_in: int
 
 
-@lru_cache(maxsize=1)
 def _store() -> EmailStore:
-    from sideconv.email.store import EmailStore
+    # Loaded on the first of these routes: most of the API's calls never need the e-mail store.
+    from sideconv.email.store import configured_store
 
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    return EmailStore(settings.region, settings.dynamodb_endpoint)
+    return configured_store()
 
 
 def _caller() -> Caller:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from sideconv.container import keep
+
 # Throttling and 5xx from SES are retried by botocore's standard mode (exponential backoff with
 # jitter, bounded attempts) before the sender sees them; what is left is a transient failure that
 # SQS redelivers, or a permanent one.
 SES_MAX_ATTEMPTS = 3
 
 
+@keep
 @lru_cache(maxsize=1)
 def sesv2(region: str) -> Any:
     import boto3
@@ -24,6 +27,7 @@ def sesv2(region: str) -> Any:
                         config=Config(retries={"mode": "standard", "total_max_attempts": SES_MAX_ATTEMPTS}))
 
 
+@keep
 @lru_cache(maxsize=1)
 def s3(region: str) -> Any:
     import boto3
@@ -32,9 +36,3 @@ def s3(region: str) -> Any:
     # Virtual-hosted style with SigV4: presigned download links that work in every region.
     return boto3.client("s3", region_name=region,
                         config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
-
-
-def reset() -> None:
-    """Forget the clients (tests switch moto on and off between cases)."""
-    sesv2.cache_clear()
-    s3.cache_clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -19,7 +20,9 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from sideconv import keys
+from sideconv.container import keep
 from sideconv.errors import Conflict, NotFound
+from sideconv.store import models
 from sideconv.store.models import (
     DeliveryMap,
     InboundMailItem,
@@ -236,3 +239,10 @@ def _value(model: Any) -> Any:
         return model.get()
     except DoesNotExist:
         return None
+
+
+@keep
+@lru_cache(maxsize=1)
+def configured_store() -> EmailStore:
+    """This container's e-mail store, on the table it is configured for."""
+    return models.open_configured(EmailStore)

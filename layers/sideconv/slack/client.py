@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.slack.installation import get_installation
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 TIMEOUT_SECONDS = 5
 
 
+@keep
 @lru_cache(maxsize=1)
 def web_client() -> WebClient:
     from slack_sdk import WebClient
@@ -39,6 +41,7 @@ class BotIdentity:
     app_id: str | None
 
 
+@keep
 @lru_cache(maxsize=1)
 def bot_identity() -> BotIdentity:
     installation = get_installation()
@@ -48,10 +51,3 @@ def bot_identity() -> BotIdentity:
         user_id = user_id or answer.get("user_id")
         bot_id = bot_id or answer.get("bot_id")
     return BotIdentity(user_id=user_id, bot_id=bot_id, app_id=installation.app_id)
-
-
-def reset() -> None:
-    """Forget the cached client and identity (tests switch installations between cases)."""
-    web_client.cache_clear()
-    bot_identity.cache_clear()
-    get_installation.cache_clear()

@@ -20,6 +20,7 @@ from typing import Any
 
 from sideconv import keys
 from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.slack.installation import get_installation
 
 # Slack retries an event for up to about an hour (immediately, 1 min, 5 min); keep ids for a day.
@@ -58,11 +59,13 @@ def _load_signature_module() -> ModuleType:
     return module
 
 
+@keep
 @lru_cache(maxsize=4)
 def _verifier(signing_secret: str) -> Any:
     return _load_signature_module().SignatureVerifier(signing_secret)
 
 
+@keep
 @lru_cache(maxsize=1)
 def _session() -> Any:
     # botocore, not boto3: boto3's import also loads s3transfer (~250 ms) that this path never uses.
@@ -72,6 +75,7 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
+@keep
 @lru_cache(maxsize=1)
 def _dynamodb() -> Any:
     settings = get_settings()
@@ -79,16 +83,10 @@ def _dynamodb() -> Any:
                                     endpoint_url=settings.dynamodb_endpoint)
 
 
+@keep
 @lru_cache(maxsize=1)
 def _sqs() -> Any:
     return _session().create_client("sqs", region_name=get_settings().region)
-
-
-def reset() -> None:
-    _session.cache_clear()
-    _dynamodb.cache_clear()
-    _sqs.cache_clear()
-    _verifier.cache_clear()
 
 
 def raw_body(event: dict[str, Any]) -> bytes:

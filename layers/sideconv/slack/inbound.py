@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ulid import ULID
 
 from sideconv import clock, keys
-from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.slack.client import BotIdentity, bot_identity, web_client
 from sideconv.slack.parsing import Action, classify
@@ -124,8 +124,7 @@ class Processor:
         return "deleted" if self._store.delete_inbound(pk, sk) else "ignored"
 
 
+@keep
 @lru_cache(maxsize=1)
 def processor() -> Processor:
-    settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
-    return Processor(SlackStore(settings.region, settings.dynamodb_endpoint), People(web_client), bot_identity)
+    return Processor(models.open_configured(SlackStore), People(web_client), bot_identity)

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from sideconv.config import get_settings
+from sideconv.container import keep
 
 _SECRET_FIELDS = ("bot_token", "signing_secret", "team_id", "app_id", "bot_user_id", "bot_id")
 
@@ -26,6 +27,7 @@ class Installation:
     bot_id: str | None
 
 
+@keep
 @lru_cache(maxsize=1)
 def get_installation() -> Installation:
     settings = get_settings()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sideconv import clock
 from sideconv.config import get_settings
+from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.slack import formatting
 from sideconv.slack.client import web_client
@@ -254,10 +255,11 @@ def _retry_after(headers: Any) -> int:
         return 1
 
 
+@keep
 @lru_cache(maxsize=1)
 def sender() -> Sender:
+    store = models.open_configured(SlackStore)
     settings = get_settings()
-    models.bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
 
     @lru_cache(maxsize=1)
     def sqs() -> Any:
@@ -265,6 +267,6 @@ def sender() -> Sender:
 
         return boto3.client("sqs", region_name=settings.region)
 
-    return Sender(SlackStore(settings.region, settings.dynamodb_endpoint), web_client,
+    return Sender(store, web_client,
                   Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,
                   get_installation().team_id)

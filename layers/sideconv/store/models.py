@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -17,6 +18,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondary
 from pynamodb.models import Model
 
 from sideconv import keys
+from sideconv.config import Settings, get_settings
+
+StoreT = TypeVar("StoreT")
 
 
 class PersonMap(MapAttribute[str, Any]):
@@ -260,3 +264,16 @@ def bind(table_name: str, region: str, host: str | None = None) -> None:
         model.Meta.region = region
         setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
         model._connection = None
+
+
+def bind_configured() -> Settings:
+    """`bind` to the table and endpoint this container is configured for; the settings it used."""
+    settings = get_settings()
+    bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    return settings
+
+
+def open_configured(store: Callable[[str, str | None], StoreT]) -> StoreT:
+    """`bind_configured`, then open `store` (a repository class) on the same region and endpoint."""
+    settings = bind_configured()
+    return store(settings.region, settings.dynamodb_endpoint)
