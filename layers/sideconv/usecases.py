@@ -30,7 +30,7 @@ from sideconv.store.models import (
     SideConversationRefItem,
     SlackInfoMap,
 )
-from sideconv.store.repository import IdempotentReplay, Store
+from sideconv.store.repository import IdempotentReplay, Page, Store
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 GROUP_DM_SIZE = (2, 8)
@@ -237,8 +237,7 @@ def create_side_conversation(
 def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
           idempotency_key: str | None) -> Result:
     pk = ctx.pk
-    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
-        raise NotFound("side conversation not found")
+    _require_id_shape(side_conversation_id)
     now = clock.now_iso()
     message = _outbound_message(ctx, side_conversation_id, request.body, now)
     summary_key = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id),
@@ -256,22 +255,31 @@ def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
     return result
 
 
-def list_side_conversations(ctx: Context, state: str | None, limit: int, next_token: str | None) -> Result:
-    pk = ctx.pk
-    scope = f"list\0{pk}\0{state or ''}"
-    start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
-    page = ctx.store.list_side_conversations(pk, state, limit, start)
+def _require_id_shape(side_conversation_id: str) -> None:
+    # An id no side conversation can have is answered like an unknown one, before any request.
+    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
+        raise NotFound("side conversation not found")
+
+
+def _summaries(ctx: Context, page: Page, scope: str) -> Result:
+    """A page of side conversations as the caller sees them, with the token for the next page."""
     return Result(200, {
         "items": [views.side_conversation(item, viewer=ctx.caller.agent_id) for item in page.items],
         "next_token": pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret),
     })
 
 
+def list_side_conversations(ctx: Context, state: str | None, limit: int, next_token: str | None) -> Result:
+    pk = ctx.pk
+    scope = f"list\0{pk}\0{state or ''}"
+    start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
+    return _summaries(ctx, ctx.store.list_side_conversations(pk, state, limit, start), scope)
+
+
 def get_side_conversation(ctx: Context, side_conversation_id: str, limit: int,
                           next_token: str | None) -> Result:
     pk = ctx.pk
-    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
-        raise NotFound("side conversation not found")
+    _require_id_shape(side_conversation_id)
     scope = f"messages\0{pk}\0{side_conversation_id}"
     start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
     if start is None:
@@ -288,8 +296,7 @@ def get_side_conversation(ctx: Context, side_conversation_id: str, limit: int,
 def update_side_conversation(ctx: Context, side_conversation_id: str,
                              request: UpdateSideConversation) -> Result:
     pk = ctx.pk
-    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
-        raise NotFound("side conversation not found")
+    _require_id_shape(side_conversation_id)
     if request.state is None and request.subject is None:
         raise InvalidRequest("give state, subject or both", field="state")
     now = clock.now_iso()
@@ -310,8 +317,7 @@ def mark_read(ctx: Context, side_conversation_id: str, request: MarkRead) -> Res
     summary's inbound count into the agent's marker, so there is no read-modify-write race. It is
     refused (409) when an inbound message newer than `message_id` exists: that one is still unread."""
     pk = ctx.pk
-    if not keys.SIDE_CONVERSATION_ID.match(side_conversation_id):
-        raise NotFound("side conversation not found")
+    _require_id_shape(side_conversation_id)
     item = ctx.store.mark_read(pk, side_conversation_id, ctx.caller.agent_id, request.message_id)
     return Result(200, views.side_conversation(item, viewer=ctx.caller.agent_id))
 
@@ -321,8 +327,4 @@ def inbox(ctx: Context, waiting_on: str, limit: int, next_token: str | None) -> 
     pk = keys.inbox_pk(ctx.caller.account_id, ctx.caller.agent_id)
     scope = f"inbox\0{pk}\0{waiting_on}"
     start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
-    page = ctx.store.inbox(pk, waiting_on, limit, start)
-    return Result(200, {
-        "items": [views.side_conversation(item, viewer=ctx.caller.agent_id) for item in page.items],
-        "next_token": pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret),
-    })
+    return _summaries(ctx, ctx.store.inbox(pk, waiting_on, limit, start), scope)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -113,24 +113,11 @@ class EmailStore:
         condition = MessageItem.pk.exists()
         if only_if is not None:
             condition &= only_if == DELIVERY_STATUS
-        try:
-            MessageItem(pk, sk).update([MessageItem.delivery.set(delivery), *LEAVE_PENDING_INDEX, *extra],
-                                       condition=condition, add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        actions = [MessageItem.delivery.set(delivery), *LEAVE_PENDING_INDEX, *extra]
+        return models.update_if(MessageItem(pk, sk), actions, condition)
 
     def update_message(self, pk: str, sk: str, actions: Sequence[Action]) -> bool:
-        try:
-            MessageItem(pk, sk).update(list(actions), condition=MessageItem.pk.exists(),
-                                       add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return models.update_if(MessageItem(pk, sk), actions, MessageItem.pk.exists())
 
     # Receiving -----------------------------------------------------------------------------------
 

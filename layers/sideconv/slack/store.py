@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from sideconv import activity, keys
+from sideconv.store import models
 from sideconv.store.models import (
     DeliveryMap,
     MessageItem,
@@ -116,27 +117,11 @@ class SlackStore:
         return True
 
     def edit_inbound(self, pk: str, sk: str, text: str, now: str) -> bool:
-        item = MessageItem(pk, sk)
-        try:
-            item.update([MessageItem.body.set(text), MessageItem.edited.set(True)],
-                        condition=MessageItem.pk.exists() & (MessageItem.deleted.does_not_exist()
-                                                             | (MessageItem.deleted == False)),  # noqa: E712
-                        add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        not_deleted = MessageItem.deleted.does_not_exist() | (MessageItem.deleted == False)  # noqa: E712
+        return models.update_if(MessageItem(pk, sk), [MessageItem.body.set(text), MessageItem.edited.set(True)],
+                                MessageItem.pk.exists() & not_deleted)
 
     def delete_inbound(self, pk: str, sk: str) -> bool:
         """Slack's author deleted it: keep the item (the thread's shape), drop what it said."""
-        item = MessageItem(pk, sk)
-        try:
-            item.update([MessageItem.deleted.set(True), MessageItem.body.set(""),
-                         MessageItem.attachments.set([])],
-                        condition=MessageItem.pk.exists(), add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        actions = [MessageItem.deleted.set(True), MessageItem.body.set(""), MessageItem.attachments.set([])]
+        return models.update_if(MessageItem(pk, sk), actions, MessageItem.pk.exists())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pynamodb.attributes import (
@@ -14,6 +14,9 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -264,6 +267,17 @@ def bind(table_name: str, region: str, host: str | None = None) -> None:
         model.Meta.region = region
         setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
         model._connection = None
+
+
+def update_if(item: Model, actions: Sequence[Action], condition: Condition) -> bool:
+    """One conditional UpdateItem; False when `condition` does not hold (nothing was written)."""
+    try:
+        item.update(list(actions), condition=condition, add_version_condition=False)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def bind_configured() -> Settings:

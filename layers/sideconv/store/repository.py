@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from sideconv import keys
 from sideconv.errors import Conflict, NotFound
+from sideconv.store import models
 from sideconv.store.models import (
     IdempotencyItem,
     MessageItem,
@@ -203,12 +204,8 @@ class Store:
         self, pk: str, side_conversation_id: str, actions: list[Action]
     ) -> SideConversationItem:
         item = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id))
-        try:
-            item.update(actions, condition=SideConversationItem.pk.exists(), add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise NotFound("side conversation not found") from exc
-            raise
+        if not models.update_if(item, actions, SideConversationItem.pk.exists()):
+            raise NotFound("side conversation not found")
         return item
 
     def mark_read(self, pk: str, side_conversation_id: str, agent_id: str, message_id: str) -> SideConversationItem:
@@ -216,17 +213,12 @@ class Store:
         summary = SideConversationItem
         condition = summary.pk.exists() & (
             summary.last_inbound_id.does_not_exist() | (summary.last_inbound_id <= message_id))
-        try:
-            item.update([summary.read_counts[agent_id].set(summary.inbound_count),
-                         summary.read_messages[agent_id].set(message_id)],
-                        condition=condition, add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        if not models.update_if(item, [summary.read_counts[agent_id].set(summary.inbound_count),
+                                       summary.read_messages[agent_id].set(message_id)], condition):
             # Rare: find out which half of the condition failed (one more read, only on refusal).
             self.get_side_conversation(pk, side_conversation_id)
             raise Conflict("a newer message arrived after the one you read; refresh and mark again",
-                           field="message_id") from exc
+                           field="message_id")
         return item
 
     def inbox(self, inbox_pk: str, waiting_on: str, limit: int, start: dict[str, Any] | None) -> Page:
