@@ -19,6 +19,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.components.buckets import private_bucket
 from infra.components.function import FunctionFactory
 from infra.components.nag import acknowledge, logical_id, role_policy
 from infra.components.queues import dead_letter_queue
@@ -77,22 +78,16 @@ class Email(Construct):
         self.events_topic.add_subscription(subscriptions.LambdaSubscription(self.email_events))
 
         # Inbound mail.
-        self.access_logs = s3.Bucket(
+        self.access_logs = private_bucket(
             self, "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
             removal_policy=removal,
         )
         acknowledge(self.access_logs, "AwsSolutions-S1",
                     "This bucket receives the raw-mail bucket's access logs; logging it would recurse.")
-        self.raw_mail = s3.Bucket(
+        self.raw_mail = private_bucket(
             self, "RawMail",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="raw-mail/",

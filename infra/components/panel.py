@@ -22,6 +22,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from infra.components.buckets import private_bucket
 from infra.components.nag import acknowledge
 
 PANEL_DIR = Path(__file__).resolve().parents[2] / "panel"
@@ -45,11 +46,8 @@ class Panel(Construct):
                  frame_ancestors: Sequence[str] = ()) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self, "Files",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             # Built from the repository on every deploy: nothing here is data.
             removal_policy=RemovalPolicy.DESTROY,
@@ -79,11 +77,8 @@ class Panel(Construct):
         rewrite = cloudfront.Function(self, "Rewrite", code=cloudfront.FunctionCode.from_inline(_REWRITE),
                                       runtime=cloudfront.FunctionRuntime.JS_2_0)
         api_domain = f"{http_api.api_id}.execute-api.{stack.region}.{stack.url_suffix}"
-        self.logs = s3.Bucket(
+        self.logs = private_bucket(
             self, "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             # CloudFront standard logging writes with ACLs.
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
