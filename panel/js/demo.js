@@ -18,7 +18,6 @@ for (const name of ["role", "account", "user"]) {
 }
 
 let panel = null;
-let identity = null;
 let token = null;
 
 async function fetchJson(url) {
@@ -39,7 +38,6 @@ async function signIn() {
   const query = new URLSearchParams({ role: form.elements.role.value, account: form.elements.account.value.trim(),
     user: form.elements.user.value.trim() });
   const minted = await fetchJson(`/_local/token?${query}`);
-  identity = minted;
   token = minted.token;
   status.textContent = `Signed in as ${minted.user} (${minted.role}) at ${minted.account}`;
 }
@@ -56,7 +54,6 @@ async function start() {
   panel = mountPanel(rail, {
     conversationId, customer, directory, pollMs,
     getToken: () => token,
-    agentKey: `${identity.account}.${identity.user}`,
   });
 }
 

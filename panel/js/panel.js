@@ -21,7 +21,6 @@ const SLACK_CHANNEL = /^[CGD][A-Z0-9]{2,20}$/;
  * @param {{name?: string, email: string}} [options.customer] the customer, for "CC the customer"
  * @param {{users?: Array<{id,name}>, channels?: Array<{id,name}>}} [options.directory] Slack names for pickers
  * @param {number} [options.pollMs] how often to look for new replies (default 4000)
- * @param {string} [options.agentKey] who is signed in, to remember what they read when the API cannot
  * @param {() => void} [options.onUnauthorized] called on a 401: the token expired, fetch a fresh one
  */
 export function mountPanel(root, options) {
@@ -42,7 +41,6 @@ export class Panel {
       channels: new Map((options.directory?.channels || []).map((c) => [c.id, c.name])),
     };
     this.pollMs = options.pollMs || 4000;
-    this.agentKey = options.agentKey || "agent";
     this.view = "list";
     this.filter = "";
     this.items = [];
@@ -51,7 +49,6 @@ export class Panel {
     this.current = null;
     this.known = new Map();
     this.originals = new Map(); // message id → full text with its quoted history, fetched once
-    this.readSupported = true;
     this.busy = false;
     this.timer = null;
     this.build();
@@ -208,36 +205,16 @@ export class Panel {
     if (parts.length) this.announce(parts.join(". "));
   }
 
-  unread(item) {
-    if (typeof item.unread_count === "number") return item.unread_count;
-    // Before the API kept read markers: what this browser last saw.
-    const key = `sideconv.seen.${this.agentKey}.${item.id}`;
-    const seen = Number(window.localStorage.getItem(key));
-    if (!window.localStorage.getItem(key)) {
-      window.localStorage.setItem(key, String(item.message_count));
-      return 0;
-    }
-    return Math.max(0, item.message_count - seen);
-  }
-
   async markRead(thread, { retry = true } = {}) {
     const newest = thread.messages?.[thread.messages.length - 1];
-    if (!newest || document.hidden) return;
-    if (typeof thread.unread_count !== "number") {
-      window.localStorage.setItem(`sideconv.seen.${this.agentKey}.${thread.id}`, String(thread.message_count));
-      return;
-    }
-    if (!this.readSupported || thread.unread_count === 0) return;
+    if (!newest || document.hidden || !thread.unread_count) return;
     try {
       const updated = await this.api.markRead(this.conversationId, thread.id, newest.id);
       this.mergeSummary(updated);
       if (this.view === "list") this.renderList();
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409 && retry) {
-        await this.reloadThread({ retryRead: false }); // a newer reply came in: show it, then mark that one
-      } else if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
-        this.readSupported = false; // an API without read markers: fall back to nothing, never break
-      }
+      // A newer reply came in: show it, then mark that one. Anything else: the mark stays, the next look tries again.
+      if (error instanceof ApiError && error.status === 409 && retry) await this.reloadThread({ retryRead: false });
     }
   }
 
@@ -283,7 +260,7 @@ export class Panel {
     if (this.view !== "list" || !this.listElement) return;
     // A poll that changed nothing leaves the DOM alone (a screen reader's place and focus stay put).
     const signature = JSON.stringify([this.loaded, this.nextToken, this.alertRegion.hidden, this.items.map((item) => [
-      item.id, item.updated_at, item.state, item.message_count, this.unread(item), item.waiting_on,
+      item.id, item.updated_at, item.state, item.message_count, item.unread_count, item.waiting_on,
       item.preview_text, fmt.ago(item.last_message_at || item.updated_at)])]);
     if (!focusId && signature === this.listSignature && this.listElement.isConnected) return;
     this.listSignature = signature;
@@ -306,7 +283,7 @@ export class Panel {
   }
 
   renderItem(item) {
-    const unread = this.unread(item);
+    const unread = item.unread_count || 0;
     const detailsId = uid("sc-item");
     const people = fmt.externalParticipants(item).filter((p) => p.role !== "creator")
       .map((p) => (p.role === "customer" ? `${fmt.shortPersonLabel(p, this.directory)} (customer)`
