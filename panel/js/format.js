@@ -1,4 +1,7 @@
-// How API values read to an agent: names, Slack targets, times, delivery states.
+// How API values read to an agent: names, times, sizes, delivery states, who has the ball, errors.
+// What differs by channel (titles, targets, where a reply goes) is in channels.js.
+
+import { ApiError } from "./api.js";
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -51,39 +54,6 @@ export function externalParticipants(item) {
   return (item.participants || []).filter((p) => p.kind !== "agent");
 }
 
-export function slackTargetLabel(item, directory) {
-  const slack = item.slack || {};
-  const people = externalParticipants(item);
-  if (slack.target === "channel") {
-    const channel = people.find((p) => p.kind === "slack_channel");
-    const id = slack.channel_id;
-    return personLabel(channel || { kind: "slack_channel", id, name: id && directory?.channels?.get(id) }, directory);
-  }
-  const names = (slack.user_ids || people.map((p) => p.id)).map((id) => {
-    const person = people.find((p) => p.id === id) || { kind: "slack", id };
-    return shortPersonLabel(person, directory);
-  });
-  return slack.target === "group" ? `Group DM with ${names.join(", ")}` : `DM with ${names.join(", ")}`;
-}
-
-export function title(item, directory) {
-  if (item.subject) return item.subject;
-  if (item.channel === "slack") return slackTargetLabel(item, directory);
-  return "(no subject)";
-}
-
-export function channelLabel(channel) {
-  return channel === "slack" ? "Slack" : "Email";
-}
-
-/** Where a reply goes, in words, for the reply box. */
-export function replyDestination(item, directory) {
-  if (item.channel === "slack") return `the Slack thread (${slackTargetLabel(item, directory)})`;
-  const people = externalParticipants(item).filter((p) => p.role !== "creator");
-  const labels = people.map((p) => (p.role === "customer" ? `${personLabel(p)} (the customer)` : personLabel(p)));
-  return labels.length ? labels.join(", ") : "the recipients";
-}
-
 export const DELIVERY = {
   pending: { icon: "…", label: "Sending" },
   sent: { icon: "✓", label: "Sent" },
@@ -96,4 +66,30 @@ export function deliveryText(delivery) {
   const known = DELIVERY[delivery.status] || { icon: "?", label: delivery.status };
   return delivery.detail && (delivery.status === "failed" || delivery.status === "bounced")
     ? `${known.label}: ${delivery.detail}` : known.label;
+}
+
+export function waitingText(item) {
+  if (item.state !== "open" || !item.waiting_on) return "";
+  return item.waiting_on === "agent" ? "Waiting on you" : "Waiting on their reply";
+}
+
+/** A problem in words an agent can act on, from the API's problem+json. */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return { title: "Something went wrong.", detail: String(error?.message || error) };
+  switch (error.status) {
+    case 0:
+      return { title: "Can't reach the service.", detail: "Check the connection; the panel retries by itself." };
+    case 401:
+      return { title: "Not signed in.", detail: "The sign-in is missing or has expired: sign in again." };
+    case 403:
+      return { title: "Not allowed.", detail: error.detail || "This sign-in may not use side conversations." };
+    case 404:
+      return { title: "Not found.", detail: error.detail || "This side conversation does not exist in your account." };
+    case 409:
+      return { title: "Already sent differently.", detail: error.detail || "Reload and try again." };
+    case 422:
+      return { title: "Please check the form.", detail: error.detail || "" };
+    default:
+      return { title: error.title || "Something went wrong.", detail: error.detail || `HTTP ${error.status}` };
+  }
 }
