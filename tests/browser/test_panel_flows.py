@@ -202,21 +202,6 @@ def test_slack_round_trip_channel_post_and_thread_reply(page: Any, demo: Demo, s
     shots(page, "slack-reply-arrived")
 
 
-def test_slack_group_dm_by_names(page: Any, demo: Demo, shots: Screenshots) -> None:
-    # Given the Slack form, When the agent writes to two people by name
-    rail = open_demo(page, demo)
-    rail.get_by_role("button", name="New Slack").click()
-    rail.get_by_label("A group of 2 to 8 people (group DM)").check()
-    rail.get_by_label("Slack people").fill("Alice Engineer, U0BOB")
-    rail.get_by_label("Message", exact=True).fill("Can one of you look at order 1042?")
-    rail.get_by_role("button", name="Post to Slack").click()
-
-    # Then the group DM starts with both of them
-    expect(rail.get_by_role("heading", name="Group DM with Alice Engineer, Bob Oncall")).to_be_visible()
-    assert demo.only_side_conversation()["slack"]["user_ids"] == ["U0ALICE", "U0BOB"]
-    shots(page, "group-dm")
-
-
 def test_a_bad_slack_target_is_named_before_anything_is_sent(page: Any, demo: Demo, shots: Screenshots) -> None:
     rail = open_demo(page, demo)
     rail.get_by_role("button", name="New Slack").click()
