@@ -252,6 +252,44 @@ def test_panel_alone_on_the_local_stack(page: Any, demo: Demo, shots: Screenshot
     expect(page.get_by_role("alert")).to_contain_text("No conversation")
 
 
+def test_a_channel_the_panel_has_no_entry_for_reads_as_its_own_name(page: Any, demo: Demo, shots: Screenshots) -> None:
+    # Given an API that answers with a channel the panel's table does not know (here: "teams")
+    demo.create({"channel": "email", "subject": "Courier claim", "body": "Claim for parcel 1042?",
+                 "to": [{"email": "claims@courier.example", "name": "Claims Desk"}]})
+
+    def as_teams(route: Any) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        response = route.fetch()
+        body = response.json()
+        for item in body.get("items", [body]):
+            item["channel"] = "teams"
+            item.pop("email", None)
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r"/side-conversations(/[^/?]+)?(\?.*)?$"), as_teams)
+    page.goto(demo.url)
+    rail = page.get_by_role("complementary", name="Side conversations panel")
+
+    # Then it is labelled with its own name (never "Email"), its people listed as for any channel
+    item = rail.get_by_role("listitem").filter(has_text="Courier claim")
+    expect(item.locator(".sc-channel")).to_have_text("teams")
+    expect(item).to_contain_text("To: Claims Desk")
+    expect(rail.get_by_role("button", name=re.compile("^New "))).to_have_count(2)  # no form to start one
+    item.get_by_role("button", name=re.compile("Courier claim")).click()
+    expect(rail.locator(".sc-thread-meta .sc-channel")).to_have_text("teams")
+    expect(rail.get_by_text("With: Claims Desk <claims@courier.example>")).to_be_visible()
+    expect(rail.get_by_text("Goes to Claims Desk <claims@courier.example>.")).to_be_visible()
+    assert "Email" not in rail.locator(".sc-thread-meta").inner_text()
+    shots(page, "unknown-channel")
+
+    # When the channels table learns its label (as a channel registry would tell it), Then it shows that
+    page.evaluate("""() => import("/panel/js/channels.js").then((m) => m.defineChannel("teams", { label: "Teams" }))""")
+    rail.get_by_role("button", name="Back to side conversations").click()
+    expect(item.locator(".sc-channel")).to_have_text("Teams")
+
+
 # How the local stack serves the panel (no browser needed) -----------------------------------------
 
 
