@@ -111,7 +111,8 @@ class SideConversationsStack(Stack):
                                 *self.senders.dead_letter_queues, *self.publishing.dead_letter_queues,
                                 *self.redrive.dead_letter_queues],
             http_api=self.api.http_api, notification_key=self.notification_key,
-            alarm_email=settings.alarm_email)
+            alarm_email=settings.alarm_email,
+            pipes=[("outbox", self.senders.pipe.pipe_name)], stream_functions=self.publishing.functions)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "TableName", value=self.store.table.table_name)

@@ -1,8 +1,10 @@
 """Alarms that page someone, and one dashboard to look at when they do.
 
-Alarm when a dead-letter queue holds anything, when a function errs or is throttled, when inbound
-mail is quarantined and when a sender gives up on a message. Metrics the code emits are EMF metrics
-in `Atender/SideConversations` with Powertools' `service` dimension.
+Alarm when a dead-letter queue holds anything, when a function errs or is throttled, when a reader of
+the table's stream falls behind or fails (the outbox pipe's failed executions, `publish_events`'
+iterator age), when inbound mail is quarantined and when a sender gives up on a message. Metrics the
+code emits are EMF metrics in `Atender/SideConversations` with Powertools' `service` dimension. What
+to do when one fires: docs/RUNBOOK.md.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ PERIOD = Duration.minutes(5)
 # alarm) and once in EmailFailed or SlackFailed (the dashboard): sideconv.observability.count_delivery.
 SEND_FAILED = "SendFailed"
 FAILED_PER_CHANNEL = ("EmailFailed", "SlackFailed")
+# A pipe's executions that failed outright, and those whose target (the router) failed.
+PIPE_FAILURES = ("ExecutionFailed", "TargetStageFailed")
+PIPES_NAMESPACE = "AWS/EventBridge/Pipes"
+# publish_events is behind when its oldest record waited longer than this (normally under a second).
+ITERATOR_AGE_MS = 60_000
 
 
 def service_metric(name: str) -> cloudwatch.Metric:
@@ -38,7 +45,10 @@ def service_metric(name: str) -> cloudwatch.Metric:
 class Monitoring(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, functions: Sequence[lambda_.Function],
                  dead_letter_queues: Sequence[tuple[str, sqs.IQueue]], http_api: apigwv2.HttpApi,
-                 notification_key: kms.IKey, alarm_email: str | None) -> None:
+                 notification_key: kms.IKey, alarm_email: str | None,
+                 pipes: Sequence[tuple[str, str]] = (), stream_functions: Sequence[lambda_.Function] = ()) -> None:
+        """`pipes` are (label, pipe name) of the stream's pipes; `stream_functions` read it through an
+        event source mapping."""
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "AlarmTopic", master_key=notification_key, enforce_ssl=True,
                                display_name="Side conversations alarms")
@@ -52,9 +62,10 @@ class Monitoring(Construct):
         action = actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
 
-        def alarm(construct_id: str, metric: cloudwatch.Metric, description: str) -> cloudwatch.Alarm:
+        def alarm(construct_id: str, metric: cloudwatch.Metric, description: str,
+                  threshold: float = 0) -> cloudwatch.Alarm:
             created = metric.create_alarm(
-                self, construct_id, alarm_description=description, threshold=0, evaluation_periods=1,
+                self, construct_id, alarm_description=description, threshold=threshold, evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
             created.add_alarm_action(action)
@@ -75,6 +86,24 @@ class Monitoring(Construct):
                   f"{fid} raised errors.")
             alarm(f"{fid}Throttles", function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
                   f"{fid} was throttled.")
+
+        reader_widgets: list[cloudwatch.IMetric] = []
+        for label, pipe_name in pipes:
+            for name in PIPE_FAILURES:
+                metric = cloudwatch.Metric(namespace=PIPES_NAMESPACE, metric_name=name,
+                                           dimensions_map={"PipeName": pipe_name},
+                                           statistic=cloudwatch.Stats.SUM, period=PERIOD)
+                reader_widgets.append(metric.with_(label=f"{label} {name}"))
+                alarm(f"Pipe-{label}-{name}", metric,
+                      f"The {label} pipe (a reader of the table's stream) failed to hand records to its target; "
+                      "it retries, then dead-letters them. RUNBOOK.md: an unhealthy stream reader.")
+        for function in stream_functions:
+            fid = function.node.id
+            metric = function.metric("IteratorAge", statistic=cloudwatch.Stats.MAXIMUM, period=PERIOD)
+            reader_widgets.append(metric.with_(label=f"{fid} iterator age"))
+            alarm(f"{fid}IteratorAge", metric,
+                  f"{fid} (a reader of the table's stream) is more than {ITERATOR_AGE_MS // 1000} s behind. "
+                  "RUNBOOK.md: an unhealthy stream reader.", threshold=ITERATOR_AGE_MS)
 
         alarm("Quarantined", service_metric("Quarantined"),
               "Inbound mail was quarantined: it matched no side conversation, or it was spam, a virus or "
@@ -101,5 +130,6 @@ class Monitoring(Construct):
             cloudwatch.GraphWidget(title="Dead-letter queues", width=12, left=dlq_widgets),
             cloudwatch.GraphWidget(title="Quarantined and failed sends", width=12, left=[
                 service_metric(name) for name in ("Quarantined", SEND_FAILED, *FAILED_PER_CHANNEL)]),
+            cloudwatch.GraphWidget(title="Stream readers", width=24, left=reader_widgets),
             cloudwatch.AlarmStatusWidget(title="Alarms", width=24, alarms=self.alarms),
         )
