@@ -9,9 +9,10 @@ to do when one fires: docs/RUNBOOK.md.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -30,6 +31,7 @@ PERIOD = Duration.minutes(5)
 # alarm) and once in EmailFailed or SlackFailed (the dashboard): sideconv.observability.count_delivery.
 SEND_FAILED = "SendFailed"
 FAILED_PER_CHANNEL = ("EmailFailed", "SlackFailed")
+NO_ALARM_DESTINATION = "atender:noAlarmDestination"
 # A pipe's executions that failed outright, and those whose target (the router) failed.
 PIPE_FAILURES = ("ExecutionFailed", "TargetStageFailed")
 PIPES_NAMESPACE = "AWS/EventBridge/Pipes"
@@ -45,7 +47,7 @@ def service_metric(name: str) -> cloudwatch.Metric:
 class Monitoring(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, functions: Sequence[lambda_.Function],
                  dead_letter_queues: Sequence[tuple[str, sqs.IQueue]], http_api: apigwv2.HttpApi,
-                 notification_key: kms.IKey, alarm_email: str | None,
+                 notification_key: kms.IKey, alarm_email: str | None, alarm_topic_arn: str | None = None,
                  pipes: Sequence[tuple[str, str]] = (), stream_functions: Sequence[lambda_.Function] = ()) -> None:
         """`pipes` are (label, pipe name) of the stream's pipes; `stream_functions` read it through an
         event source mapping."""
@@ -59,7 +61,14 @@ class Monitoring(Construct):
             conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}))
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
-        action = actions.SnsAction(self.topic)
+        alarm_actions = [actions.SnsAction(self.topic)]
+        if alarm_topic_arn:
+            alarm_actions.append(actions.SnsAction(sns.Topic.from_topic_arn(self, "OnCallTopic", alarm_topic_arn)))
+        if not (alarm_email or alarm_topic_arn):
+            warning = ("No alarm destination: set alarmEmail or alarmTopicArn, or every alarm of this stack "
+                       "notifies a topic nobody subscribes to (docs/DEPLOY.md).")
+            Annotations.of(self).add_warning_v2(NO_ALARM_DESTINATION, warning)
+            print(f"WARNING: {warning}", file=sys.stderr)
         self.alarms: list[cloudwatch.Alarm] = []
 
         def alarm(construct_id: str, metric: cloudwatch.Metric, description: str,
@@ -68,7 +77,7 @@ class Monitoring(Construct):
                 self, construct_id, alarm_description=description, threshold=threshold, evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
-            created.add_alarm_action(action)
+            created.add_alarm_action(*alarm_actions)
             self.alarms.append(created)
             return created
 
