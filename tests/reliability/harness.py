@@ -525,8 +525,8 @@ def _dead_letter_queues(stack: Any) -> dict[str, str]:
 
 def _unreliable_glue(stack: Any, faults: Faults, dlqs: dict[str, str]) -> None:
     """Queue redeliveries (an invocation's outcome lost: every record comes back), pipe duplicates
-    (a batch handed to the router again: its messages are queued again under the same deduplication
-    ids), records the pipe gave up on and records that ended in the dead-letter queue without a sender
+    (records handed to the router again: they are queued again under the same deduplication ids),
+    records the pipe gave up on and records that ended in the dead-letter queue without a sender
     seeing them."""
     dlq_of = {url: dlqs[channel] for channel, url in stack.resources.outbox_queue_urls.items()}
     sqs = stack._sqs
@@ -558,8 +558,10 @@ def _unreliable_glue(stack: Any, faults: Faults, dlqs: dict[str, str]) -> None:
         def lossy_pipe(records: list[dict[str, Any]], context: Any, _target: Callable[..., Any] = target) -> Any:
             kept = [r for r in records if not faults.roll("pipe_loss")]
             answer = _target(kept, context)
-            if faults.roll("pipe_duplicate"):
-                _target(kept, context)
+            # Records handed over again (a retried batch): the router queues them under the same ids.
+            again = [r for r in kept if faults.roll("pipe_duplicate")]
+            if again:
+                _target(again, context)
             return answer
 
         pipe.target = lossy_pipe
