@@ -83,7 +83,7 @@ synth: layer ## Synthesize the stack into cdk.out and run cdk-nag (no AWS creden
 
 deploy: layer ## Deploy the stack with the pinned CDK CLI and the context in cdk.json
 	npm ci --prefix infra --no-audit --no-fund --silent
-	$(CDK) deploy $(STACK) $(CDK_CONTEXT) $(CDK_FLAGS)
+	$(CDK) deploy $(STACK) -c deploy=true $(CDK_CONTEXT) $(CDK_FLAGS)
 
 destroy: layer ## Delete the stack but keep the data; RETAIN_DATA=false deletes the table, mail and secret too
 	npm ci --prefix infra --no-audit --no-fund --silent

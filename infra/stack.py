@@ -15,7 +15,7 @@ from constructs import Construct
 
 from infra.components.api import Api
 from infra.components.email import ATTACHMENTS_PREFIX, RAW_MAIL_PREFIX, Email
-from infra.components.function import ARCHITECTURE, RUNTIME, FunctionFactory
+from infra.components.function import ARCHITECTURE, ARCHITECTURES, RUNTIME, FunctionFactory, Layer
 from infra.components.monitoring import NAMESPACE, SERVICE, Monitoring
 from infra.components.nag import acknowledge
 from infra.components.panel import Panel
@@ -111,7 +111,8 @@ class SideConversationsStack(Stack):
                                 *self.senders.dead_letter_queues, *self.publishing.dead_letter_queues,
                                 *self.redrive.dead_letter_queues],
             http_api=self.api.http_api, notification_key=self.notification_key,
-            alarm_email=settings.alarm_email)
+            alarm_email=settings.alarm_email, alarm_topic_arn=settings.alarm_topic_arn,
+            pipes=[("outbox", self.senders.pipe.pipe_name)], stream_functions=self.publishing.functions)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "TableName", value=self.store.table.table_name)
@@ -135,16 +136,30 @@ class SideConversationsStack(Stack):
                 conditions={"StringEquals": {"aws:SourceAccount": self.account}}))
         return key
 
-    def _layers(self) -> list[lambda_.ILayerVersion]:
-        layers: list[lambda_.ILayerVersion] = []
+    def _layers(self) -> list[Layer]:
+        layers: list[Layer] = []
         for kind, description in (("deps", "Third-party dependencies (from uv.lock)"),
                                   ("app", "The sideconv domain package")):
-            layers.append(lambda_.LayerVersion(
+            # The app layer is pure Python; the dependency layer holds wheels of one architecture.
+            architecture = self._layer_architecture(kind) if kind == "deps" else None
+            layers.append(Layer(lambda_.LayerVersion(
                 self, f"{kind.capitalize()}Layer", description=f"Side conversations: {description}",
                 code=lambda_.Code.from_asset(str(self._layer_dir(kind))),
-                compatible_runtimes=[RUNTIME], compatible_architectures=[ARCHITECTURE],
-                removal_policy=RemovalPolicy.DESTROY))
+                compatible_runtimes=[RUNTIME], compatible_architectures=[architecture or ARCHITECTURE],
+                removal_policy=RemovalPolicy.DESTROY), architecture))
         return layers
+
+    def _layer_architecture(self, kind: str) -> lambda_.Architecture | None:
+        """What layers/build.py recorded beside the layer (None for the placeholder, which holds no code)."""
+        if self.settings.skip_layer_build:
+            return None
+        record = LAYER_BUILD / f"{kind}.architecture"
+        if not record.is_file():
+            raise FileNotFoundError(f"{record} is missing: run `make layer`, which records the layer's architecture")
+        name = record.read_text().strip()
+        if name not in ARCHITECTURES:
+            raise ValueError(f"{record} names {name!r}, not one of {sorted(ARCHITECTURES)}")
+        return ARCHITECTURES[name]
 
     def _layer_dir(self, kind: str) -> Path:
         if self.settings.skip_layer_build:

@@ -75,6 +75,12 @@ def _stamp(target: Path) -> Path:
     return target.with_name(f"{target.name}.inputs")
 
 
+def architecture_record(target: Path) -> Path:
+    """Beside the layer: the architecture its wheels were built for. The stack reads it and refuses a
+    function of another architecture (infra/components/function.py)."""
+    return target.with_name(f"{target.name}.architecture")
+
+
 def _up_to_date(target: Path, digest: str) -> bool:
     stamp = _stamp(target)
     return stamp.exists() and stamp.read_text() == digest and (target / "python").is_dir()
@@ -134,7 +140,7 @@ def build_deps(arch: str, force: bool, python: str | None) -> Path:
     reqs = requirements()
     digest = _digest("\n".join(reqs).encode(), arch.encode(), str(python).encode(),
                      Path(__file__).read_bytes())
-    if not force and _up_to_date(target, digest):
+    if not force and _up_to_date(target, digest) and architecture_record(target).is_file():
         print("deps layer: up to date")
         return target
     print(f"deps layer: {len(reqs)} packages for {PLATFORMS[arch]}, Python {RUNTIME_PYTHON}")
@@ -154,6 +160,7 @@ def build_deps(arch: str, force: bool, python: str | None) -> Path:
     _prune(staged / "python")
     _compile(python, staged / "python")
     _replace(target, staged, digest)
+    architecture_record(target).write_text(arch)
     return target
 
 

@@ -1,4 +1,4 @@
-"""The two pieces of EventBridge Pipes the outbox relies on: event-pattern filters and JSON paths."""
+"""The piece of EventBridge Pipes the outbox relies on: event-pattern filters."""
 
 from __future__ import annotations
 
@@ -22,13 +22,3 @@ def matches(pattern: dict[str, Any], event: Any) -> bool:
         else:
             raise ValueError(f"unsupported pattern element at {key!r}")
     return True
-
-
-def resolve_path(event: Any, path: str) -> Any:
-    """`$.a.b.c` → event["a"]["b"]["c"]."""
-    if not path.startswith("$."):
-        raise ValueError(f"unsupported path {path!r}")
-    value = event
-    for part in path[2:].split("."):
-        value = value[part]
-    return value

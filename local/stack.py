@@ -1,15 +1,16 @@
 """The local stack: embedded AWS plus the glue AWS provides between the handlers.
 
 Everything goes through a real handler with the event AWS would send it: API Gateway HTTP API
-events for requests, the table stream relayed to the outbox queues as EventBridge Pipes would,
-and SQS batches to the consumers. One lock serialises every touch of embedded AWS, because moto's
-conditional writes are not atomic across threads.
+events for requests, the table stream's new outbound messages to the outbox router as the EventBridge
+Pipe would (the router puts them on the outbox queues), and SQS batches to the consumers. One lock
+serialises every touch of embedded AWS, because moto's conditional writes are not atomic across threads.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import time
 import uuid
@@ -21,14 +22,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
-from sideconv.config import Settings
-from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, outbox_filter
+from sideconv.config import Settings, get_settings
+from sideconv.outbox import MAX_BATCH as OUTBOX_PIPE_BATCH
+from sideconv.store.schema import outbox_filter
 
 from local.apigw import http_api_event
 from local.aws import LocalResources, create_resources
-from local.pipes import matches, resolve_path
+from local.pipes import matches
 
 Handler = Callable[[dict[str, Any], Any], Any]
+# Pipes invoke a Lambda target with the batch as a JSON array.
+PipeTarget = Callable[[list[dict[str, Any]], Any], Any]
 
 
 @dataclass
@@ -80,6 +84,16 @@ class _StreamConsumer:
 
 
 @dataclass
+class _Pipe:
+    """An EventBridge Pipe from the table stream: filter, batches of `batch_size`, a Lambda target."""
+
+    name: str
+    pattern: dict[str, Any]
+    target: PipeTarget
+    batch_size: int
+
+
+@dataclass
 class _Consumer:
     name: str
     queue_url: str
@@ -95,9 +109,7 @@ class LocalStack:
         self._routes: list[tuple[str, str, bool, Route]] = []
         self._consumers: list[_Consumer] = []
         self._stream_consumers: list[_StreamConsumer] = []
-        self._pipes: list[tuple[dict[str, Any], str]] = [
-            (outbox_filter(channel), url) for channel, url in self.resources.outbox_queue_urls.items()
-        ]
+        self._pipes: list[_Pipe] = [self._outbox_pipe()]
         self._servers: list[tuple[Callable[[], None], Callable[[], None]]] = []
         self._stop = threading.Event()
         self._shard_iterators: dict[str, str | None] = {}
@@ -166,17 +178,43 @@ class LocalStack:
                     if batch:
                         self._invoke_stream_consumer(consumer, batch)
                         moved += len(batch)
-                for record in records:
-                    for pattern, queue_url in self._pipes:
-                        if matches(pattern, record):
-                            self._sqs.send_message(
-                                QueueUrl=queue_url,
-                                MessageBody=json.dumps(record, default=str),
-                                MessageGroupId=str(resolve_path(record, OUTBOX_GROUP_PATH)),
-                                MessageDeduplicationId=str(resolve_path(record, OUTBOX_DEDUP_PATH)),
-                            )
-                            moved += 1
+                for pipe in self._pipes:
+                    moved += self._play_pipe(pipe, [r for r in records if matches(pipe.pattern, r)])
         return moved
+
+    def _outbox_pipe(self) -> _Pipe:
+        """The outbox pipe (infra/components/senders.py): every channel's new outbound messages to
+        `route_outbox`, given the queue URLs as its environment, as in AWS."""
+        from functions.route_outbox.handler import lambda_handler
+
+        for channel, url in self.resources.outbox_queue_urls.items():
+            os.environ[f"OUTBOX_{channel.upper()}_QUEUE_URL"] = url
+        get_settings.cache_clear()
+        return _Pipe("route_outbox", outbox_filter(), lambda_handler, OUTBOX_PIPE_BATCH)
+
+    def _play_pipe(self, pipe: _Pipe, records: list[dict[str, Any]]) -> int:
+        """Batches of the filtered records to the target (a JSON array, as Pipes invokes Lambda). A batch
+        whose target reports failures (by eventID) is retried from the first of them, a bounded number
+        of times; what is left is logged, as the pipe's dead-letter queue would keep it."""
+        import logging
+
+        for start in range(0, len(records), pipe.batch_size):
+            pending = records[start:start + pipe.batch_size]
+            for _ in range(3):
+                try:
+                    result = pipe.target(pending, LambdaContext(pipe.name))
+                except Exception:
+                    logging.getLogger("local").exception("pipe target %s failed", pipe.name)
+                    continue
+                failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+                if not failed:
+                    pending = []
+                    break
+                first = next(n for n, r in enumerate(pending) if r["eventID"] in failed)
+                pending = pending[first:]
+            if pending:
+                logging.getLogger("local").error("pipe %s gave up on %d records", pipe.name, len(pending))
+        return len(records)
 
     def _invoke_stream_consumer(self, consumer: _StreamConsumer, batch: list[dict[str, Any]]) -> None:
         """Lambda retries a stream batch until it succeeds (or reports the records that failed):

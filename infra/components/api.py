@@ -24,6 +24,11 @@ from infra.settings import DeploySettings
 SLACK_EVENTS_PATH = "/v1/slack/events"
 RATE_LIMIT = 50
 BURST_LIMIT = 100
+# The unauthenticated route gets its own, lower limits, so a flood of forged events is turned away there
+# and never spends the agents' requests. Slack sends a workspace's events far below this and retries
+# a 429.
+SLACK_RATE_LIMIT = 20
+SLACK_BURST_LIMIT = 40
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -90,7 +95,13 @@ class Api(Construct):
             path=SLACK_EVENTS_PATH, methods=[apigwv2.HttpMethod.POST],
             integration=integrations.HttpLambdaIntegration("SlackEvents", slack_events_function),
             authorizer=apigwv2.HttpNoneAuthorizer())
+        stage = self.stage.node.default_child
+        assert isinstance(stage, apigwv2.CfnStage)
+        stage.route_settings = {f"POST {SLACK_EVENTS_PATH}": {
+            "ThrottlingRateLimit": SLACK_RATE_LIMIT, "ThrottlingBurstLimit": SLACK_BURST_LIMIT}}
         for route in self.slack_routes:
+            # The stage's route settings name the route by its key: it must exist first.
+            self.stage.node.add_dependency(route)
             acknowledge(route, "AwsSolutions-APIG4",
                         "Slack cannot present a JWT; slack_events verifies Slack's request signature "
                         "(X-Slack-Signature, with a five-minute replay window) before doing anything.")

@@ -30,6 +30,8 @@ RAW_MAIL_PREFIX = "inbound/"
 # Where ingest_email puts the attachments it cuts from a received mail (sideconv.email.inbound).
 ATTACHMENTS_PREFIX = "attachments/"
 RULE_NAME = "store-then-ingest"
+# How long an overwritten or deleted raw mail can still be restored.
+NONCURRENT_DAYS = 30
 
 
 class Email(Construct):
@@ -86,8 +88,11 @@ class Email(Construct):
         )
         acknowledge(self.access_logs, "AwsSolutions-S1",
                     "This bucket receives the raw-mail bucket's access logs; logging it would recurse.")
+        # The only copy of every inbound mail: versioned, so an overwrite or a delete can be undone for
+        # NONCURRENT_DAYS.
         self.raw_mail = private_bucket(
             self, "RawMail",
+            versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="raw-mail/",
@@ -99,6 +104,10 @@ class Email(Construct):
                                  expiration=Duration.days(settings.raw_mail_retention_days)),
                 s3.LifecycleRule(id="abort-uploads",
                                  abort_incomplete_multipart_upload_after=Duration.days(1)),
+                # Old versions (and the delete markers the expirations above leave) go after a grace period.
+                s3.LifecycleRule(id="expire-old-versions",
+                                 noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS),
+                                 expired_object_delete_marker=True),
             ],
             removal_policy=removal,
         )

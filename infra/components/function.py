@@ -8,6 +8,7 @@ to its own log group, and its own log group with a retention.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -17,18 +18,29 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.components.nag import acknowledge
+from infra.components.nag import ROLE_DEPENDENCY, acknowledge, acknowledge_lint
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 HANDLER = "handler.lambda_handler"
+ARCHITECTURES = {a.name: a for a in (lambda_.Architecture.ARM_64, lambda_.Architecture.X86_64)}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer and the architecture its native code was built for (None: pure Python, either one).
+
+    A function of the other architecture would import wheels it cannot load; the factory refuses it."""
+
+    version: lambda_.ILayerVersion
+    architecture: lambda_.Architecture | None
 
 
 class FunctionFactory:
     """Builds functions from `functions/<name>/` (the asset is that folder, the entry `handler.py`)."""
 
-    def __init__(self, *, functions_dir: Path, layers: Sequence[lambda_.ILayerVersion],
+    def __init__(self, *, functions_dir: Path, layers: Sequence[Layer],
                  environment: Mapping[str, str], placeholder_dir: Path | None = None) -> None:
         self._functions_dir = functions_dir
         self._layers = list(layers)
@@ -47,11 +59,18 @@ class FunctionFactory:
     def create(self, scope: Construct, name: str, *, description: str,
                environment: Mapping[str, str] | None = None, timeout: Duration | None = None,
                memory_size: int = 512, dead_letter_queue: sqs.IQueue | None = None,
-               retry_attempts: int | None = None) -> lambda_.Function:
+               retry_attempts: int | None = None,
+               architecture: lambda_.Architecture = ARCHITECTURE) -> lambda_.Function:
         """`name` is the folder under functions/ and the construct id inside `scope`.
 
-        `dead_letter_queue` and `retry_attempts` apply to asynchronous invocations (SES, SNS).
+        `dead_letter_queue` and `retry_attempts` apply to asynchronous invocations (SES, SNS, schedules).
         """
+        for layer in self._layers:
+            if layer.architecture is not None and layer.architecture.name != architecture.name:
+                raise ValueError(
+                    f"{name} runs on {architecture.name}, but the layer {layer.version.node.id} was built for "
+                    f"{layer.architecture.name}: rebuild it with `python layers/build.py --arch "
+                    f"{architecture.name}`")
         log_group = logs.LogGroup(scope, f"{_camel(name)}Logs", retention=LOG_RETENTION,
                                   removal_policy=RemovalPolicy.DESTROY)
         role = iam.Role(scope, f"{_camel(name)}Role",
@@ -62,10 +81,10 @@ class FunctionFactory:
             scope, _camel(name),
             description=description,
             runtime=RUNTIME,
-            architecture=ARCHITECTURE,
+            architecture=architecture,
             code=self._asset(name),
             handler=HANDLER,
-            layers=self._layers,
+            layers=[layer.version for layer in self._layers],
             role=role,
             timeout=timeout or Duration.seconds(10),
             memory_size=memory_size,
@@ -79,6 +98,7 @@ class FunctionFactory:
             retry_attempts=retry_attempts,
             recursive_loop=lambda_.RecursiveLoop.TERMINATE,
         )
+        acknowledge_lint(function, *ROLE_DEPENDENCY)
         acknowledge(function, "AwsSolutions-L1",
                     "Pinned to python3.12 on purpose: the dependency layer is built and byte-compiled "
                     "for it; move both together.")

@@ -1,15 +1,18 @@
 """Alarms that page someone, and one dashboard to look at when they do.
 
-Alarm when a dead-letter queue holds anything, when a function errs or is throttled, when inbound
-mail is quarantined and when a sender gives up on a message. Metrics the code emits are EMF metrics
-in `Atender/SideConversations` with Powertools' `service` dimension.
+Alarm when a dead-letter queue holds anything, when a function errs or is throttled, when a reader of
+the table's stream falls behind or fails (the outbox pipe's failed executions, `publish_events`'
+iterator age), when inbound mail is quarantined and when a sender gives up on a message. Metrics the
+code emits are EMF metrics in `Atender/SideConversations` with Powertools' `service` dimension. What
+to do when one fires: docs/RUNBOOK.md.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -28,6 +31,12 @@ PERIOD = Duration.minutes(5)
 # alarm) and once in EmailFailed or SlackFailed (the dashboard): sideconv.observability.count_delivery.
 SEND_FAILED = "SendFailed"
 FAILED_PER_CHANNEL = ("EmailFailed", "SlackFailed")
+NO_ALARM_DESTINATION = "atender:noAlarmDestination"
+# A pipe's executions that failed outright, and those whose target (the router) failed.
+PIPE_FAILURES = ("ExecutionFailed", "TargetStageFailed")
+PIPES_NAMESPACE = "AWS/EventBridge/Pipes"
+# publish_events is behind when its oldest record waited longer than this (normally under a second).
+ITERATOR_AGE_MS = 60_000
 
 
 def service_metric(name: str) -> cloudwatch.Metric:
@@ -38,7 +47,10 @@ def service_metric(name: str) -> cloudwatch.Metric:
 class Monitoring(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, functions: Sequence[lambda_.Function],
                  dead_letter_queues: Sequence[tuple[str, sqs.IQueue]], http_api: apigwv2.HttpApi,
-                 notification_key: kms.IKey, alarm_email: str | None) -> None:
+                 notification_key: kms.IKey, alarm_email: str | None, alarm_topic_arn: str | None = None,
+                 pipes: Sequence[tuple[str, str]] = (), stream_functions: Sequence[lambda_.Function] = ()) -> None:
+        """`pipes` are (label, pipe name) of the stream's pipes; `stream_functions` read it through an
+        event source mapping."""
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "AlarmTopic", master_key=notification_key, enforce_ssl=True,
                                display_name="Side conversations alarms")
@@ -49,15 +61,23 @@ class Monitoring(Construct):
             conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}))
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
-        action = actions.SnsAction(self.topic)
+        alarm_actions = [actions.SnsAction(self.topic)]
+        if alarm_topic_arn:
+            alarm_actions.append(actions.SnsAction(sns.Topic.from_topic_arn(self, "OnCallTopic", alarm_topic_arn)))
+        if not (alarm_email or alarm_topic_arn):
+            warning = ("No alarm destination: set alarmEmail or alarmTopicArn, or every alarm of this stack "
+                       "notifies a topic nobody subscribes to (docs/DEPLOY.md).")
+            Annotations.of(self).add_warning_v2(NO_ALARM_DESTINATION, warning)
+            print(f"WARNING: {warning}", file=sys.stderr)
         self.alarms: list[cloudwatch.Alarm] = []
 
-        def alarm(construct_id: str, metric: cloudwatch.Metric, description: str) -> cloudwatch.Alarm:
+        def alarm(construct_id: str, metric: cloudwatch.Metric, description: str,
+                  threshold: float = 0) -> cloudwatch.Alarm:
             created = metric.create_alarm(
-                self, construct_id, alarm_description=description, threshold=0, evaluation_periods=1,
+                self, construct_id, alarm_description=description, threshold=threshold, evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
-            created.add_alarm_action(action)
+            created.add_alarm_action(*alarm_actions)
             self.alarms.append(created)
             return created
 
@@ -75,6 +95,24 @@ class Monitoring(Construct):
                   f"{fid} raised errors.")
             alarm(f"{fid}Throttles", function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
                   f"{fid} was throttled.")
+
+        reader_widgets: list[cloudwatch.IMetric] = []
+        for label, pipe_name in pipes:
+            for name in PIPE_FAILURES:
+                metric = cloudwatch.Metric(namespace=PIPES_NAMESPACE, metric_name=name,
+                                           dimensions_map={"PipeName": pipe_name},
+                                           statistic=cloudwatch.Stats.SUM, period=PERIOD)
+                reader_widgets.append(metric.with_(label=f"{label} {name}"))
+                alarm(f"Pipe-{label}-{name}", metric,
+                      f"The {label} pipe (a reader of the table's stream) failed to hand records to its target; "
+                      "it retries, then dead-letters them. RUNBOOK.md: an unhealthy stream reader.")
+        for function in stream_functions:
+            fid = function.node.id
+            metric = function.metric("IteratorAge", statistic=cloudwatch.Stats.MAXIMUM, period=PERIOD)
+            reader_widgets.append(metric.with_(label=f"{fid} iterator age"))
+            alarm(f"{fid}IteratorAge", metric,
+                  f"{fid} (a reader of the table's stream) is more than {ITERATOR_AGE_MS // 1000} s behind. "
+                  "RUNBOOK.md: an unhealthy stream reader.", threshold=ITERATOR_AGE_MS)
 
         alarm("Quarantined", service_metric("Quarantined"),
               "Inbound mail was quarantined: it matched no side conversation, or it was spam, a virus or "
@@ -101,5 +139,6 @@ class Monitoring(Construct):
             cloudwatch.GraphWidget(title="Dead-letter queues", width=12, left=dlq_widgets),
             cloudwatch.GraphWidget(title="Quarantined and failed sends", width=12, left=[
                 service_metric(name) for name in ("Quarantined", SEND_FAILED, *FAILED_PER_CHANNEL)]),
+            cloudwatch.GraphWidget(title="Stream readers", width=24, left=reader_widgets),
             cloudwatch.AlarmStatusWidget(title="Alarms", width=24, alarms=self.alarms),
         )

@@ -23,7 +23,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra.components.buckets import private_bucket
-from infra.components.nag import acknowledge
+from infra.components.nag import ROLE_DEPENDENCY, acknowledge, acknowledge_lint
 
 PANEL_DIR = Path(__file__).resolve().parents[2] / "panel"
 # Local-only files: the demo page signs in through /_local/token, which AWS does not have.
@@ -137,6 +137,10 @@ class Panel(Construct):
         """BucketDeployment's handler is a stack-wide singleton CDK owns: acknowledge its findings there."""
         handler = next(c for c in stack.node.children if c.node.id.startswith("Custom::CDKBucketDeployment"))
         reason = "CDK's BucketDeployment handler, run at deploy time only, copying the panel's files"
+        acknowledge_lint(handler, *ROLE_DEPENDENCY)
+        # The same for the handler that empties the panel's buckets when the stack is deleted.
+        cleaner = stack.node.find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider").node.find_child("Handler")
+        acknowledge_lint(cleaner, *ROLE_DEPENDENCY)
         acknowledge(handler, "AwsSolutions-L1", f"{reason}; its runtime is pinned by aws-cdk-lib")
         acknowledge(handler, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                              "AWSLambdaBasicExecutionRole]", f"{reason}; logs only")

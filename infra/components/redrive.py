@@ -27,9 +27,12 @@ class Redrive(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, factory: FunctionFactory, store: Store,
                  senders: Senders, common_environment: dict[str, str]) -> None:
         super().__init__(scope, construct_id)
+        # A run that fails is kept here: one the schedule could not invoke (the rule's dead-letter queue)
+        # and one that failed in the function after Lambda's retry of the asynchronous invocation.
+        self.dead_letter_queue = dead_letter_queue(self, "DeadLetterQueue")
         self.function = factory.create(
             self, "redrive", description="Re-drives outbound messages left pending past their deadline",
-            timeout=Duration.minutes(2),
+            timeout=Duration.minutes(2), dead_letter_queue=self.dead_letter_queue, retry_attempts=1,
             environment={**common_environment,
                          "OUTBOX_EMAIL_QUEUE_URL": senders.email.queue.queue.queue_url,
                          "OUTBOX_SLACK_QUEUE_URL": senders.slack.queue.queue.queue_url,
@@ -42,8 +45,6 @@ class Redrive(Construct):
             actions=["dynamodb:UpdateItem"], resources=[store.table.table_arn]))
         for channel in (senders.email, senders.slack):
             channel.queue.queue.grant_send_messages(self.function)
-        # A run that fails (after Lambda's own retries of an async invocation) is kept here.
-        self.dead_letter_queue = dead_letter_queue(self, "DeadLetterQueue")
         events.Rule(self, "Schedule", description="Re-drive pending outbound messages",
                     schedule=events.Schedule.rate(SCHEDULE),
                     targets=[targets.LambdaFunction(self.function, dead_letter_queue=self.dead_letter_queue,

@@ -1,4 +1,5 @@
-"""The stack, synthesized once per test session (it takes seconds), and helpers to read its template.
+"""The stack's variants, each synthesized once per test session (it takes seconds), and helpers to read
+their templates.
 
 Synthesized with skipLayerBuild: an empty placeholder stands in for the built layers, so these tests
 need neither pip, nor Python 3.12, nor Node's CDK CLI, nor AWS.
@@ -7,10 +8,12 @@ need neither pip, nor Python 3.12, nor Node's CDK CLI, nor AWS.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -23,6 +26,7 @@ class Synthesized:
     stack: Any
     template: Any  # aws_cdk.assertions.Template
     context: dict[str, Any]
+    region: str = "us-east-1"
 
     @cached_property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -36,25 +40,56 @@ class Synthesized:
         return str(self.stack.get_logical_id(construct.node.default_child))
 
 
+# A deployed environment, every setting of its own (none of cdk.json's examples).
 CONTEXT = {
     "skipLayerBuild": True,
+    "environment": "prod",
     "senderAddress": "help@acme.example",
     "inboundDomain": "reply.acme.example",
     "jwtIssuer": "https://issuer.acme.example/",
     "jwtAudience": "side-conversations,helpdesk",
     "slackSecretName": "acme/slack",
+    "conversationUrlTemplate": "https://app.acme.example/conversations/{conversation_id}",
 }
+# The other way a user may configure it: an existing SES identity, data not retained, the panel, an
+# on-call topic, and a concrete account and region (what `cdk deploy` synthesizes with).
+ENVIRONMENT_BOUND = {"retainData": "false", "sesIdentity": "mail.acme.example", "deployPanel": "true",
+                     "panelFrameAncestors": "https://app.acme.example",
+                     "alarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:on-call"}
+ACCOUNT_AND_REGION = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
 
 
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def shipped_context() -> dict[str, Any]:
+    return dict(json.loads((ROOT / "cdk.json").read_text())["context"])
+
+
+def synthesize(outdir: Path, extra: dict[str, Any], env: dict[str, str] | None = None) -> Synthesized:
     from aws_cdk.assertions import Template
 
     from infra.stack import build_app
 
-    context = {**json.loads((ROOT / "cdk.json").read_text())["context"], **CONTEXT}
-    app, stack = build_app(context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    return Synthesized(app=app, stack=stack, template=Template.from_stack(stack), context=context)
+    context = {**shipped_context(), **CONTEXT, **extra}
+    with mock.patch.dict(os.environ, env or {}):
+        app, stack = build_app(context, outdir=str(outdir))
+        template = Template.from_stack(stack)
+    return Synthesized(app=app, stack=stack, template=template, context=context,
+                       region=(env or {}).get("CDK_DEFAULT_REGION", "us-east-1"))
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), {})
+
+
+@pytest.fixture(scope="session")
+def environment_bound(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), ENVIRONMENT_BOUND, ACCOUNT_AND_REGION)
+
+
+@pytest.fixture(params=["default", "environment-bound"])
+def every_variant(request: pytest.FixtureRequest) -> Synthesized:
+    """Each synthesized variant in turn (each built once per session)."""
+    return request.getfixturevalue("synthesized" if request.param == "default" else "environment_bound")
 
 
 def refs(value: Any) -> set[str]:

@@ -32,6 +32,7 @@ EXPECTED_ACTIONS = {
     "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME,
     "PublishEvents": BASE | TABLE_RW | STREAM | {"events:PutEvents", "sqs:SendMessage", "sqs:GetQueueAttributes",
                                                   "sqs:GetQueueUrl"},
+    "RouteOutbox": BASE | {"sqs:SendMessage"},
     "Redrive": BASE | {"dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage",
                        "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
 }
@@ -139,13 +140,22 @@ def test_slack_events_writes_only_slack_event_ids(synthesized: Synthesized) -> N
     assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLACKEVT#*"]}}
 
 
-def test_pipes_read_the_stream_and_send_to_their_queues_only(synthesized: Synthesized) -> None:
+def test_the_pipe_reads_the_stream_and_invokes_only_the_router(synthesized: Synthesized) -> None:
     table = synthesized.logical_id(synthesized.stack.store.table)
-    for pipe in synthesized.of_type("AWS::Pipes::Pipe").values():
-        role_id = refs(pipe["Properties"]["RoleArn"]).pop()
-        statements = _statements(synthesized, role_id)
-        stream, send = statements
-        assert stream["Resource"] == {"Fn::GetAtt": [table, "StreamArn"]}
-        assert set(_actions(send)) == {"sqs:SendMessage"}
-        dead_letter = refs(pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"]["DeadLetterConfig"])
-        assert refs(send["Resource"]) == refs(pipe["Properties"]["Target"]) | dead_letter
+    router = synthesized.logical_id(synthesized.stack.senders.route_outbox)
+    (pipe,) = synthesized.of_type("AWS::Pipes::Pipe").values()
+    statements = _statements(synthesized, refs(pipe["Properties"]["RoleArn"]).pop())
+    by_action = {tuple(sorted(_actions(s))): s for s in statements}
+    assert set(by_action) == {tuple(sorted(STREAM)), ("sqs:SendMessage",), ("lambda:InvokeFunction",)}
+    assert by_action[tuple(sorted(STREAM))]["Resource"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    dead_letter = refs(pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"]["DeadLetterConfig"])
+    assert refs(by_action[("sqs:SendMessage",)]["Resource"]) == dead_letter
+    assert refs(by_action[("lambda:InvokeFunction",)]["Resource"]) == {router} == refs(pipe["Properties"]["Target"])
+
+
+def test_the_router_sends_only_to_the_outbox_queues(synthesized: Synthesized) -> None:
+    senders = synthesized.stack.senders
+    function = senders.route_outbox
+    (send,) = [s for s in _statements(synthesized, synthesized.logical_id(function.role))
+               if _actions(s) == ["sqs:SendMessage"]]
+    assert refs(send["Resource"]) == {synthesized.logical_id(c.queue.queue) for c in senders.channels.values()}

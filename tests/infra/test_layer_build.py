@@ -30,3 +30,10 @@ def test_the_layer_holds_the_locked_dependencies_but_not_the_runtimes_own() -> N
     assert direct - {"boto3"} <= names
     assert not names & build.RUNTIME_PROVIDED, "botocore & co. come from the Lambda runtime"
     assert all("==" in line for line in build.requirements()), "every version pinned by the lock"
+
+
+def test_the_build_records_the_architecture_where_the_stack_reads_it() -> None:
+    import infra.stack
+
+    build = _build_module()
+    assert build.architecture_record(build.OUT / "deps") == infra.stack.LAYER_BUILD / "deps.architecture"

@@ -1,12 +1,14 @@
 """Every asynchronous consumer: a dead-letter queue, partial batch failures, an alarm on the
-dead-letter queue; the outbox pipes route each channel's new outbound messages to its FIFO queue."""
+dead-letter queue; the one outbox pipe hands every channel's new outbound messages to the router, which
+feeds each channel's FIFO queue."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from sideconv.store.schema import OUTBOX_DEDUP_PATH, OUTBOX_GROUP_PATH, events_filter, outbox_filter
+from sideconv.outbox import MAX_BATCH
+from sideconv.store.schema import events_filter, outbox_filter
 
 from tests.infra.conftest import Synthesized, refs
 
@@ -55,8 +57,9 @@ def test_every_queue_that_is_not_a_dead_letter_queue_has_one(synthesized: Synthe
 
 def test_every_dead_letter_queue_has_an_alarm(synthesized: Synthesized) -> None:
     dead_letter = _dead_letter_queues(synthesized)
-    # 2 outbox queues, 2 pipes, Slack events, 2 async functions, the stream publisher, the re-drive
-    assert len(dead_letter) == 9
+    # 2 outbox queues, the outbox pipe, Slack events, 3 async functions (2 mail, the re-drive), the stream
+    # publisher
+    assert len(dead_letter) == 8
     assert dead_letter <= _alarmed_queues(synthesized)
 
 
@@ -103,19 +106,29 @@ def test_asynchronously_invoked_functions_retry_then_dead_letter(synthesized: Sy
         assert config["Properties"]["MaximumRetryAttempts"] == 2
 
 
+def test_one_outbox_pipe_hands_every_channel_to_the_router(synthesized: Synthesized) -> None:
+    stack = synthesized.stack
+    (pipe,) = [p["Properties"] for p in synthesized.of_type("AWS::Pipes::Pipe").values()]
+    source = pipe["SourceParameters"]
+    assert [json.loads(f["Pattern"]) for f in source["FilterCriteria"]["Filters"]] == [outbox_filter()]
+    assert pipe["Source"] == {"Fn::GetAtt": [synthesized.logical_id(stack.store.table), "StreamArn"]}
+    assert source["DynamoDBStreamParameters"]["BatchSize"] == MAX_BATCH
+    assert source["DynamoDBStreamParameters"]["StartingPosition"] == "LATEST"
+    assert refs(pipe["Target"]) == {synthesized.logical_id(stack.senders.route_outbox)}
+    # Synchronous, so the router's batchItemFailures reach the pipe.
+    assert pipe["TargetParameters"] == {"LambdaFunctionParameters": {"InvocationType": "REQUEST_RESPONSE"}}
+
+
 @pytest.mark.parametrize("channel", ["email", "slack"])
-def test_an_outbox_pipe_per_channel_feeds_its_fifo_queue(synthesized: Synthesized, channel: str) -> None:
-    pipes = {json.loads(p["Properties"]["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"])
-             ["dynamodb"]["NewImage"]["channel"]["S"][0]: p["Properties"]
-             for p in synthesized.of_type("AWS::Pipes::Pipe").values()}
-    pipe = pipes[channel]
-    assert json.loads(pipe["SourceParameters"]["FilterCriteria"]["Filters"][0]["Pattern"]) == outbox_filter(channel)
-    assert pipe["Source"] == {"Fn::GetAtt": [synthesized.logical_id(synthesized.stack.store.table), "StreamArn"]}
-    assert pipe["TargetParameters"]["SqsQueueParameters"] == {
-        "MessageGroupId": OUTBOX_GROUP_PATH, "MessageDeduplicationId": OUTBOX_DEDUP_PATH}
-    target = refs(pipe["Target"]).pop()
+def test_the_router_feeds_each_channels_fifo_queue_to_its_sender(synthesized: Synthesized, channel: str) -> None:
+    stack = synthesized.stack
+    queue = stack.senders.channels[channel].queue.queue
+    target = synthesized.logical_id(queue)
     assert synthesized.resources[target]["Properties"]["FifoQueue"] is True
-    sender = synthesized.stack.senders.send_email if channel == "email" else synthesized.stack.senders.send_slack
+    assert synthesized.resources[target]["Properties"]["ContentBasedDeduplication"] is False
+    router = synthesized.resources[synthesized.logical_id(stack.senders.route_outbox)]["Properties"]
+    assert refs(router["Environment"]["Variables"][f"OUTBOX_{channel.upper()}_QUEUE_URL"]) == {target}
+    sender = stack.senders.send_email if channel == "email" else stack.senders.send_slack
     consumers = [m["Properties"] for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
                  if refs(m["Properties"]["EventSourceArn"]) == {target}]
     assert [refs(c["FunctionName"]) for c in consumers] == [{synthesized.logical_id(sender)}]

@@ -1,33 +1,22 @@
-"""The other way a user may configure the stack: an existing SES identity, data not retained, and a
-concrete account and region (what `cdk deploy` synthesizes with)."""
+"""The other way a user may configure the stack (tests/infra/conftest.py ENVIRONMENT_BOUND): an existing SES
+identity, data not retained, the panel, an on-call topic, and a concrete account and region (what
+`cdk deploy` synthesizes with)."""
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
-from unittest import mock
 
 import pytest
 
-from tests.infra.conftest import CONTEXT, ROOT
+from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.xdist_group("cdk")
 
 
-@pytest.fixture(scope="module")
-def variant(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
-    from aws_cdk.assertions import Template
-
-    from infra.stack import build_app
-
-    context = {**json.loads((ROOT / "cdk.json").read_text())["context"], **CONTEXT,
-               "retainData": "false", "sesIdentity": "mail.acme.example",
-               "deployPanel": "true", "panelFrameAncestors": "https://app.acme.example"}
-    env = {"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
-    with mock.patch.dict(os.environ, env):
-        app, stack = build_app(context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    return app, Template.from_stack(stack).to_json()["Resources"]
+@pytest.fixture
+def variant(environment_bound: Synthesized) -> tuple[Any, dict[str, Any]]:
+    return environment_bound.app, environment_bound.resources
 
 
 def test_data_is_deleted_with_the_stack_when_not_retained(variant: tuple[Any, dict[str, Any]]) -> None:

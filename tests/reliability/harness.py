@@ -1,14 +1,15 @@
 """A whole side-conversation service in one process, with faults injected at its boundaries.
 
 - embedded AWS (moto) with the real table, bucket and outbox queues, each with a dead-letter queue;
-- the local stack's glue (`LocalStack.pump()`): the table stream through the pipes' filters onto the
-  FIFO queues, and SQS batches to the real `send_email` and `send_slack` handlers;
+- the local stack's glue (`LocalStack.pump()`): the table stream through the outbox pipe's filter to the
+  real router, which puts each message on its channel's FIFO queue, and SQS batches to the real
+  `send_email` and `send_slack` handlers;
 - the Slack Web API stand-in on 127.0.0.1, wrapped to answer 429, 5xx or stall past the client timeout;
 - faults below botocore's retries (a `before-send` answer instead of moto's): DynamoDB throttling and
   5xx, SES throttling, rejection and 5xx, S3 errors. botocore and PynamoDB retry them as they would in
   AWS; what survives the retries reaches the service's code;
 - queue redeliveries (an invocation's outcome lost, as when a function times out after its work) and
-  pipe redeliveries (a stream record put on the queue twice);
+  pipe redeliveries (a batch of stream records handed to the outbox router twice);
 - crash points: `Crash` (a BaseException, so no `except Exception` swallows it) raised at a chosen
   AWS or Slack call, before or after it took effect, kills the "process"; `restart()` forgets every
   cached client, store and setting as a new Lambda container would.
@@ -210,6 +211,19 @@ class World:
         return self.accepted("POST", f"{BASE}/{side_conversation_id}/messages", {"body": body}, key)
 
     # The glue ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def outbox_records_lost(self) -> Iterator[None]:
+        """Meanwhile the outbox pipe reads the stream but never hands a record to the router (as when
+        its retries ran out): only the re-drive can still send those messages."""
+        targets = [pipe.target for pipe in self.stack._pipes]
+        for pipe in self.stack._pipes:
+            pipe.target = lambda records, context: {}
+        try:
+            yield
+        finally:
+            for pipe, target in zip(self.stack._pipes, targets, strict=True):
+                pipe.target = target
 
     def pump(self, rounds: int = 400) -> None:
         """Run the glue until quiet; a Crash restarts the 'process' and goes on (redelivery)."""
@@ -511,31 +525,43 @@ def _dead_letter_queues(stack: Any) -> dict[str, str]:
 
 def _unreliable_glue(stack: Any, faults: Faults, dlqs: dict[str, str]) -> None:
     """Queue redeliveries (an invocation's outcome lost: every record comes back), pipe duplicates
-    (a stream record enqueued again, under the same deduplication id), records the pipe gave up on and
-    records that ended in the dead-letter queue without a sender seeing them."""
+    (records handed to the router again: they are queued again under the same deduplication ids),
+    records the pipe gave up on and records that ended in the dead-letter queue without a sender
+    seeing them."""
     dlq_of = {url: dlqs[channel] for channel, url in stack.resources.outbox_queue_urls.items()}
+    sqs = stack._sqs
     for consumer in stack._consumers:
         handler = consumer.handler
+        dead_letters = dlq_of.get(consumer.queue_url)
 
-        def lossy(event: dict[str, Any], context: Any, _handler: Callable[..., Any] = handler) -> Any:
-            result = _handler(event, context)
+        def lossy(event: dict[str, Any], context: Any, _handler: Callable[..., Any] = handler,
+                  _dlq: str | None = dead_letters) -> Any:
+            records = event["Records"]
+            if _dlq is not None:
+                moved = [r for r in records if faults.roll("dead_letter")]
+                for record in moved:
+                    sqs.send_message(QueueUrl=_dlq, MessageBody=record["body"],
+                                     MessageGroupId=record["attributes"]["MessageGroupId"],
+                                     MessageDeduplicationId=record["attributes"]["MessageDeduplicationId"])
+                records = [r for r in records if r not in moved]
+                if not records:
+                    return {}
+            result = _handler({**event, "Records": records}, context)
             if faults.roll("queue_redelivery"):
-                return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+                return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records]}
             return result
 
         consumer.handler = lossy
-    sqs = stack._sqs
-    send = sqs.send_message
+    for pipe in stack._pipes:
+        target = pipe.target
 
-    def twice(**kwargs: Any) -> Any:
-        if kwargs.get("QueueUrl") in dlq_of:
-            if faults.roll("pipe_loss"):
-                return {}
-            if faults.roll("dead_letter"):
-                return send(**{**kwargs, "QueueUrl": dlq_of[kwargs["QueueUrl"]]})
-        answer = send(**kwargs)
-        if faults.roll("pipe_duplicate"):
-            send(**kwargs)
-        return answer
+        def lossy_pipe(records: list[dict[str, Any]], context: Any, _target: Callable[..., Any] = target) -> Any:
+            kept = [r for r in records if not faults.roll("pipe_loss")]
+            answer = _target(kept, context)
+            # Records handed over again (a retried batch): the router queues them under the same ids.
+            again = [r for r in kept if faults.roll("pipe_duplicate")]
+            if again:
+                _target(again, context)
+            return answer
 
-    sqs.send_message = twice
+        pipe.target = lossy_pipe

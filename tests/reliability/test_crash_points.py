@@ -29,7 +29,8 @@ def _point(channel: str, step: str) -> CrashPoint:
     if step == "api write, after it commits (answer lost)":
         return CrashPoint("dynamodb", "TransactWriteItems", "after", 1)
     if step == "pipe puts the record on the queue":
-        return CrashPoint("sqs", "SendMessage", "before", 1)
+        # The outbox router's SendMessageBatch, the pipe's target.
+        return CrashPoint("sqs", "SendMessageBatch", "before", 1)
     if step == "sender reads the message":
         return CrashPoint(*READ[channel], "before", 1)
     if step == "channel call, before it is made":

@@ -19,14 +19,9 @@ pytestmark = [pytest.mark.xdist_group("reliability"), pytest.mark.filterwarnings
 
 
 def _lose_the_outbox_record(w: World) -> None:
-    """The pipe reads the stream record but never puts it on the queue (its retries ran out)."""
-    sqs = w.stack._sqs
-    send = sqs.send_message
-    sqs.send_message = lambda **kwargs: None
-    try:
+    """The pipe reads the stream record but never hands it to the router (its retries ran out)."""
+    with w.outbox_records_lost():
         w.pump()
-    finally:
-        sqs.send_message = send
 
 
 def _status(w: World) -> list[tuple[str, str]]:

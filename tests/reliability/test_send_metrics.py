@@ -70,16 +70,11 @@ def test_a_message_the_redrive_gives_up_on_counts_in_send_failed(
     with world() as w:
         # Given a Slack message whose outbox record never reached the queue, and a sender that is down
         w.start_slack("Is it fixed? msg-lost", key="lost")
-        sqs = w.stack._sqs
-        send = sqs.send_message
-        sqs.send_message = lambda **kwargs: None
-        try:
+        with w.outbox_records_lost():
             w.pump()
             capsys.readouterr()
             # When the schedule re-drives it once, and then finds it still pending past its give-up age
             assert w.redrive(after_seconds=0, give_up_seconds=0)["redriven"] == 1
-        finally:
-            sqs.send_message = send
         assert w.redrive(after_seconds=0, give_up_seconds=0)["failed"] == 1
         # Then it counts as a failed send of its channel
         emitted = _emitted(capsys)

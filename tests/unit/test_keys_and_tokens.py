@@ -6,9 +6,9 @@ import pytest
 from sideconv import keys, pagination, reply_address
 from sideconv.auth import caller_from_claims
 from sideconv.errors import BadPageToken, Forbidden, Unauthenticated
-from sideconv.store.schema import OUTBOX_GROUP_PATH, outbox_filter
+from sideconv.store.schema import outbox_filter
 
-from local.pipes import matches, resolve_path
+from local.pipes import matches
 
 ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
@@ -118,9 +118,9 @@ class TestClaims:
 
 class TestOutboxFilter:
     def record(self, kind: str = "message", direction: str = "outbound", channel: str = "email",
-               event: str = "INSERT") -> dict[str, object]:
+               event: str = "INSERT", status: str = "pending") -> dict[str, object]:
         image = {"kind": {"S": kind}, "direction": {"S": direction}, "channel": {"S": channel},
-                 "side_conversation_id": {"S": f"{channel}-{ULID}"}}
+                 "side_conversation_id": {"S": f"{channel}-{ULID}"}, "delivery": {"M": {"status": {"S": status}}}}
         return {"eventName": event, "dynamodb": {"NewImage": image}}
 
     def test_new_outbound_messages_route_to_their_channel(self) -> None:
@@ -129,9 +129,11 @@ class TestOutboxFilter:
         assert matches(outbox_filter("slack"), self.record(channel="slack"))
 
     @pytest.mark.parametrize("changes", [{"kind": "side_conversation"}, {"direction": "inbound"},
-                                         {"event": "MODIFY"}, {"event": "REMOVE"}])
+                                         {"event": "MODIFY"}, {"event": "REMOVE"}, {"status": "sent"}])
     def test_everything_else_stays_put(self, changes: dict[str, str]) -> None:
         assert not matches(outbox_filter("email"), self.record(**changes))
+        assert not matches(outbox_filter(), self.record(**changes))
 
-    def test_group_path(self) -> None:
-        assert resolve_path(self.record(), OUTBOX_GROUP_PATH) == f"email-{ULID}"
+    def test_the_pipes_filter_takes_every_channel(self) -> None:
+        assert matches(outbox_filter(), self.record())
+        assert matches(outbox_filter(), self.record(channel="slack"))

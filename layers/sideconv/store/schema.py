@@ -60,21 +60,17 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def outbox_filter(channel: str) -> dict[str, Any]:
-    """The event pattern that routes a newly recorded outbound message to its channel's sender.
+def outbox_filter(channel: str | None = None) -> dict[str, Any]:
+    """The event pattern of a newly recorded outbound message, still pending (of `channel`, or of any).
 
-    The same pattern filters the EventBridge Pipe in AWS and the local stack's stream relay.
+    Without a channel it filters the outbox pipe in AWS and the local stack's pipe (sideconv.outbox
+    routes by channel after it).
     """
-    return {
-        "eventName": ["INSERT"],
-        "dynamodb": {
-            "NewImage": {
-                "kind": {"S": ["message"]},
-                "direction": {"S": ["outbound"]},
-                "channel": {"S": [channel]},
-            }
-        },
-    }
+    image: dict[str, Any] = {"kind": {"S": ["message"]}, "direction": {"S": ["outbound"]},
+                             "delivery": {"M": {"status": {"S": ["pending"]}}}}
+    if channel is not None:
+        image["channel"] = {"S": [channel]}
+    return {"eventName": ["INSERT"], "dynamodb": {"NewImage": image}}
 
 
 def events_filter() -> dict[str, Any]:
@@ -83,9 +79,3 @@ def events_filter() -> dict[str, Any]:
         "eventName": ["INSERT", "MODIFY"],
         "dynamodb": {"NewImage": {"kind": {"S": ["side_conversation", "message", "quarantine"]}}},
     }
-
-
-# Pipe target parameters: one FIFO group per side conversation keeps a thread's messages in order;
-# the message id deduplicates a record relayed twice.
-OUTBOX_GROUP_PATH = "$.dynamodb.NewImage.side_conversation_id.S"
-OUTBOX_DEDUP_PATH = "$.dynamodb.NewImage.id.S"
