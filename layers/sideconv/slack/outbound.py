@@ -104,6 +104,7 @@ class Sender:
         self._held: dict[str, int] = {}  # group → delay, for this batch
         self._delayed: set[str] = set()  # message ids already made invisible
         self._deadline = 0.0  # time.monotonic() when this invocation must have answered
+        self._unsure = False  # whether this message may be in Slack without our knowing
 
     # The SQS side ------------------------------------------------------------------------------
 
@@ -161,6 +162,7 @@ class Sender:
         # The rule (docs/SECURITY.md, "Delivery"): look before posting when an earlier attempt may
         # have reached Slack. Both signals are already in hand, so a first delivery costs nothing.
         look = receive_count > 1 or bool(message.redrives)
+        self._unsure = look  # until a look answers: the message may be in Slack
         try:
             if summary.slack.thread_ts:
                 self._post_reply(summary, message, receive_count, remaining_seconds, look)
@@ -169,11 +171,11 @@ class Sender:
             return "sent"
         except SlackApiError as exc:
             return self._answer_error(message, exc.response.status_code, exc.response.headers,
-                                      _error_code(exc.response), receive_count)
+                                      _error_code(exc.response), receive_count, self._unsure)
         except RetryLater:
             raise
         except Exception as exc:  # timeouts, refused connections, a body that is not JSON
-            return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count)
+            return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count, self._unsure)
 
     def _channel_for(self, summary: SideConversationItem) -> str:
         slack = summary.slack
@@ -287,22 +289,27 @@ class Sender:
                     return str(found["ts"])
             cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
+                self._unsure = False
                 return None
 
     def _answer_error(self, message: MessageItem, status: int, headers: Any, code: str,
-                      receive_count: int) -> str:
+                      receive_count: int, unsure: bool = False) -> str:
         if status == 429 or code == "ratelimited":
             if receive_count >= MAX_RATE_LIMITED_RECEIVES:
                 return self._fail(message, f"ratelimited: still rate limited after {receive_count} attempts",
                                   receive_count)
             raise RetryLater(_retry_after(headers), "rate limited")
         if status >= 500 or code in TRANSIENT_ERRORS:
-            return self._transient(message, f"HTTP {status} {code}".strip(), receive_count)
+            return self._transient(message, f"HTTP {status} {code}".strip(), receive_count, unsure)
         return self._fail(message, code or f"HTTP {status}", receive_count)
 
-    def _transient(self, message: MessageItem, reason: str, receive_count: int) -> str:
-        if receive_count >= MAX_TRANSIENT_RECEIVES:
-            return self._fail(message, f"slack_unavailable: {reason} (after {receive_count} attempts)",
+    def _transient(self, message: MessageItem, reason: str, receive_count: int, unsure: bool = False) -> str:
+        # While the look could not answer, the message may already be in Slack and `failed` could be
+        # untrue: it gets the rate-limit allowance (hours of back-off) before it is given up.
+        give_up = MAX_RATE_LIMITED_RECEIVES if unsure else MAX_TRANSIENT_RECEIVES
+        if receive_count >= give_up:
+            maybe = "; an earlier attempt may have been posted" if unsure else ""
+            return self._fail(message, f"slack_unavailable: {reason} (after {receive_count} attempts){maybe}",
                               receive_count)
         raise RetryLater(min(2 ** receive_count, MAX_DELAY_SECONDS), reason)
 
