@@ -200,6 +200,7 @@ class Sender:
             )
         finally:
             self._pacer.posted(channel)
+        self._unsure = True  # it is in Slack now: nothing after this may end it `failed` early
         return str(posted["ts"])
 
     def _post_root(self, summary: SideConversationItem, message: MessageItem, attempts: int,
