@@ -48,7 +48,7 @@ from bench.prices import PRICES, READ_ON, REGION
 HOW = ("Per channel, 40 messages (after a warm-up) through the real handlers on embedded AWS, with the local "
        "stack's glue between them and the Slack stand-in over HTTP; every AWS request recorded with its "
        "parameters, every invocation timed, every log byte counted; then priced per 1,000 messages with "
-       f"`bench/prices.py` ({REGION}, list prices read {READ_ON}). Model: `bench/cost.py`.")
+       f"`bench/prices.py` ({REGION} list prices as of {READ_ON}, each with its source). Model: `bench/cost.py`.")
 MESSAGES = 40
 KB = 1024
 GB = 1024 ** 3

@@ -1,9 +1,9 @@
 """AWS list prices the cost figure (group 9) multiplies usage by: the one table of them.
 
 On-demand list prices, us-east-1, without the free tier or any discount (Savings Plans, tiers past the
-first). Transcribed from each service's pricing page on the date below (this machine has no internet:
-they were checked against the pricing pages' text known on that date, not fetched by the bench).
-Re-read them before quoting a figure to anyone: the `source` of each row says where.
+first). Written down by hand from each service's public pricing page (`source`) on READ_ON; the bench
+cannot fetch them (no internet where it runs), and only the Lambda arm64 rate was checked against a
+stored copy of its page that day. Re-read them before quoting a figure to anyone.
 """
 
 from __future__ import annotations
