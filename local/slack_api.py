@@ -1,15 +1,20 @@
 """A stand-in for the Slack Web API and Events API, for the local stack and the tests.
 
 It answers the methods the service uses (auth.test, conversations.open, chat.postMessage,
-chat.getPermalink, users.info) with Slack's response shapes and error modes (invalid_auth,
-channel_not_found, not_in_channel, user_not_found, HTTP 429 with Retry-After), can be told to fail
-the next calls, and delivers signed Events API callbacks the way Slack does: JSON POSTed with
-X-Slack-Signature, retried with X-Slack-Retry-Num when not answered 200 within 3 seconds. Its own
-bot's posts come back as message events too (the echo the processor must drop).
+chat.getPermalink, users.info, conversations.history, conversations.replies) with Slack's response
+shapes and error modes (invalid_auth, channel_not_found, not_in_channel, user_not_found,
+thread_not_found, invalid_cursor, HTTP 429 with Retry-After), keeps each post's message metadata and
+returns it with `include_all_metadata`, pages with `cursor`/`limit` and bounds with
+`oldest`/`latest`/`inclusive` as Slack does, can be told to fail the next calls, and delivers
+signed Events API callbacks the way Slack does: JSON POSTed with X-Slack-Signature, retried with
+X-Slack-Retry-Num when not answered 200 within 3 seconds. Its own bot's posts come back as message
+events too (the echo the processor must drop).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -195,6 +200,8 @@ class SlackStandIn:
             "chat.postMessage": self._post_message,
             "chat.getPermalink": self._permalink,
             "users.info": self._users_info,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
         }.get(method)
         if handler is None:
             return 404, {}, {"ok": False, "error": "unknown_method"}
@@ -248,7 +255,8 @@ class SlackStandIn:
             thread_ts = params.get("thread_ts") or None
             message = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text,
                        "username": params.get("username"), "user": self.installation.bot_user_id,
-                       "bot_id": self.installation.bot_id}
+                       "bot_id": self.installation.bot_id, "app_id": self.installation.app_id,
+                       "metadata": _metadata(params.get("metadata"))}
             self.posted.append(message)
         if self.echo_own_posts:
             echo = {"type": "message", "text": text, "user": self.installation.bot_user_id,
@@ -276,6 +284,82 @@ class SlackStandIn:
         return 200, {}, {"ok": True, "channel": channel,
                          "permalink": f"https://{self.installation.team}.slack.com/archives/{channel}/"
                                       f"p{ts.replace('.', '')}"}
+
+    def _readable(self, channel: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        """The error for a conversation the bot cannot read, or None."""
+        if not channel or (channel not in self.channels and channel not in self.not_member):
+            return 200, {}, {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_member:
+            return 200, {}, {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def _history(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """The channel's top-level messages (roots and unthreaded posts), newest first."""
+        channel = str(params.get("channel") or "")
+        refused = self._readable(channel)
+        if refused is not None:
+            return refused
+        with self._lock:
+            posted = [dict(m) for m in self.posted if m["channel"] == channel
+                      and (m["thread_ts"] is None or m["thread_ts"] == m["ts"])]
+            replies = self._reply_index(channel)
+        posted.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
+        try:
+            window = _window(params)
+            page, rest = _page(posted, params, window, newest_first=True, default_limit=100)
+        except ValueError as exc:
+            return 200, {}, {"ok": False, "error": str(exc)}
+        out = [self._shape(m, params, replies.get(m["ts"], [])) for m in page]
+        return 200, {}, {"ok": True, "messages": out, "has_more": bool(rest), "pin_count": 0,
+                         **_next(rest)}
+
+    def _replies(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """A thread: its parent first, then the replies in the window, oldest first."""
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        refused = self._readable(channel)
+        if refused is not None:
+            return refused
+        with self._lock:
+            named = next((dict(m) for m in self.posted if m["channel"] == channel and m["ts"] == ts), None)
+            if named is None:
+                return 200, {}, {"ok": False, "error": "thread_not_found"}
+            root_ts = named["thread_ts"] or named["ts"]
+            parent = next(dict(m) for m in self.posted if m["channel"] == channel and m["ts"] == root_ts)
+            replies = self._reply_index(channel).get(root_ts, [])
+        try:
+            window = _window(params)
+            page, rest = _page(replies, params, window, newest_first=False, default_limit=1000)
+        except ValueError as exc:
+            return 200, {}, {"ok": False, "error": str(exc)}
+        out = [self._shape(parent, params, replies)] + [self._shape(m, params, []) for m in page]
+        return 200, {}, {"ok": True, "messages": out, "has_more": bool(rest), **_next(rest)}
+
+    def _reply_index(self, channel: str) -> dict[str, list[dict[str, Any]]]:
+        """Replies by thread, oldest first (the caller holds the lock)."""
+        index: dict[str, list[dict[str, Any]]] = {}
+        for m in self.posted:
+            if m["channel"] == channel and m["thread_ts"] and m["thread_ts"] != m["ts"]:
+                index.setdefault(m["thread_ts"], []).append(dict(m))
+        for replies in index.values():
+            replies.sort(key=lambda m: _ts_key(m["ts"]))
+        return index
+
+    def _shape(self, m: dict[str, Any], params: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
+        """A message as conversations.history/replies return it; metadata only when asked for."""
+        out: dict[str, Any] = {"type": "message", "ts": m["ts"], "text": m["text"], "user": m["user"]}
+        if m.get("bot_id"):
+            out.update(bot_id=m["bot_id"], app_id=m.get("app_id"), username=m.get("username"))
+        if m["thread_ts"]:
+            out["thread_ts"] = m["thread_ts"]
+            if m["thread_ts"] != m["ts"]:
+                out["parent_user_id"] = self.installation.bot_user_id
+        if replies:
+            out.update(thread_ts=m["ts"], reply_count=len(replies), latest_reply=replies[-1]["ts"],
+                       reply_users=sorted({r["user"] for r in replies}), reply_users_count=len(
+                           {r["user"] for r in replies}))
+        if _flag(params.get("include_all_metadata")) and m.get("metadata"):
+            out["metadata"] = m["metadata"]
+        return out
 
     def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         user = str(params.get("user") or "")
@@ -309,7 +393,8 @@ class SlackStandIn:
                 raise LookupError("thread_not_found")
             ts = self._next_ts()
             self.posted.append({"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text,
-                                "username": None, "user": user, "bot_id": None})
+                                "username": None, "user": user, "bot_id": None, "app_id": None,
+                                "metadata": None})
         event: dict[str, Any] = {
             # Slack escapes what people type (&, <, >) in the events it sends.
             "client_msg_id": str(uuid.uuid4()), "type": "message", "text": _escape(text), "user": user, "ts": ts,
@@ -387,6 +472,66 @@ class SlackStandIn:
                 self.deliveries.append(Delivery(str(envelope["event_id"]), attempt, status, reason))
             if status == 200:
                 return
+
+
+def _metadata(raw: Any) -> dict[str, Any] | None:
+    """chat.postMessage's `metadata` (an object, or its JSON in a form post) as Slack stores it."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    if isinstance(raw, dict) and isinstance(raw.get("event_type"), str):
+        return {"event_type": raw["event_type"], "event_payload": dict(raw.get("event_payload") or {})}
+    return None
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _ts_key(ts: str) -> tuple[int, int]:
+    seconds, _, micros = ts.partition(".")
+    return int(seconds), int(micros.ljust(6, "0")[:6])
+
+
+def _window(params: dict[str, Any]) -> tuple[tuple[int, int], tuple[int, int] | None, bool]:
+    """(oldest, latest, inclusive): Slack excludes the bounds themselves unless `inclusive`."""
+    try:
+        oldest = _ts_key(str(params.get("oldest") or "0"))
+        latest = _ts_key(str(params["latest"])) if params.get("latest") else None
+    except ValueError:
+        raise ValueError("invalid_ts_oldest") from None
+    return oldest, latest, _flag(params.get("inclusive"))
+
+
+def _page(messages: list[dict[str, Any]], params: dict[str, Any], window: Any, *, newest_first: bool,
+          default_limit: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The page the cursor names (or the first) within the window, and what is left after it."""
+    oldest, latest, inclusive = window
+    inside = [m for m in messages
+              if (_ts_key(m["ts"]) >= oldest if inclusive else _ts_key(m["ts"]) > oldest)
+              and (latest is None or (_ts_key(m["ts"]) <= latest if inclusive else _ts_key(m["ts"]) < latest))]
+    cursor = str(params.get("cursor") or "")
+    if cursor:
+        try:
+            start = _ts_key(base64.b64decode(cursor, validate=True).decode().removeprefix("next_ts:"))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValueError("invalid_cursor") from None
+        inside = [m for m in inside if (_ts_key(m["ts"]) <= start if newest_first else _ts_key(m["ts"]) >= start)]
+    try:
+        limit = int(params.get("limit") or default_limit)
+    except ValueError:
+        raise ValueError("invalid_limit") from None
+    limit = max(1, min(limit, 999 if newest_first else 1000))
+    return inside[:limit], inside[limit:]
+
+
+def _next(rest: list[dict[str, Any]]) -> dict[str, Any]:
+    """Slack's cursor names where the next page starts (base64 of `next_ts:<ts>`)."""
+    if not rest:
+        return {}
+    return {"response_metadata": {"next_cursor": base64.b64encode(f"next_ts:{rest[0]['ts']}".encode()).decode()}}
 
 
 def _escape(text: str) -> str:

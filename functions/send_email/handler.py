@@ -38,11 +38,13 @@ def _fetch(key: str) -> bytes:
     return bytes(body.read())
 
 
-def _record(record: SQSRecord) -> str:
+def _record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
     settings = get_settings()
     receive_count = int(record.attributes.approximate_receive_count or 1)
+    remaining = (lambda: lambda_context.get_remaining_time_in_millis() / 1000) if lambda_context else (lambda: 30.0)
     result = send_record(json.loads(record.body), receive_count, store=configured_store(),
-                         ses=clients.sesv2(settings.region), config=_config(), fetch_attachment=_fetch)
+                         ses=clients.sesv2(settings.region), config=_config(), fetch_attachment=_fetch,
+                         remaining_seconds=remaining)
     count_delivery("email", result.status)
     return result.status
 

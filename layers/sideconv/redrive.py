@@ -9,7 +9,9 @@ a deadline from it (one Query per channel and page, no Scan) and, for each:
 - if it is no longer `pending` (the index is eventually consistent, or a sender recorded the outcome
   without clearing the keys), the keys are removed so it leaves the index;
 - if it is still `pending`, it is re-driven at most once per deadline period: its re-drive count and
-  time go up (a conditional UpdateItem: the consistent check that it is still pending) and it is put
+  time go up (a conditional UpdateItem: the consistent check that it is still pending; the count
+  also tells the sender that an earlier attempt may have reached the channel, since the re-queued copy
+  is a new SQS message with a receive count of 1: the Slack sender then looks before posting) and it is put
   back on its channel's FIFO queue as the stream record the pipe would have sent, with the same group
   (its side conversation, so it waits behind anything of the thread still in flight) and a new
   deduplication id;

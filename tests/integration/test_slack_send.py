@@ -3,6 +3,9 @@ slack_sdk over HTTP to the Web API stand-in."""
 
 from __future__ import annotations
 
+import json
+
+import boto3
 import pytest
 from sideconv import keys
 
@@ -258,3 +261,61 @@ def test_a_held_message_holds_the_rest_of_its_thread_for_the_same_time_only() ->
         held = counter.params_of("ChangeMessageVisibility")
         assert sorted(p["ReceiptHandle"] for p in held) == sorted(m["ReceiptHandle"] for m in received)
         assert {p["VisibilityTimeout"] for p in held} == {1}
+
+
+def test_a_dm_root_posted_but_not_recorded_is_found_on_the_next_receive(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+    from sideconv import outcome
+    from sideconv.slack.store import SlackStore
+
+    real = SlackStore.mark_root_sent
+    refused: list[str] = []
+
+    def refuse_once(self: SlackStore, *args: object, **kwargs: object) -> None:
+        if not refused:
+            refused.append("refused")
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "TransactWriteItems")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SlackStore, "mark_root_sent", refuse_once)
+    monkeypatch.setattr(outcome, "DELAYS", ())  # DynamoDB refuses past every retry of the invocation
+    with slack_world() as world:
+        # Given a DM root Slack took, whose result write was refused
+        created = world.start("user", user_ids=["U0ALICE"], subject=None, body="Quick question")
+        # When the queue gives it back and it is received again
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=15)
+        # Then the sender looked in the DM, found its own post by the metadata, and recorded it: one post
+        assert refused == ["refused"]
+        found = world.get(created["id"])
+        [post] = world.slack.messages(found["slack"]["channel_id"])
+        assert found["slack"]["thread_ts"] == post["ts"]
+        assert found["messages"][0]["delivery"]["status"] == "sent"
+        assert len(world.slack.calls_of("chat.postMessage")) == 1
+        [look] = world.slack.calls_of("conversations.history")
+        assert look["channel"] == found["slack"]["channel_id"]
+        assert look["include_all_metadata"] in ("1", "true", True)
+        assert float(look["oldest"]) <= float(post["ts"])
+
+
+def test_a_look_that_cannot_answer_does_not_end_the_message_failed_early() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        # Given a root whose earlier attempt may have reached Slack, and Slack failing the look
+        created = world.start("channel", channel_id="C0ONCALL", body="Is the fix out?")
+        world.stack._relay_stream()
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        [queued] = sqs.receive_message(QueueUrl=world.stack.resources.outbox_queue_urls["slack"])["Messages"]
+        record = json.loads(queued["Body"])
+        world.slack.fail_next("conversations.history", status=503, times=1)
+        # When it is received for the 5th time, the count at which a plain 5xx gives up
+        with pytest.raises(outbound.RetryLater):
+            outbound.sender().deliver(record, receive_count=outbound.MAX_TRANSIENT_RECEIVES)
+        # Then it is held, not failed: the look never said whether it was posted
+        assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "pending"
+        # And on the 20th it gives up, saying why
+        world.slack.fail_next("conversations.history", status=503, times=1)
+        assert outbound.sender().deliver(record, receive_count=outbound.MAX_RATE_LIMITED_RECEIVES) == "failed"
+        detail = world.get(created["id"])["messages"][0]["delivery"]["detail"]
+        assert "may have been posted" in detail
+        assert world.slack.messages() == []

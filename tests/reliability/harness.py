@@ -10,11 +10,15 @@
   AWS; what survives the retries reaches the service's code;
 - queue redeliveries (an invocation's outcome lost, as when a function times out after its work) and
   pipe redeliveries (a batch of stream records handed to the outbox router twice);
+- "provider accepted, result write failed" for Slack: chat.postMessage posted, then the process dies
+  before the result is recorded (as when DynamoDB refuses the write past every retry and the
+  invocation ends); the redelivery must find the post instead of posting again;
 - crash points: `Crash` (a BaseException, so no `except Exception` swallows it) raised at a chosen
   AWS or Slack call, before or after it took effect, kills the "process"; `restart()` forgets every
   cached client, store and setting as a new Lambda container would.
 
-Time is compressed: botocore's retry sleeps and the Slack sender's re-queue delays are zero.
+Time is compressed: botocore's retry sleeps, the result write's own retry sleeps and the Slack
+sender's re-queue delays are zero.
 """
 
 from __future__ import annotations
@@ -67,6 +71,9 @@ class Faults:
     # unprocessed (its receives ran out while the sender was down): only the re-drive can save these.
     pipe_loss: float = 0.0
     dead_letter: float = 0.0
+    # Slack took the post, and its result was never recorded (SES has no counterpart here: it cannot
+    # be asked what it sent, so that window stays open; test_crash_points shows it).
+    slack_accepted_unrecorded: float = 0.0
     injected: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -80,10 +87,11 @@ class Faults:
         return False
 
     @classmethod
-    def everything(cls, seed: int = 7) -> Faults:
+    def everything(cls, seed: int = 7, slack_accepted_unrecorded: float = 0.1) -> Faults:
         return cls(seed=seed, dynamodb_throttle=0.04, dynamodb_5xx=0.02, ses_throttle=0.08, ses_reject=0.02,
                    ses_5xx=0.04, s3_5xx=0.1, slack_429=0.08, slack_5xx=0.05, slack_timeout=0.03,
-                   queue_redelivery=0.05, pipe_duplicate=0.05, pipe_loss=0.02, dead_letter=0.02)
+                   queue_redelivery=0.05, pipe_duplicate=0.05, pipe_loss=0.02, dead_letter=0.02,
+                   slack_accepted_unrecorded=slack_accepted_unrecorded)
 
 
 @dataclass
@@ -150,7 +158,8 @@ class FaultySlack(SlackStandIn):
                ) -> tuple[int, dict[str, str], dict[str, Any]]:
         method = path.removeprefix("/api/")
         faults = self.faults
-        if faults is not None and method in ("chat.postMessage", "conversations.open"):
+        if faults is not None and method in ("chat.postMessage", "conversations.open", "conversations.history",
+                                             "conversations.replies"):
             if faults.roll("slack_429"):
                 return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
             if faults.roll("slack_5xx"):
@@ -329,7 +338,7 @@ class World:
 
 _FAULT_NAMES = ["dynamodb_throttle", "dynamodb_5xx", "ses_throttle", "ses_reject", "ses_5xx", "s3_5xx",
                 "slack_429", "slack_5xx", "slack_timeout", "queue_redelivery", "pipe_duplicate", "pipe_loss",
-                "dead_letter"]
+                "dead_letter", "slack_accepted_unrecorded"]
 
 
 def _marker_text(text: str) -> str:
@@ -378,8 +387,10 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
 
     backend = moto_dynamodb.DynamoDBBackend
     saved_transact = backend.transact_write_items
+    from sideconv import outcome
+
     saved = (botocore.endpoint.time, moto_dynamodb.copy, outbound.MAX_DELAY_SECONDS, slack_client.TIMEOUT_SECONDS,
-             BotocoreStubber.__call__, WebClient.api_call)
+             BotocoreStubber.__call__, WebClient.api_call, outcome.sleep)
     original_call = BotocoreStubber.__call__
     original_api_call = WebClient.api_call
     holder: dict[str, World] = {}
@@ -409,6 +420,8 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
         answer = original_api_call(self, api_method, **kwargs)
         if point is not None and point.when == "after" and point.matches("slack", api_method):
             raise Crash(f"after slack {api_method}")
+        if api_method == "chat.postMessage" and answer.get("ok") and faults.roll("slack_accepted_unrecorded"):
+            raise Crash("slack accepted the post; its result was never recorded")
         return answer
 
     botocore.endpoint.time = _NoSleep()  # type: ignore[attr-defined]
@@ -418,6 +431,7 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
     slack_client.TIMEOUT_SECONDS = 0.25
     BotocoreStubber.__call__ = faulty_call  # type: ignore[method-assign]
     WebClient.api_call = slack_call  # type: ignore[method-assign]
+    outcome.sleep = _NoSleep.sleep
     try:
         with mock_aws():
             forget()
@@ -437,7 +451,7 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
             yield current
     finally:
         botocore.endpoint.time, moto_dynamodb.copy, outbound.MAX_DELAY_SECONDS, slack_client.TIMEOUT_SECONDS, \
-            BotocoreStubber.__call__, WebClient.api_call = saved
+            BotocoreStubber.__call__, WebClient.api_call, outcome.sleep = saved
         backend.transact_write_items = saved_transact  # type: ignore[method-assign]
         stand_in.stop()
         environment.stop()

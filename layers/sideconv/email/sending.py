@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sideconv import clock
+from sideconv import clock, outcome
 from sideconv.email import mime
 from sideconv.email.store import EmailStore
 from sideconv.observability import logger
@@ -88,7 +88,8 @@ def _delivery(status: str, *, detail: str | None = None, provider_id: str | None
 
 
 def send_record(stream_record: dict[str, Any], receive_count: int, *, store: EmailStore, ses: Any,
-                config: SenderConfig, fetch_attachment: Callable[[str], bytes] | None = None) -> SendResult:
+                config: SenderConfig, fetch_attachment: Callable[[str], bytes] | None = None,
+                remaining_seconds: Callable[[], float] = lambda: 30.0) -> SendResult:
     image = stream_record["dynamodb"]["NewImage"]
     recorded = MessageItem.from_raw_data(image)
     summary, message = store.load_for_send(recorded.pk, recorded.side_conversation_id, recorded.sk)
@@ -154,8 +155,12 @@ def send_record(stream_record: dict[str, Any], receive_count: int, *, store: Ema
         raise TransientSendError(f"{code}: {text}") from exc
 
     wire_id = f"<{ses_id}@{config.ses_message_id_domain}>"
-    recorded_now = store.mark_sent(message, summary, _delivery("sent", provider_id=ses_id, attempts=receive_count),
-                                   own_id=own_id, wire_id=wire_id)
+    # SES took the mail and cannot be asked about it again: a write that fails now would mail it
+    # twice on redelivery, so it gets every try the invocation has time for (sideconv.outcome).
+    recorded_now = outcome.record(
+        lambda: store.mark_sent(message, summary, _delivery("sent", provider_id=ses_id, attempts=receive_count),
+                                own_id=own_id, wire_id=wire_id),
+        remaining_seconds=remaining_seconds, what="email sent")
     if not recorded_now:
         logger.warning("send recorded by another delivery first", extra=log)
     return SendResult("sent", ses_message_id=ses_id)

@@ -4,6 +4,13 @@ The queue is FIFO per side conversation, so a thread's messages reach Slack in t
 them as long as nothing skips ahead: a message that must wait (429, 5xx, timeout) is made invisible
 for the wait with ChangeMessageVisibility and reported as a batch failure, and the rest of its group
 in the batch waits with it. Nothing sleeps past a short per-channel pacing gap.
+
+No duplicate post: chat.postMessage takes no idempotency key, but every post carries the message id in
+its Slack message metadata. When an earlier attempt may have reached Slack (the queue delivers the
+message again: ApproximateReceiveCount > 1; or the re-drive put it back: `redrives` on the item, read
+anyway), the sender first looks for its own post (conversations.replies in the thread, or
+conversations.history of the channel since the message was written) and records that one instead of
+posting again. A first delivery, the normal case, costs no look.
 """
 
 from __future__ import annotations
@@ -16,12 +23,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sideconv import clock
+from sideconv import clock, outcome
 from sideconv.config import get_settings
 from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.slack import formatting
-from sideconv.slack.client import web_client
+from sideconv.slack.client import bot_identity, web_client
 from sideconv.slack.installation import get_installation
 from sideconv.slack.store import SlackStore, ThreadRoot
 from sideconv.store import models
@@ -41,6 +48,13 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
                     "request_timeout"}
 # Keep this much of the invocation's time when pacing: the message is re-queued rather than risk it.
 PACING_MARGIN_SECONDS = 3.0
+# The metadata every post carries; the look before a repeated post matches on it.
+METADATA_EVENT_TYPE = "atender_side_conversation_message"
+# A page of the look. 15 is the largest page Slack allows every app (commercially distributed apps
+# outside the Marketplace get 15 and one request a minute; internal and Marketplace apps Tier 3).
+LOOKUP_PAGE = 15
+# Slack's clock and ours may disagree a little: look from this long before the message was written.
+CLOCK_SKEW_SECONDS = 60
 
 
 class RetryLater(Exception):
@@ -89,6 +103,8 @@ class Sender:
         self._team_id = team_id
         self._held: dict[str, int] = {}  # group → delay, for this batch
         self._delayed: set[str] = set()  # message ids already made invisible
+        self._deadline = 0.0  # time.monotonic() when this invocation must have answered
+        self._unsure = False  # whether this message may be in Slack without our knowing
 
     # The SQS side ------------------------------------------------------------------------------
 
@@ -142,19 +158,24 @@ class Sender:
             return "skipped"
         if message.delivery is None or message.delivery.status != "pending":
             return "skipped"  # a redelivery of a message already sent or failed
+        self._deadline = time.monotonic() + remaining_seconds
+        # The rule (docs/SECURITY.md, "Delivery"): look before posting when an earlier attempt may
+        # have reached Slack. Both signals are already in hand, so a first delivery costs nothing.
+        look = receive_count > 1 or bool(message.redrives)
+        self._unsure = look  # until a look answers: the message may be in Slack
         try:
             if summary.slack.thread_ts:
-                self._post_reply(summary, message, receive_count, remaining_seconds)
+                self._post_reply(summary, message, receive_count, remaining_seconds, look)
             else:
-                self._post_root(summary, message, receive_count, remaining_seconds)
+                self._post_root(summary, message, receive_count, remaining_seconds, look)
             return "sent"
         except SlackApiError as exc:
             return self._answer_error(message, exc.response.status_code, exc.response.headers,
-                                      _error_code(exc.response), receive_count)
+                                      _error_code(exc.response), receive_count, self._unsure)
         except RetryLater:
             raise
         except Exception as exc:  # timeouts, refused connections, a body that is not JSON
-            return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count)
+            return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count, self._unsure)
 
     def _channel_for(self, summary: SideConversationItem) -> str:
         slack = summary.slack
@@ -173,28 +194,33 @@ class Sender:
             posted = self._client().chat_postMessage(
                 channel=channel, text=text, thread_ts=thread_ts, username=message.author.name or "Atender",
                 link_names=False, unfurl_links=False,
-                metadata={"event_type": "atender_side_conversation_message",
+                metadata={"event_type": METADATA_EVENT_TYPE,
                           "event_payload": {"side_conversation_id": message.side_conversation_id,
                                             "message_id": message.id}},
             )
         finally:
             self._pacer.posted(channel)
+        self._unsure = True  # it is in Slack now: nothing after this may end it `failed` early
         return str(posted["ts"])
 
     def _post_root(self, summary: SideConversationItem, message: MessageItem, attempts: int,
-                   remaining_seconds: float) -> None:
+                   remaining_seconds: float, look: bool) -> None:
         channel = self._channel_for(summary)
-        url = formatting.conversation_url(self._url_template, account_id=summary.account_id,
-                                          conversation_id=summary.conversation_id,
-                                          side_conversation_id=summary.id)
-        text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
-                                    body=message.body, url=url)
-        ts = self._post(channel, text, message, remaining_seconds)
+        ts = self._find_root(channel, message) if look else None
+        if ts is None:
+            url = formatting.conversation_url(self._url_template, account_id=summary.account_id,
+                                              conversation_id=summary.conversation_id,
+                                              side_conversation_id=summary.id)
+            text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
+                                        body=message.body, url=url)
+            ts = self._post(channel, text, message, remaining_seconds)
         permalink = self._permalink(channel, ts)
         team_id = self._team_id or str(self._client().auth_test()["team_id"])
-        assert summary.slack is not None
-        self._store.mark_root_sent(message, summary.slack, ThreadRoot(team_id, channel, ts, permalink),
-                                   clock.now_iso(), attempts)
+        slack = summary.slack
+        assert slack is not None
+        root = ThreadRoot(team_id, channel, ts, permalink)
+        self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts),
+                     message)
         logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
                                                    "thread_ts": ts})
 
@@ -207,28 +233,84 @@ class Sender:
             return None
 
     def _post_reply(self, summary: SideConversationItem, message: MessageItem, attempts: int,
-                    remaining_seconds: float) -> None:
+                    remaining_seconds: float, look: bool) -> None:
         slack = summary.slack
         assert slack is not None
         assert slack.channel_id is not None
-        ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
-                        thread_ts=slack.thread_ts)
-        self._store.mark_delivery(message, "sent", clock.now_iso(), attempts, provider_id=ts)
+        assert slack.thread_ts is not None
+        ts = self._find_reply(slack.channel_id, slack.thread_ts, message) if look else None
+        if ts is None:
+            ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
+                            thread_ts=slack.thread_ts)
+        posted = ts
+        self._record(lambda: self._store.mark_delivery(message, "sent", clock.now_iso(), attempts,
+                                                       provider_id=posted), message)
+
+    def _record(self, write: Callable[[], None], message: MessageItem) -> None:
+        """The post is out: its record is retried here, and if it still fails the message goes back to
+        the queue (never `failed`): the next attempt finds the post and records it."""
+        try:
+            outcome.record(write, remaining_seconds=lambda: self._deadline - time.monotonic(),
+                           what="slack sent")
+        except Exception as exc:
+            if outcome.condition_failed(exc):
+                raise
+            logger.warning("slack post not recorded; the next attempt looks for it",
+                           extra={"message_id": message.id, "error": type(exc).__name__})
+            raise RetryLater(1, f"posted, not recorded: {type(exc).__name__}") from exc
+
+    # The look before a repeated post -------------------------------------------------------------
+
+    def _find_root(self, channel: str, message: MessageItem) -> str | None:
+        oldest = _oldest(message.created_at)
+        return self._find_own(message, lambda cursor: self._client().conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=LOOKUP_PAGE, cursor=cursor))
+
+    def _find_reply(self, channel: str, thread_ts: str, message: MessageItem) -> str | None:
+        oldest = _oldest(message.created_at)
+        return self._find_own(message, lambda cursor: self._client().conversations_replies(
+            channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=LOOKUP_PAGE,
+            cursor=cursor))
+
+    def _find_own(self, message: MessageItem, page: Callable[[str | None], Any]) -> str | None:
+        """The `ts` of this app's post carrying the message id in its metadata, or None after the last
+        page. A Slack error here is answered like one from the post (429: later; 5xx: retried)."""
+        identity = bot_identity()
+        ours = {value for value in (identity.bot_id, identity.app_id) if value}
+        cursor: str | None = None
+        while True:
+            answer = page(cursor)
+            for found in answer.get("messages") or []:
+                metadata = found.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (metadata.get("event_type") == METADATA_EVENT_TYPE and payload.get("message_id") == message.id
+                        and (not ours or ours & {found.get("bot_id"), found.get("app_id")})):
+                    logger.info("slack post found; recorded without posting again",
+                                extra={"message_id": message.id, "ts": found.get("ts")})
+                    return str(found["ts"])
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                self._unsure = False
+                return None
 
     def _answer_error(self, message: MessageItem, status: int, headers: Any, code: str,
-                      receive_count: int) -> str:
+                      receive_count: int, unsure: bool = False) -> str:
         if status == 429 or code == "ratelimited":
             if receive_count >= MAX_RATE_LIMITED_RECEIVES:
                 return self._fail(message, f"ratelimited: still rate limited after {receive_count} attempts",
                                   receive_count)
             raise RetryLater(_retry_after(headers), "rate limited")
         if status >= 500 or code in TRANSIENT_ERRORS:
-            return self._transient(message, f"HTTP {status} {code}".strip(), receive_count)
+            return self._transient(message, f"HTTP {status} {code}".strip(), receive_count, unsure)
         return self._fail(message, code or f"HTTP {status}", receive_count)
 
-    def _transient(self, message: MessageItem, reason: str, receive_count: int) -> str:
-        if receive_count >= MAX_TRANSIENT_RECEIVES:
-            return self._fail(message, f"slack_unavailable: {reason} (after {receive_count} attempts)",
+    def _transient(self, message: MessageItem, reason: str, receive_count: int, unsure: bool = False) -> str:
+        # While the look could not answer, the message may already be in Slack and `failed` could be
+        # untrue: it gets the rate-limit allowance (hours of back-off) before it is given up.
+        give_up = MAX_RATE_LIMITED_RECEIVES if unsure else MAX_TRANSIENT_RECEIVES
+        if receive_count >= give_up:
+            maybe = "; an earlier attempt may have been posted" if unsure else ""
+            return self._fail(message, f"slack_unavailable: {reason} (after {receive_count} attempts){maybe}",
                               receive_count)
         raise RetryLater(min(2 ** receive_count, MAX_DELAY_SECONDS), reason)
 
@@ -236,6 +318,14 @@ class Sender:
         self._store.mark_delivery(message, "failed", clock.now_iso(), attempts, detail=detail)
         logger.warning("slack message failed", extra={"message_id": message.id, "detail": detail})
         return "failed"
+
+
+def _oldest(created_at: str) -> str:
+    """Slack's `oldest` for a look: the message's creation time, less the clock skew allowed."""
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp() - CLOCK_SKEW_SECONDS
+    return f"{moment:.6f}"
 
 
 def _error_code(response: Any) -> str:

@@ -172,6 +172,10 @@ class MessageItem(TableItem, discriminator="message"):
     # Outbound and still pending: keys of the sparse GSI `pending_outbound` (sideconv.redrive).
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    # Written by the re-drive when it puts the message back on its queue: a sender that reads
+    # `redrives` set knows an earlier attempt may have reached the channel (sideconv.slack.outbound).
+    redrives = NumberAttribute(null=True)
+    redriven_at = UnicodeAttribute(null=True)
 
     @classmethod
     def new(cls, *, account_id: str, conversation_id: str, side_conversation_id: str, message_id: str,
