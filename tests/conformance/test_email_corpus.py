@@ -29,7 +29,8 @@ EXACT = {
     "mail_thunderbird_reply_inreplyto.eml": "Message body",
     "talon_android_gmail_base64_reply.eml": "Hello",
     "talon_sparrow_reply_with_signature.eml": "Hello",
-    "flanker_iphone_jpeg_attachment.eml": "Hello",
+    # Two text parts around the photo: both are the replier's words, joined in order.
+    "flanker_iphone_jpeg_attachment.eml": "Hello\n\n~Danielle",
     "discourse_chinese_reply_mislabeled_big5.eml": "您好！ 你今天好吗？",
     "discourse_hebrew_reply_plus_address.eml": "שלום! מה שלומך היום?",
     "mail_japanese_iso2022jp.eml": "すみません。",
