@@ -45,7 +45,7 @@ _RECIPIENT_PATTERNS = [
     re.compile(rf"^[ \t]{{2,}}<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),  # Exim
     re.compile(rf"(?:RCPT TO:?|recipient:?|to:)\s*<({_ADDRESS})>", re.IGNORECASE),
 ]
-_SMTP_REPLY = re.compile(r"\b([45]\d\d[ -](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)")
+_SMTP_REPLY = re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)")
 _QMAIL_REASON = re.compile(r"^(?!\s*<)([^\n]*\(#[45]\.\d{1,3}\.\d{1,3}\)[^\n]*)", re.MULTILINE)
 _MESSAGE_ID_LINE = re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _COPY_MARKER = re.compile(r"below this line is a copy of the message|this is a copy of the message|"
@@ -126,7 +126,8 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
     if not status:
         enhanced = re.search(r"\b([45]\.\d{1,3}\.\d{1,3})\b", diagnostic)
         status = enhanced.group(1) if enhanced else ("4" if re.match(r"4\d\d\b", diagnostic) else "")
-    quoted = _MESSAGE_ID_LINE.findall(text[len(human):]) if len(human) < len(text) else []
+    # The copy of the returned mail names its Message-ID (the notice's own words never do).
+    quoted = _MESSAGE_ID_LINE.findall(text)
     ids = list(dict.fromkeys([*returned_ids, *quoted, *notice_ids]))
     return Bounce(list(dict.fromkeys(recipients)), diagnostic[:500], ids, status)
 

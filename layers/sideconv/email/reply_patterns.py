@@ -54,7 +54,8 @@ LANGUAGES: dict[str, Language] = {
                    ("Mensagem original",),
                    ("Enviado do meu", "Enviado do", "Enviado a partir do", "Obter o Outlook para",
                     "Baixe o Outlook para")),
-    "nl": Language(("schreef",), ("Van",), ("Verzonden", "Datum"), ("Aan",), ("Onderwerp",),
+    "nl": Language(("schreef", "het volgende geschreven", "geschreven"), ("Van",), ("Verzonden", "Datum"), ("Aan",),
+                   ("Onderwerp",),
                    ("Oorspronkelijk bericht", "Origineel bericht"),
                    ("Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Verzonden met", "Outlook voor")),
     "sv": Language(("skrev",), ("Från",), ("Skickat", "Datum"), ("Till",), ("Ämne",),
@@ -99,7 +100,8 @@ LANGUAGES: dict[str, Language] = {
     "hr": Language(("napisao je", "napisala je", "je napisao", "je napisala", "napisao", "napisala"),
                    ("Šalje", "Od"), ("Poslano", "Datum"), ("Prima", "Za"), ("Predmet",), ("Izvorna poruka",),
                    ("Poslano s mog", "Poslano s", "Poslano sa")),
-    "sl": Language(("je napisal(a)", "je napisala", "je napisal"), ("Od",), ("Poslano", "Datum"), ("Za",),
+    "sl": Language(("je napisal(a)", "je napisala", "je napisal", "napisal(a)", "napisal", "napisala"), ("Od",),
+                   ("Poslano", "Datum"), ("Za",),
                    ("Zadeva",), ("Izvirno sporočilo",), ("Poslano iz mojega", "Poslano iz", "Poslano z")),
     "lt": Language(("rašė",), ("Nuo", "Siuntėjas"), ("Išsiųsta", "Data"), ("Kam", "Gavėjas"), ("Tema",),
                    ("Pradinis laiškas",), ("Išsiųsta iš mano", "Išsiųsta iš")),
@@ -109,7 +111,7 @@ LANGUAGES: dict[str, Language] = {
                    ("Missatge original",), ("Enviat des del meu", "Enviat des de")),
     "ja": Language(("のメッセージ", "書きました", "書き込みました", "wrote"), ("差出人", "送信者"),
                    ("送信日時", "送信日", "日付"), ("宛先",), ("件名",), ("元のメッセージ", "元のメール"),
-                   ("iPhoneから送信", "iPadから送信", "Androidから送信", "から送信")),
+                   ("iPhoneから送信", "iPadから送信", "Androidから送信")),
     "zh": Language(("写道", "寫道", "寫了", "写了"), ("发件人", "寄件者", "寄件人", "發件人"),
                    ("发送时间", "日期", "傳送時間", "寄件日期", "发送日期"), ("收件人", "收件者"),
                    ("主题", "主旨", "主題"),
@@ -117,9 +119,10 @@ LANGUAGES: dict[str, Language] = {
                    ("发自我的", "發自我的", "从我的", "從我的")),
     "ko": Language(("작성", "작성하였습니다", "님이 작성", "님이 씀", "쓴 글"), ("보낸 사람", "보낸사람"),
                    ("보낸 날짜", "날짜"), ("받는 사람", "받는사람"), ("제목",), ("원본 메시지", "원래 메시지"),
-                   ("나의 iPhone에서 보냄", "에서 보냄", "에서 보낸")),
+                   ("나의 iPhone에서 보냄",)),
     "he": Language(("כתב", "כתבה", "כתב/ה", "כתב(ה)"), ("מאת",), ("נשלח", "תאריך"), ("אל",), ("נושא",),
-                   ("הודעה מקורית",), ("נשלח מה-iPhone", "נשלח מ", "נשלח מה")),
+                   ("הודעה מקורית",),
+                   ("נשלח מה-iPhone", "נשלח מה-iPad", "נשלח מ-iPhone", "נשלח מהטלפון", "נשלח מה-Android")),
     "ar": Language(("كتب", "كتبت", "كتب/كتبت"), ("من",), ("أرسل في", "تاريخ", "التاريخ", "تم الإرسال"),
                    ("إلى",), ("الموضوع",), ("الرسالة الأصلية",), ("أُرسلت من", "أرسلت من", "مرسل من")),
     "fa": Language(("نوشت",), ("از",), ("ارسال شده", "تاریخ"), ("به",), ("موضوع",), ("پیام اصلی",),
@@ -145,7 +148,12 @@ def _all(field: str) -> set[str]:
 _COLON = r"\s*[:：]"
 # An attribution line: a "wrote" verb, then (names, dates, an address in any order) a colon at the end.
 # Korean and Japanese put the verb last; Hungarian puts a "(időpont: …)" after it.
-ATTRIBUTION_VERB = re.compile(rf"(?:^|[\s,)>\]\"'])(?:{_alternation(_all('wrote'))})(?:\W|$)", re.IGNORECASE)
+# Languages written without spaces between words need no boundary before the verb ("16:12写道：").
+_UNSPACED = ("ja", "zh", "ko", "th")
+_SPACED_VERBS = {w for code, lang in LANGUAGES.items() if code not in _UNSPACED for w in lang.wrote}
+_UNSPACED_VERBS = {w for code in _UNSPACED for w in LANGUAGES[code].wrote}
+ATTRIBUTION_VERB = re.compile(
+    rf"(?:^|[\s,)>\]\"'])(?:{_alternation(_SPACED_VERBS)})(?:\W|$)|(?:{_alternation(_UNSPACED_VERBS)})", re.IGNORECASE)
 # Gmail in Japanese (and many other clients) write no verb at all: "2026年12月1日(火) 10:00 Dana <d@x>:".
 ADDRESS_ATTRIBUTION = re.compile(r"\d.*<?[^\s<>@]+@[^\s<>@]+>?\)?\s*[:：]\s*$")
 
@@ -159,9 +167,9 @@ _RULE = r"(?:-{2,}|_{2,}|={2,})"
 BANNER = re.compile(rf"^\s*{_RULE}\s*(?:{_alternation(_all('banner'))})\s*{_RULE}?\s*$", re.IGNORECASE)
 SEPARATOR = re.compile(r"^\s*(?:_{20,}|-{20,}|[\u2012-\u2015]{20,})\s*$")
 # A mobile signature is a short line on its own that starts with one of these.
-# Japanese and Korean put the device first ("iPhoneから送信"), so one short word may come before.
-SENT_FROM = re.compile(rf"^\s*(?:--\s*)?(?:\S{{1,20}}?\s?)?(?:{_alternation(_all('sent_from'))})[^\n?]{{0,50}}$",
-                       re.IGNORECASE)
+SENT_FROM = re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?]{{0,50}}$", re.IGNORECASE)
+# Japanese, Korean and Turkish put the device first ("Galaxyから送信", "iPhone'umdan gönderildi").
+SENT_FROM_SUFFIX = re.compile(r"^\s*[^\n]{1,30}?(?:から送信|에서 보냄|에서 보낸|'(?:u|ü)?m?dan gönderildi)\s*$")
 
 
 def is_attribution(line: str) -> bool:
@@ -174,4 +182,4 @@ def is_attribution(line: str) -> bool:
 
 def is_mobile_signature(line: str) -> bool:
     """A short line a phone or Outlook's app signs with ("Sent from my iPhone", "Lähetetty iPhonesta")."""
-    return len(line.strip()) <= 70 and SENT_FROM.match(line) is not None
+    return len(line.strip()) <= 70 and (SENT_FROM.match(line) is not None or SENT_FROM_SUFFIX.match(line) is not None)

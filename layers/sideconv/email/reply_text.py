@@ -20,6 +20,7 @@ _QUOTED = re.compile(r"^\s*>")
 _QUOTE_RUN = re.compile(r"^([ \t]*>[^\n]*\n)(?:[ \t]*>[^\n]*(?:\n|\Z))+", re.MULTILINE)
 _BLANK = re.compile(r"^\s*$")
 _ATTRIBUTION_HINT = re.compile(r"[@0-9]")
+_WRAPPED_HINT = re.compile(r"[@0-9<]")  # Gmail wraps inside the address: "Dana <" + "d@x> wrote:"
 _SENTENCE_END = (".", "!", "?", ":", "：", "。")
 _SIGNATURE_RULE = re.compile(r"^\s*(?:--|__|—)\s*$")
 
@@ -32,12 +33,16 @@ def _attribution_start(lines: list[str], index: int, *, loose: bool) -> int | No
     if not line.rstrip().endswith((":", "：")):
         return None
     previous = lines[index - 1] if index > 0 else ""
+    alone = patterns.is_attribution(line)
+    # Wrapped: the second line is no attribution alone ("30., H, 16:12):"), or the first does not end
+    # a sentence ("On Mon, … Support <" + "support@example.com> wrote:").
+    if previous.strip() and not _QUOTED.match(previous) and len(previous) < 200 \
+            and _WRAPPED_HINT.search(previous) and patterns.is_attribution(f"{previous.strip()} {line.strip()}") \
+            and (not alone or not previous.rstrip().endswith(_SENTENCE_END)):
+        return index - 1
     wrapped = bool(previous.strip()) and not _QUOTED.match(previous) \
         and not previous.rstrip().endswith(_SENTENCE_END) and len(previous) < 200
-    if wrapped and patterns.is_attribution(f"{previous.strip()} {line.strip()}") \
-            and (_ATTRIBUTION_HINT.search(previous) or not patterns.is_attribution(line)):
-        return index - 1
-    if patterns.is_attribution(line):
+    if alone:
         return index
     if loose:
         if wrapped and _ATTRIBUTION_HINT.search(previous):
