@@ -52,7 +52,7 @@ def body_of(raw: bytes) -> tuple[Any, str]:
     from sideconv.email.reply_text import new_text
 
     mail = parse(raw)
-    source = mail.reply_source()
+    source, _ = mail.reply_source()
     return mail, (new_text(source) if source.strip() else "").replace("\u00a0", " ")
 
 

@@ -28,9 +28,15 @@ _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", 
                     "pre", "ul", "ol", "section", "article", "header", "footer", "blockquote"})
 _VOID = frozenset({"br", "hr"})
 _CELL = frozenset({"td", "th"})
+_SPECIAL = frozenset({"blockquote", "pre"})  # closing one changes the reader's state
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>|([^<]+)")
-# Inline tags without attributes change nothing in the text: gone in one pass before the loop.
-_INLINE = re.compile(r"</?(?:span|b|i|em|strong|a|code)>")
+# Inline tags without attributes change nothing in the text: gone in one pass before the loop. Block
+# tags that never carry a marker only break lines: one pass turns them into a break mark, so the
+# loop sees only the elements that can open a quote or a signature (div, span, blockquote, pre).
+_INLINE = re.compile(r"</?(?:span|b|i|em|strong|a|code|thead|tbody)>")
+_BREAKING = re.compile(r"</?(?:p|br|tr|li|h[1-6]|ul|ol|table|section|article|header|footer|hr)>")
+_CELLS = re.compile(r"<t[dh]>")
+_BREAK = "\x00"
 _ATTRIBUTE = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
 # Runs to collapse to one space; a lone space (most of them) is left alone, which is what makes it fast.
 _SPACE = re.compile(r"[\t\r\n\f\u00a0][ \t\r\n\f\u00a0]*| [ \t\r\n\f\u00a0]+")
@@ -116,7 +122,14 @@ class _Reader:
         self.stack.append((tag, kind))
 
     def end(self, tag: str) -> None:
-        if tag in _VOID or not any(open_tag == tag for open_tag, _ in self.stack):
+        if tag in _VOID or not self.stack:
+            return
+        if self.stack[-1] == (tag, "") and tag not in _SPECIAL:  # the common case: a plain element closes
+            self.stack.pop()
+            if tag in _BLOCK:
+                self.newline()
+            return
+        if not any(open_tag == tag for open_tag, _ in self.stack):
             return
         while self.stack:
             open_tag, kind = self.stack.pop()
@@ -134,6 +147,14 @@ class _Reader:
                 return
 
     def text(self, data: str, collapsed: bool) -> None:
+        if _BREAK in data:
+            first, *rest = data.split(_BREAK)
+            self.text(first, collapsed) if first else None
+            for piece in rest:
+                self.newline()
+                if piece:
+                    self.text(piece, collapsed)
+            return
         if "&" in data:
             data = unescape(data)
         if self.pre:
@@ -195,7 +216,7 @@ def _new_text_after(lines: list[_Line], last: int) -> bool:
 def html_text(markup: str) -> HtmlText:
     """`markup` is the sanitizer's output (`sideconv.sanitize.html_for_text`)."""
     reader = _Reader()
-    markup = _INLINE.sub("", markup)
+    markup = _BREAKING.sub(_BREAK, _CELLS.sub(" ", _INLINE.sub("", markup))).replace("</td>", "").replace("</th>", "")
     # Whitespace collapses the same everywhere but in <pre>: at once, when there is none.
     collapsed = "<pre" not in markup
     if collapsed:
@@ -211,15 +232,19 @@ def html_text(markup: str) -> HtmlText:
     earlier = _earlier_mail(lines)
     full: list[str] = []
     reply: list[str] = []
+    signed = False
     for line in lines:
         depth = line.depth if line.block in earlier else max(0, line.depth - 1)
         if line.history and depth == 0 and line.text:
             depth = 1
-        rendered = ("> " * depth + line.text).rstrip()
+        rendered = ("> " * depth + line.text).rstrip() if line.text else ""
         full.append(rendered)
-        if not line.signature:
+        if line.signature:
+            signed = True
+        else:
             reply.append(rendered)
-    return HtmlText(_tidy(full), _tidy(reply))
+    text = _tidy(full)
+    return HtmlText(text, _tidy(reply) if signed else text)
 
 
 def _tidy(lines: list[str]) -> str:
@@ -233,6 +258,32 @@ def _tidy(lines: list[str]) -> str:
             following = next((n for n in lines[index + 1:index + 3] if n), "")
             out.append(">" if out[-1].startswith(">") and following.startswith(">") else "")
     return "\n".join(out).strip()
+
+
+# Where Outlook's quoted original starts, in the mail's own markup: the reply header's container (web,
+# mobile: an id; desktop: the rule above "From:", drawn in one of two colours). Everything after it
+# is earlier mail, so nothing after it can be the reply's new text.
+# (A literal search, then the tag around it: a pattern that scanned every tag's attributes for these
+# would backtrack through each long style attribute.)
+_OUTLOOK_TAIL = re.compile(r"divrplyfwdmsg|appendonsend|olk_src_body_section|outlookmessageheader|"
+                           r"border-top:\s*solid\s+#(?:e1e1e1|b5c4df)", re.IGNORECASE)
+_OUTLOOK_WORDS = ("divrplyfwdmsg", "appendonsend", "olk_src_body_section", "outlookmessageheader", "border-top")
+_TAG_START = re.compile(r"<(?:div|span)\b", re.IGNORECASE)
+_SOME_TEXT = re.compile(r">(?:\s|&nbsp;|&#160;)*[^\s<&]")
+
+
+def outlook_head(markup: str) -> str | None:
+    """The markup before Outlook's quoted original, or None when there is none (or nothing before it)."""
+    lower = markup.lower()  # a substring test in C first: most mails name none of these
+    if not any(word in lower for word in _OUTLOOK_WORDS):
+        return None
+    for found in _OUTLOOK_TAIL.finditer(markup):
+        start = markup.rfind("<", 0, found.start())
+        if start < 0 or markup.find(">", start, found.start()) >= 0 or not _TAG_START.match(markup, start):
+            continue  # named in the text, or in another element's attribute: no container
+        head = markup[:start]
+        return head if _SOME_TEXT.search(head) else None
+    return None
 
 
 def html_to_text(markup: str) -> str:

@@ -128,12 +128,13 @@ def _person(mailbox: Mailbox) -> PersonMap:
 
 def build_message(ref: Ref, mail: ParsedMail, *, ses_message_id: str, raw_location: str,
                   attachments: list[AttachmentMap], config: InboundConfig, now: str) -> MessageItem:
-    source = mail.reply_source()
+    source, cut = mail.reply_source()
     body = new_text(source) if source.strip() else ""
-    full = mail.text.strip()
+    # An HTML mail read only up to Outlook's quoted original keeps its full text in the raw mail.
+    full = None if cut else mail.text.strip()
     if not body:
         body = "(no text)" if not attachments else "(attachments only)"
-    quoted = body != full
+    quoted = cut or body != full
     message_id = clock.new_id()
     sender = mail.sender or Mailbox("unknown@invalid")
     copied = [m for m in [*mail.to, *mail.cc]
@@ -152,7 +153,7 @@ def build_message(ref: Ref, mail: ParsedMail, *, ses_message_id: str, raw_locati
         email_cc=[_person(m) for m in copied] or None,
         auto_reply=mail.auto_reply,
         has_quoted_text=quoted,
-        full_body=full if quoted and len(full) <= MAX_FULL_BODY_CHARS else None,
+        full_body=full if quoted and full is not None and len(full) <= MAX_FULL_BODY_CHARS else None,
         raw_location=raw_location,
     )
 

@@ -17,7 +17,7 @@ from functools import cached_property
 from sideconv import sanitize
 from sideconv.email.bounce import Bounce, looks_like_bounce, read_bounce
 from sideconv.email.charsets import decode_bytes
-from sideconv.email.html_text import html_text
+from sideconv.email.html_text import html_text, outlook_head
 
 __all__ = ["Bounce", "Mailbox", "ParsedMail", "Part", "decode_bytes", "parse"]
 
@@ -66,28 +66,41 @@ class ParsedMail:
     # A delivery failure for mail this service sent (`sideconv.email.bounce`), else None.
     bounce: Bounce | None = None
 
-    @cached_property
-    def _texts(self) -> list[tuple[str, str]]:
-        """(full, reply source) of each body part."""
-        out = []
-        for kind, content in self.body:
+    _converted: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _piece(self, index: int) -> tuple[str, str]:
+        """(full text, reply source) of one body part, converted once."""
+        if index not in self._converted:
+            kind, content = self.body[index]
             if kind == "html":
                 converted = html_text(sanitize.html_for_text(content))
-                out.append((converted.full, converted.reply))
+                self._converted[index] = (converted.full, converted.reply)
             else:
                 text = content.replace("\r\n", "\n").replace("\r", "\n")
-                out.append((text, text))
-        return out
+                self._converted[index] = (text, text)
+        return self._converted[index]
 
     @cached_property
     def text(self) -> str:
         """The full text, quoted history included."""
-        return "\n\n".join(full.strip("\n") for full, _ in self._texts if full.strip())
+        fulls = (self._piece(i)[0] for i in range(len(self.body)))
+        return "\n\n".join(full.strip("\n") for full in fulls if full.strip())
 
-    def reply_source(self) -> str:
-        """The text the reply's new words are read from: the full text without the signatures an
-        HTML part marks as such."""
-        return "\n\n".join(reply.strip("\n") for _, reply in self._texts if reply.strip())
+    def reply_source(self) -> tuple[str, bool]:
+        """The text the reply's new words are read from (the full text without the signatures an HTML
+        part marks), and whether an HTML part was read only up to where Outlook's quoted original
+        starts: that original is most of a long reply and converting it is the slow part, so it is
+        left in the raw mail (the full text is read from there on request)."""
+        pieces: list[str] = []
+        cut = False
+        for index, (kind, content) in enumerate(self.body):
+            head = outlook_head(content) if kind == "html" else None
+            if head is not None:
+                pieces.append(html_text(sanitize.html_for_text(head)).reply)
+                cut = True
+            else:
+                pieces.append(self._piece(index)[1])
+        return "\n\n".join(piece.strip("\n") for piece in pieces if piece.strip()), cut
 
     def thread_ids(self) -> list[str]:
         """Ids this mail answers, most specific first: In-Reply-To, then References newest first."""
