@@ -13,6 +13,7 @@ costs one compiled regex per kind, so adding a language is adding a row.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import NamedTuple
 
 
@@ -146,30 +147,48 @@ def _all(field: str) -> set[str]:
 
 
 _COLON = r"\s*[:：]"
-# An attribution line: a "wrote" verb, then (names, dates, an address in any order) a colon at the end.
-# Korean and Japanese put the verb last; Hungarian puts a "(időpont: …)" after it.
+_RULE = r"(?:-{2,}|_{2,}|={2,})"
 # Languages written without spaces between words need no boundary before the verb ("16:12写道：").
 _UNSPACED = ("ja", "zh", "ko", "th")
-_SPACED_VERBS = {w for code, lang in LANGUAGES.items() if code not in _UNSPACED for w in lang.wrote}
-_UNSPACED_VERBS = {w for code in _UNSPACED for w in LANGUAGES[code].wrote}
-ATTRIBUTION_VERB = re.compile(
-    rf"(?:^|[\s,)>\]\"'])(?:{_alternation(_SPACED_VERBS)})(?:\W|$)|(?:{_alternation(_UNSPACED_VERBS)})", re.IGNORECASE)
-# Gmail in Japanese (and many other clients) write no verb at all: "2026年12月1日(火) 10:00 Dana <d@x>:".
-ADDRESS_ATTRIBUTION = re.compile(r"\d.*<?[^\s<>@]+@[^\s<>@]+>?\)?\s*[:：]\s*$")
 
-# Outlook's reply header block: a From line, then a Sent/To/Subject line close below.
-HEADER_FROM = re.compile(rf"^\s*[*_]*(?:{_alternation(_all('header_from'))})[*_]*{_COLON}[*_]*\s*\S", re.IGNORECASE)
-HEADER_FOLLOWING = re.compile(
-    rf"^\s*[*_]*(?:{_alternation(_all('header_sent') | _all('header_to') | _all('header_subject'))})[*_]*{_COLON}",
-    re.IGNORECASE)
-# "-----Original Message-----", "--- On Mon, … wrote: ---" and Outlook web's line of underscores.
-_RULE = r"(?:-{2,}|_{2,}|={2,})"
-BANNER = re.compile(rf"^\s*{_RULE}\s*(?:{_alternation(_all('banner'))})\s*{_RULE}?\s*$", re.IGNORECASE)
-SEPARATOR = re.compile(r"^\s*(?:_{20,}|-{20,}|[\u2012-\u2015]{20,})\s*$")
-# A mobile signature is a short line on its own that starts with one of these.
-SENT_FROM = re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?]{{0,50}}$", re.IGNORECASE)
-# Japanese, Korean and Turkish put the device first ("Galaxyから送信", "iPhone'umdan gönderildi").
-SENT_FROM_SUFFIX = re.compile(r"^\s*[^\n]{1,30}?(?:から送信|에서 보냄|에서 보낸|'(?:u|ü)?m?dan gönderildi)\s*$")
+
+class Patterns(NamedTuple):
+    # An attribution line: a "wrote" verb, then (names, dates, an address in any order) a colon at
+    # the end. Korean and Japanese put the verb last; Hungarian puts a "(időpont: …)" after it.
+    attribution_verb: re.Pattern[str]
+    # Gmail in Japanese (and many other clients) write no verb at all: "2026年12月1日(火) 10:00 Dana <d@x>:".
+    address_attribution: re.Pattern[str]
+    # Outlook's reply header block: a From line, then a Sent/To/Subject line close below.
+    header_from: re.Pattern[str]
+    header_following: re.Pattern[str]
+    # "-----Original Message-----", "--- On Mon, … wrote: ---" and Outlook web's line of underscores.
+    banner: re.Pattern[str]
+    separator: re.Pattern[str]
+    # A mobile signature is a short line on its own that starts with one of these; Japanese, Korean
+    # and Turkish put the device first ("Galaxyから送信", "iPhone'umdan gönderildi").
+    sent_from: re.Pattern[str]
+    sent_from_suffix: re.Pattern[str]
+
+
+@cache
+def patterns() -> Patterns:
+    """Compiled on first use, not at import: the alternations of every language cost a few
+    milliseconds to compile, which a cold start would otherwise pay before any mail is read."""
+    spaced = {w for code, lang in LANGUAGES.items() if code not in _UNSPACED for w in lang.wrote}
+    unspaced = {w for code in _UNSPACED for w in LANGUAGES[code].wrote}
+    following = _all("header_sent") | _all("header_to") | _all("header_subject")
+    return Patterns(
+        attribution_verb=re.compile(
+            rf"(?:^|[\s,)>\]\"'])(?:{_alternation(spaced)})(?:\W|$)|(?:{_alternation(unspaced)})", re.IGNORECASE),
+        address_attribution=re.compile(r"\d.*<?[^\s<>@]+@[^\s<>@]+>?\)?\s*[:：]\s*$"),
+        header_from=re.compile(rf"^\s*[*_]*(?:{_alternation(_all('header_from'))})[*_]*{_COLON}[*_]*\s*\S",
+                               re.IGNORECASE),
+        header_following=re.compile(rf"^\s*[*_]*(?:{_alternation(following)})[*_]*{_COLON}", re.IGNORECASE),
+        banner=re.compile(rf"^\s*{_RULE}\s*(?:{_alternation(_all('banner'))})\s*{_RULE}?\s*$", re.IGNORECASE),
+        separator=re.compile(r"^\s*(?:_{20,}|-{20,}|[\u2012-\u2015]{20,})\s*$"),
+        sent_from=re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?]{{0,50}}$", re.IGNORECASE),
+        sent_from_suffix=re.compile(r"^\s*[^\n]{1,30}?(?:から送信|에서 보냄|에서 보낸|'(?:u|ü)?m?dan gönderildi)\s*$"),
+    )
 
 
 def is_attribution(line: str) -> bool:
@@ -177,9 +196,13 @@ def is_attribution(line: str) -> bool:
     stripped = line.strip().lstrip(">").strip()
     if not stripped.endswith((":", "：")) or len(stripped) > 400:
         return False
-    return bool(ATTRIBUTION_VERB.search(stripped) or ADDRESS_ATTRIBUTION.search(stripped))
+    found = patterns()
+    return bool(found.attribution_verb.search(stripped) or found.address_attribution.search(stripped))
 
 
 def is_mobile_signature(line: str) -> bool:
     """A short line a phone or Outlook's app signs with ("Sent from my iPhone", "Lähetetty iPhonesta")."""
-    return len(line.strip()) <= 70 and (SENT_FROM.match(line) is not None or SENT_FROM_SUFFIX.match(line) is not None)
+    if len(line.strip()) > 70:
+        return False
+    found = patterns()
+    return found.sent_from.match(line) is not None or found.sent_from_suffix.match(line) is not None

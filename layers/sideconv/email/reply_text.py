@@ -75,8 +75,9 @@ def _drop_attributions(text: str) -> str:
 
 
 def _header_block(lines: list[str], index: int) -> bool:
-    return patterns.HEADER_FROM.match(lines[index]) is not None \
-        and any(patterns.HEADER_FOLLOWING.match(n) for n in lines[index + 1:index + 5])
+    found = patterns.patterns()
+    return found.header_from.match(lines[index]) is not None \
+        and any(found.header_following.match(n) for n in lines[index + 1:index + 5])
 
 
 def _drop_banners(text: str) -> str:
@@ -87,7 +88,7 @@ def _drop_banners(text: str) -> str:
     for index, line in enumerate(lines):
         if index == 0 or _QUOTED.match(line):
             continue
-        if patterns.BANNER.match(line) or _header_block(lines, index):
+        if patterns.patterns().banner.match(line) or _header_block(lines, index):
             return "\n".join(lines[:index])
         if line.rstrip().endswith((":", "：")):
             start = _attribution_start(lines, index, loose=False)
@@ -108,7 +109,7 @@ def _drop_signoff(text: str) -> str:
     signature rule or separator left above it."""
     lines = text.rstrip().split("\n")
     while lines and (patterns.is_mobile_signature(lines[-1]) or _SIGNATURE_RULE.match(lines[-1])
-                     or patterns.SEPARATOR.match(lines[-1]) or _BLANK.match(lines[-1])):
+                     or patterns.patterns().separator.match(lines[-1]) or _BLANK.match(lines[-1])):
         lines.pop()
     return "\n".join(lines)
 
