@@ -20,10 +20,11 @@ DROP_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "ifram
                                "title", "select", "textarea"})
 
 
-# Kept for the text extractor alone, which never writes HTML back: class and id say where a client put
-# the quoted original or the signature (`gmail_quote`, `divRplyFwdMsg`), `type="cite"` a quotation.
-MARKERS = {"div": {"class", "id"}, "span": {"class", "id"}, "blockquote": {"class", "id", "type"},
-           "pre": {"class", "id"}}
+# Kept for the text extractor alone, which never writes HTML back: class, id, name and data-marker say
+# where a client put the quoted original or the signature (`gmail_quote`, `divRplyFwdMsg`, Spark's
+# `messageReplySection`, Zimbra's `__QUOTED_TEXT__`), `type="cite"` a quotation.
+MARKERS = {"div": {"class", "id", "name", "data-marker"}, "span": {"class", "id"},
+           "blockquote": {"class", "id", "type"}, "pre": {"class", "id"}}
 
 
 def html(markup: str) -> str:

@@ -44,7 +44,10 @@ _SPACE = re.compile(r"[\t\r\n\f\u00a0][ \t\r\n\f\u00a0]*| [ \t\r\n\f\u00a0]+")
 # Where clients put the quoted original, by class or id: everything inside is earlier mail.
 _HISTORY_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "yahoo_quoted", "moz-cite-prefix",
                               "protonmail_quote", "zmail_extra", "quote", "x_gmail_quote"})
-_HISTORY_ID_PREFIXES = ("yahoo_quoted", "zwchr")
+_HISTORY_ID_PREFIXES = ("yahoo_quoted", "zwchr", "aolmsgpart")
+# Spark names its sections, Zimbra marks them, GMX and web.de name the quote.
+_HISTORY_NAMES = frozenset({"messagereplysection", "quote", "__quoted_text__"})
+_SIGNATURE_NAMES = frozenset({"messagesignaturesection", "__sig_pre__", "__sig_post__"})
 # Outlook marks only where the quoted original starts: it and everything after it are earlier mail.
 _TAIL_IDS = frozenset({"divrplyfwdmsg", "x_divrplyfwdmsg", "appendonsend", "x_appendonsend", "olk_src_body_section",
                        "mail-editor-reference-message-container"})
@@ -76,11 +79,12 @@ def _kind(tag: str, attributes: str) -> str:
     found = dict(_ATTRIBUTE.findall(attributes))
     classes = set(found.get("class", "").lower().split())
     ident = found.get("id", "").lower()
-    if classes & _SIGNATURE_CLASSES or ident in _SIGNATURE_IDS:
+    name = (found.get("name") or found.get("data-marker") or "").lower()
+    if classes & _SIGNATURE_CLASSES or ident in _SIGNATURE_IDS or name in _SIGNATURE_NAMES:
         return "signature"
     if ident in _TAIL_IDS or classes & _TAIL_CLASSES:
         return "tail"
-    if classes & _HISTORY_CLASSES or ident.startswith(_HISTORY_ID_PREFIXES):
+    if classes & _HISTORY_CLASSES or ident.startswith(_HISTORY_ID_PREFIXES) or name in _HISTORY_NAMES:
         return "history"
     return ""
 
@@ -266,8 +270,10 @@ def _tidy(lines: list[str]) -> str:
 # (A literal search, then the tag around it: a pattern that scanned every tag's attributes for these
 # would backtrack through each long style attribute.)
 _OUTLOOK_TAIL = re.compile(r"divrplyfwdmsg|appendonsend|olk_src_body_section|outlookmessageheader|"
+                           r"mail-editor-reference-message-container|"
                            r"border-top:\s*solid\s+#(?:e1e1e1|b5c4df)", re.IGNORECASE)
-_OUTLOOK_WORDS = ("divrplyfwdmsg", "appendonsend", "olk_src_body_section", "outlookmessageheader", "border-top")
+_OUTLOOK_WORDS = ("divrplyfwdmsg", "appendonsend", "olk_src_body_section", "outlookmessageheader",
+                  "mail-editor-reference-message-container", "border-top")
 _TAG_START = re.compile(r"<(?:div|span)\b", re.IGNORECASE)
 _SOME_TEXT = re.compile(r">(?:\s|&nbsp;|&#160;)*[^\s<&]")
 

@@ -66,7 +66,9 @@ class ParsedMail:
     # A delivery failure for mail this service sent (`sideconv.email.bounce`), else None.
     bounce: Bounce | None = None
 
-    _converted: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    @cached_property
+    def _converted(self) -> dict[int, tuple[str, str]]:
+        return {}
 
     def _piece(self, index: int) -> tuple[str, str]:
         """(full text, reply source) of one body part, converted once."""
