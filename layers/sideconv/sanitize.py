@@ -24,7 +24,7 @@ DROP_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "ifram
 # where a client put the quoted original or the signature (`gmail_quote`, `divRplyFwdMsg`, Spark's
 # `messageReplySection`, Zimbra's `__QUOTED_TEXT__`), `type="cite"` a quotation.
 MARKERS = {"div": {"class", "id", "name", "data-marker"}, "span": {"class", "id"},
-           "blockquote": {"class", "id", "type"}, "pre": {"class", "id"}}
+           "blockquote": {"class", "id", "type"}, "pre": {"class", "id"}, "hr": {"id"}}
 
 
 def html(markup: str) -> str:

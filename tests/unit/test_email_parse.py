@@ -144,3 +144,17 @@ def test_html_only_100kb_reply_is_read_whole() -> None:
     assert (new_text(source), cut) == ("Thanks, shipping tomorrow.", False)
     # The full text is there for "show quoted text"
     assert "> Earlier text, with a bold word" in parse(raw).text
+
+
+def test_hotmail_header_block_that_starts_with_date_cuts_the_original() -> None:
+    text = ("Thanks, Alex\n\nDate: Thu, 26 Jun 2014 13:53:45 +0400\nSubject: Test message\nFrom: abc@example.com\n"
+            "To: alex.l@example.com\n\nHello! How are you?\n")
+    assert new_text(text) == "Thanks, Alex"
+
+
+def test_hotmail_html_reply_is_read_up_to_its_stop_spelling_rule() -> None:
+    raw = (b"From: a@x.example\nContent-Type: text/html; charset=utf-8\n\n<div dir='ltr'>Hi. I am fine.<div>Alex<br>"
+           b"<div><hr id=\"stopSpelling\">Date: Thu, 26 Jun 2014<br>Subject: Test<br>From: abc@example.com<br>"
+           b"<div>Hello! How are you?</div></div></div></div>")
+    source, cut = parse(raw).reply_source()
+    assert (new_text(source), cut) == ("Hi. I am fine.\nAlex", True)

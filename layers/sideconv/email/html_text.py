@@ -50,7 +50,7 @@ _HISTORY_NAMES = frozenset({"messagereplysection", "quote", "__quoted_text__"})
 _SIGNATURE_NAMES = frozenset({"messagesignaturesection", "__sig_pre__", "__sig_post__"})
 # Outlook marks only where the quoted original starts: it and everything after it are earlier mail.
 _TAIL_IDS = frozenset({"divrplyfwdmsg", "x_divrplyfwdmsg", "appendonsend", "x_appendonsend", "olk_src_body_section",
-                       "mail-editor-reference-message-container"})
+                       "mail-editor-reference-message-container", "stopspelling", "ecxstopspelling"})
 _TAIL_CLASSES = frozenset({"outlookmessageheader", "x_outlookmessageheader"})
 _SIGNATURE_CLASSES = frozenset({"gmail_signature", "moz-signature", "ms-outlook-mobile-signature", "signature",
                                 "x_gmail_signature", "yahoo-signature"})
@@ -108,6 +108,7 @@ class _Reader:
         if tag in _BLOCK or kind:
             self.newline()
         if tag in _VOID:
+            self.tail = self.tail or kind == "tail"  # Hotmail's <hr id="stopSpelling">
             return
         if tag in _CELL and self.lines[-1].text:
             self.lines[-1].text += " "
@@ -270,11 +271,11 @@ def _tidy(lines: list[str]) -> str:
 # (A literal search, then the tag around it: a pattern that scanned every tag's attributes for these
 # would backtrack through each long style attribute.)
 _OUTLOOK_TAIL = re.compile(r"divrplyfwdmsg|appendonsend|olk_src_body_section|outlookmessageheader|"
-                           r"mail-editor-reference-message-container|"
+                           r"mail-editor-reference-message-container|stopspelling|"
                            r"border-top:\s*solid\s+#(?:e1e1e1|b5c4df)", re.IGNORECASE)
 _OUTLOOK_WORDS = ("divrplyfwdmsg", "appendonsend", "olk_src_body_section", "outlookmessageheader",
-                  "mail-editor-reference-message-container", "border-top")
-_TAG_START = re.compile(r"<(?:div|span)\b", re.IGNORECASE)
+                  "mail-editor-reference-message-container", "stopspelling", "border-top")
+_TAG_START = re.compile(r"<(?:div|span|hr)\b", re.IGNORECASE)
 _SOME_TEXT = re.compile(r">(?:\s|&nbsp;|&#160;)*[^\s<&]")
 
 

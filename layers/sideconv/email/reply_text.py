@@ -75,9 +75,16 @@ def _drop_attributions(text: str) -> str:
 
 
 def _header_block(lines: list[str], index: int) -> bool:
+    """A From line with a Sent/To/Subject line close below it, or (Hotmail: "Date: / Subject: / From:")
+    three header lines in a row, one of them a From line."""
     found = patterns.patterns()
-    return found.header_from.match(lines[index]) is not None \
-        and any(found.header_following.match(n) for n in lines[index + 1:index + 5])
+    if found.header_from.match(lines[index]) is not None:
+        return any(found.header_following.match(n) for n in lines[index + 1:index + 5])
+    if found.header_following.match(lines[index]) is None:
+        return False
+    near = [n for n in lines[index:index + 5] if n.strip()][:4]
+    fields = [n for n in near if found.header_from.match(n) or found.header_following.match(n)]
+    return len(fields) >= 3 and any(found.header_from.match(n) for n in fields)
 
 
 def _drop_banners(text: str) -> str:
