@@ -158,3 +158,21 @@ def test_hotmail_html_reply_is_read_up_to_its_stop_spelling_rule() -> None:
            b"<div>Hello! How are you?</div></div></div></div>")
     source, cut = parse(raw).reply_source()
     assert (new_text(source), cut) == ("Hi. I am fine.\nAlex", True)
+
+
+def test_a_postmasters_plain_notice_names_who_failed() -> None:
+    raw = (b"From: \"Postmaster\" <postmaster@example.com>\nSubject: Undeliverable Mail\n\n"
+           b"Delivery failed 10 attempts: info@example.net\n\n\nOriginal message follows.\n\n"
+           b"From: support@afw.example.com\nMessage-ID: <orig.1@afw.example.com>\nSubject: Hey\n\nHey there\n")
+    bounce = parse(raw).bounce
+    assert bounce is not None
+    assert (bounce.recipients, bounce.original_ids) == (["info@example.net"], ["<orig.1@afw.example.com>"])
+
+
+def test_gmails_older_notice_gives_its_technical_details() -> None:
+    raw = (b"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification "
+           b"(Failure)\n\nDelivery to the following recipient failed permanently:\n\n     user@example.comm\n\n"
+           b"Technical details of permanent failure:\nDNS Error: Domain name not found\n")
+    bounce = parse(raw).bounce
+    assert bounce is not None
+    assert bounce.detail == "Permanent/mail: user@example.comm (DNS Error: Domain name not found)"

@@ -44,7 +44,10 @@ _RECIPIENT_PATTERNS = [
     re.compile(rf"following (?:address|recipient)[^\n]*\n(?:\s*\n)*\s*<?({_ADDRESS})", re.IGNORECASE),
     re.compile(rf"^[ \t]{{2,}}<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),  # Exim
     re.compile(rf"(?:RCPT TO:?|recipient:?|to:)\s*<({_ADDRESS})>", re.IGNORECASE),
+    re.compile(rf"failed[^\n]{{0,60}}:\s*<?({_ADDRESS})", re.IGNORECASE),  # "Delivery failed 10 attempts: x@y"
 ]
+# Gmail's older notice: "Technical details of permanent failure:" and the reason on the next line.
+_TECHNICAL_DETAILS = re.compile(r"technical details of (?:permanent|temporary) failure:\s*\n\s*([^\n]+)", re.IGNORECASE)
 _SMTP_REPLY = re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)")
 _QMAIL_REASON = re.compile(r"^(?!\s*<)([^\n]*\(#[45]\.\d{1,3}\.\d{1,3}\)[^\n]*)", re.MULTILINE)
 _MESSAGE_ID_LINE = re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
@@ -121,7 +124,7 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
             if recipients:
                 break
     if not diagnostic:
-        found = _SMTP_REPLY.search(human) or _QMAIL_REASON.search(human)
+        found = _SMTP_REPLY.search(human) or _TECHNICAL_DETAILS.search(human) or _QMAIL_REASON.search(human)
         diagnostic = " ".join(found.group(1).split()) if found else _first_reason(human)
     if not status:
         enhanced = re.search(r"\b([45]\.\d{1,3}\.\d{1,3})\b", diagnostic)
