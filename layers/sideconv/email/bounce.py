@@ -14,46 +14,71 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
-_DAEMON_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|bounces?|"
-                           r"mail-delivery-subsystem|noreply-dsn|double-bounce)$", re.IGNORECASE)
-_DAEMON_NAME = re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon|postmaster|"
-                          r"mail administrator|delivery status", re.IGNORECASE)
-_FAILURE_SUBJECT = re.compile(
-    r"delivery status notification \(failure\)|undeliver(?:ed|able)|undelivered mail|returned mail|"
-    r"mail delivery failed|delivery (?:has )?failed|delivery failure|failure notice|message not delivered|"
-    r"non[- ]?deliver|could not be delivered|mail system error|"
-    r"unzustellbar|nicht zustellbar|non remis|non distribuable|no se puede entregar|no entregado|"
-    r"onbestelbaar|non recapitabile|não entregue|olevererbar|kan ikke leveres|ei voitu toimittaa|"
-    r"nie można dostarczyć|nedoručitelné|не доставлено|недоставлен",
-    re.IGNORECASE)
-_DELAY_SUBJECT = re.compile(r"\(delay\)|delayed|warning: message|still being retried|verzögert", re.IGNORECASE)
-_FAILURE_TEXT = re.compile(
-    r"this is the qmail-send program|address not found|wasn't delivered|was not delivered|"
-    r"couldn't be delivered|could not be delivered|unable to deliver|delivery to the following recipients? failed|"
-    r"permanent(?:ly)? (?:error|failure|fatal)|this is the mail system at host|returning message to sender|"
-    r"message not delivered|undeliverable|user unknown|no such user|mailbox unavailable|does not exist|"
-    r"recipient address rejected|delivery has failed|failed permanently",
-    re.IGNORECASE)
 _ADDRESS = r"[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-_DSN_FIELD = re.compile(r"^([A-Za-z-]+):[ \t]*(.*(?:\n[ \t]+.*)*)", re.MULTILINE)
-# Where the notices name the address that failed.
-_RECIPIENT_PATTERNS = [
-    re.compile(rf"^\s*<({_ADDRESS})>:", re.MULTILINE),  # qmail, Postfix, Yahoo
-    re.compile(rf"(?:wasn't|was not|couldn't be|could not be) delivered to\s+<?({_ADDRESS})", re.IGNORECASE),
-    re.compile(rf"following (?:address|recipient)[^\n]*\n(?:\s*\n)*\s*<?({_ADDRESS})", re.IGNORECASE),
-    re.compile(rf"^[ \t]{{2,}}<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),  # Exim
-    re.compile(rf"(?:RCPT TO:?|recipient:?|to:)\s*<({_ADDRESS})>", re.IGNORECASE),
-    re.compile(rf"failed[^\n]{{0,60}}:\s*<?({_ADDRESS})", re.IGNORECASE),  # "Delivery failed 10 attempts: x@y"
-]
-# Gmail's older notice: "Technical details of permanent failure:" and the reason on the next line.
-_TECHNICAL_DETAILS = re.compile(r"technical details of (?:permanent|temporary) failure:\s*\n\s*([^\n]+)", re.IGNORECASE)
-_SMTP_REPLY = re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)")
-_QMAIL_REASON = re.compile(r"^(?!\s*<)([^\n]*\(#[45]\.\d{1,3}\.\d{1,3}\)[^\n]*)", re.MULTILINE)
-_MESSAGE_ID_LINE = re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
-_COPY_MARKER = re.compile(r"below this line is a copy of the message|this is a copy of the message|"
-                          r"original message (?:follows|headers)|^-+ ?(?:original|returned) message ?-+|"
-                          r"^Original-Envelope-Id|^Reporting-MTA", re.IGNORECASE | re.MULTILINE)
+
+
+class _Patterns(NamedTuple):
+    daemon_local: re.Pattern[str]
+    daemon_name: re.Pattern[str]
+    failure_subject: re.Pattern[str]
+    delay_subject: re.Pattern[str]
+    failure_text: re.Pattern[str]
+    dsn_field: re.Pattern[str]
+    recipients: list[re.Pattern[str]]
+    technical_details: re.Pattern[str]
+    smtp_reply: re.Pattern[str]
+    qmail_reason: re.Pattern[str]
+    message_id_line: re.Pattern[str]
+    copy_marker: re.Pattern[str]
+
+
+@cache
+def _rx() -> _Patterns:
+    """The notices' patterns, compiled on first use: many languages' subjects, case-insensitive, cost
+    milliseconds to compile that a cold start would otherwise pay before any mail is read."""
+    return _Patterns(
+        daemon_local=re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon|bounces?|"
+                                r"mail-delivery-subsystem|noreply-dsn|double-bounce)$", re.IGNORECASE),
+        daemon_name=re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon|postmaster|"
+                               r"mail administrator|delivery status", re.IGNORECASE),
+        failure_subject=re.compile(
+            r"delivery status notification \(failure\)|undeliver(?:ed|able)|undelivered mail|returned mail|"
+            r"mail delivery failed|delivery (?:has )?failed|delivery failure|failure notice|message not delivered|"
+            r"non[- ]?deliver|could not be delivered|mail system error|"
+            r"unzustellbar|nicht zustellbar|non remis|non distribuable|no se puede entregar|no entregado|"
+            r"onbestelbaar|non recapitabile|não entregue|olevererbar|kan ikke leveres|ei voitu toimittaa|"
+            r"nie można dostarczyć|nedoručitelné|не доставлено|недоставлен", re.IGNORECASE),
+        delay_subject=re.compile(r"\(delay\)|delayed|warning: message|still being retried|verzögert", re.IGNORECASE),
+        failure_text=re.compile(
+            r"this is the qmail-send program|address not found|wasn't delivered|was not delivered|"
+            r"couldn't be delivered|could not be delivered|unable to deliver|"
+            r"delivery to the following recipients? failed|"
+            r"permanent(?:ly)? (?:error|failure|fatal)|this is the mail system at host|returning message to sender|"
+            r"message not delivered|undeliverable|user unknown|no such user|mailbox unavailable|does not exist|"
+            r"recipient address rejected|delivery has failed|failed permanently", re.IGNORECASE),
+        dsn_field=re.compile(r"^([A-Za-z-]+):[ \t]*(.*(?:\n[ \t]+.*)*)", re.MULTILINE),
+        # Where the notices name the address that failed.
+        recipients=[
+            re.compile(rf"^\s*<({_ADDRESS})>:", re.MULTILINE),  # qmail, Postfix, Yahoo
+            re.compile(rf"(?:wasn't|was not|couldn't be|could not be) delivered to\s+<?({_ADDRESS})", re.IGNORECASE),
+            re.compile(rf"following (?:address|recipient)[^\n]*\n(?:\s*\n)*\s*<?({_ADDRESS})", re.IGNORECASE),
+            re.compile(rf"^[ \t]{{2,}}<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),  # Exim
+            re.compile(rf"(?:RCPT TO:?|recipient:?|to:)\s*<({_ADDRESS})>", re.IGNORECASE),
+            re.compile(rf"failed[^\n]{{0,60}}:\s*<?({_ADDRESS})", re.IGNORECASE),  # "Delivery failed 10 attempts: x@y"
+        ],
+        # Gmail's older notice: "Technical details of permanent failure:" and the reason on the next line.
+        technical_details=re.compile(r"technical details of (?:permanent|temporary) failure:\s*\n\s*([^\n]+)",
+                                     re.IGNORECASE),
+        smtp_reply=re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)"),
+        qmail_reason=re.compile(r"^(?!\s*<)([^\n]*\(#[45]\.\d{1,3}\.\d{1,3}\)[^\n]*)", re.MULTILINE),
+        message_id_line=re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE),
+        copy_marker=re.compile(r"below this line is a copy of the message|this is a copy of the message|"
+                               r"original message (?:follows|headers)|^-+ ?(?:original|returned) message ?-+|"
+                               r"^Original-Envelope-Id|^Reporting-MTA", re.IGNORECASE | re.MULTILINE),
+    )
 
 
 @dataclass(frozen=True)
@@ -77,20 +102,20 @@ def looks_like_bounce(*, sender: str, display_name: str, subject: str, content_t
     """A failure notice: a delivery report or a daemon's notice, saying delivery failed."""
     if content_type == "multipart/report" and report_type.lower() == "delivery-status":
         return True  # a report's Action field tells failure from delay or success (read_report)
-    daemon = bool(_DAEMON_LOCAL.match(sender.partition("@")[0]) or _DAEMON_NAME.search(display_name))
-    failed_subject = bool(_FAILURE_SUBJECT.search(subject)) and not _DELAY_SUBJECT.search(subject)
-    if _DELAY_SUBJECT.search(subject) and not _FAILURE_TEXT.search(text[:4000]):
+    daemon = bool(_rx().daemon_local.match(sender.partition("@")[0]) or _rx().daemon_name.search(display_name))
+    failed_subject = bool(_rx().failure_subject.search(subject)) and not _rx().delay_subject.search(subject)
+    if _rx().delay_subject.search(subject) and not _rx().failure_text.search(text[:4000]):
         return False
     if daemon and failed_subject:
         return True
-    return (daemon or failed_subject) and bool(_FAILURE_TEXT.search(text[:4000]))
+    return (daemon or failed_subject) and bool(_rx().failure_text.search(text[:4000]))
 
 
 def dsn_fields(report: str) -> list[dict[str, str]]:
     """The per-recipient groups of a `message/delivery-status` body (RFC 3464), field names lower-case."""
     groups: list[dict[str, str]] = []
     for block in re.split(r"\n[ \t]*\n", report.replace("\r\n", "\n")):
-        fields = {name.lower(): " ".join(value.split()) for name, value in _DSN_FIELD.findall(block)}
+        fields = {name.lower(): " ".join(value.split()) for name, value in _rx().dsn_field.findall(block)}
         if fields:
             groups.append(fields)
     return groups
@@ -119,30 +144,31 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
             diagnostic = diagnostic or code.split(";", 1)[-1].strip()
     human = _before_copy(text)
     if not recipients:
-        for pattern in _RECIPIENT_PATTERNS:
+        for pattern in _rx().recipients:
             recipients = [a for a in pattern.findall(human) if a.lower() not in ignore]
             if recipients:
                 break
     if not diagnostic:
-        found = _SMTP_REPLY.search(human) or _TECHNICAL_DETAILS.search(human) or _QMAIL_REASON.search(human)
+        rx = _rx()
+        found = rx.smtp_reply.search(human) or rx.technical_details.search(human) or rx.qmail_reason.search(human)
         diagnostic = " ".join(found.group(1).split()) if found else _first_reason(human)
     if not status:
         enhanced = re.search(r"\b([45]\.\d{1,3}\.\d{1,3})\b", diagnostic)
         status = enhanced.group(1) if enhanced else ("4" if re.match(r"4\d\d\b", diagnostic) else "")
     # The copy of the returned mail names its Message-ID (the notice's own words never do).
-    quoted = _MESSAGE_ID_LINE.findall(text)
+    quoted = _rx().message_id_line.findall(text)
     ids = list(dict.fromkeys([*returned_ids, *quoted, *notice_ids]))
     return Bounce(list(dict.fromkeys(recipients)), diagnostic[:500], ids, status)
 
 
 def _before_copy(text: str) -> str:
     """The notice's own words: the text before the copy of the returned message starts."""
-    found = _COPY_MARKER.search(text)
+    found = _rx().copy_marker.search(text)
     return text[:found.start()] if found else text
 
 
 def _first_reason(text: str) -> str:
     for line in text.split("\n"):
-        if _FAILURE_TEXT.search(line):
+        if _rx().failure_text.search(line):
             return " ".join(line.split())[:300]
     return ""
