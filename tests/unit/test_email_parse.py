@@ -176,3 +176,14 @@ def test_gmails_older_notice_gives_its_technical_details() -> None:
     bounce = parse(raw).bounce
     assert bounce is not None
     assert bounce.detail == "Permanent/mail: user@example.comm (DNS Error: Domain name not found)"
+
+
+def test_format_flowed_text_reads_as_it_was_written() -> None:
+    # Thunderbird wraps at 72 with a trailing space (RFC 3676); the paragraph is one line again
+    raw = (b"From: a@x.example\nContent-Type: text/plain; charset=UTF-8; format=flowed\n\n"
+           b"The part ships on Thursday, and the invoice follows by mail once \nthe warehouse confirms.\n\n"
+           b"-- \nVera\n\nOn 30.11.26 16:12, Dana wrote:\n> Could you ship a replacement part for \n> order 1042?\n")
+    mail = parse(raw)
+    assert new_text(mail.reply_source()[0]) == ("The part ships on Thursday, and the invoice follows by mail once "
+                                                "the warehouse confirms.")
+    assert "> Could you ship a replacement part for order 1042?" in mail.text

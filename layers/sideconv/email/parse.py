@@ -224,9 +224,36 @@ def _body(part: Message) -> list[tuple[str, str]]:
             return _body(subs[0])
         return [piece for sub in subs for piece in _body(sub)]
     if _is_body_text(part):
-        kind = "html" if part.get_content_subtype() == "html" else "plain"
-        return [(kind, _text_of(part))]
+        if part.get_content_subtype() == "html":
+            return [("html", _text_of(part))]
+        text = _text_of(part)
+        if str(part.get_param("format") or "").lower() == "flowed":
+            text = unflow(text, delsp=str(part.get_param("delsp") or "").lower() == "yes")
+        return [("plain", text)]
     return []
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """A `format=flowed` part (RFC 3676: Thunderbird, Apple Mail) as its writer wrote it: a line that
+    ends in a space goes on in the next line of the same quote depth; space-stuffing is undone; the
+    signature separator "-- " stays a line of its own."""
+    out: list[str] = []
+    joining = False
+    previous_depth = 0
+    for raw_line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(raw_line) - len(raw_line.lstrip(">"))
+        line = raw_line[depth:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffed (or the space after the quote marks)
+        flowed = line.endswith(" ") and line != "-- "
+        if delsp and flowed:
+            line = line[:-1]
+        if joining and depth == previous_depth and out:
+            out[-1] += line
+        else:
+            out.append((">" * depth + " " if depth else "") + line)
+        joining, previous_depth = flowed, depth
+    return "\n".join(part.rstrip(" ") if not part.endswith("-- ") else part for part in out)
 
 
 def _is_auto(msg: Message, subject: str) -> bool:
