@@ -174,3 +174,8 @@ def test_mobile_signature_at_the_end_goes(language: str) -> None:
 def test_own_words_that_look_alike_stay(text: str) -> None:
     assert new_text(text).startswith(text.split("\n")[0])
     assert new_text(text).endswith(text.rstrip().split("\n")[-1]) or ">" in text
+
+
+def test_attribution_wrapped_onto_three_lines() -> None:
+    text = "Stranger\n\nOn Wed, Dec 9, Mister Example\n<mrmister@example.com>\nwrote:\n> Hey, Stranger,\n"
+    assert new_text(text) == "Stranger"

@@ -39,6 +39,12 @@ def _attribution_start(lines: list[str], index: int, *, loose: bool) -> int | No
     if previous.strip() and not _QUOTED.match(previous) and len(previous) < 200 \
             and _WRAPPED_HINT.search(previous) and patterns.is_attribution(f"{previous.strip()} {line.strip()}") \
             and (not alone or not previous.rstrip().endswith(_SENTENCE_END)):
+        # Three lines: "On Wed, Dec 9, Mister Example" / "<mrmister@example.com>" / "wrote:".
+        first = lines[index - 2] if index > 1 else ""
+        if first.strip() and not _QUOTED.match(first) and len(first) < 200 \
+                and not first.rstrip().endswith(_SENTENCE_END) and not patterns.is_attribution(previous) \
+                and _ATTRIBUTION_HINT.search(first):
+            return index - 2
         return index - 1
     wrapped = bool(previous.strip()) and not _QUOTED.match(previous) \
         and not previous.rstrip().endswith(_SENTENCE_END) and len(previous) < 200
