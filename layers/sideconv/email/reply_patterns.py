@@ -186,7 +186,8 @@ def patterns() -> Patterns:
         header_following=re.compile(rf"^\s*[*_]*(?:{_alternation(following)})[*_]*{_COLON}", re.IGNORECASE),
         banner=re.compile(rf"^\s*{_RULE}\s*(?:{_alternation(_all('banner'))})\s*{_RULE}?\s*$", re.IGNORECASE),
         separator=re.compile(r"^\s*(?:_{20,}|-{20,}|[\u2012-\u2015]{20,})\s*$"),
-        sent_from=re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?]{{0,50}}$", re.IGNORECASE),
+        # The device after the phrase is a few words, not a sentence ("Sent from my desk, is much easier …").
+        sent_from=re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?,;]{{0,50}}$", re.IGNORECASE),
         sent_from_suffix=re.compile(r"^\s*[^\n]{1,30}?(?:から送信|에서 보냄|에서 보낸|'(?:u|ü)?m?dan gönderildi)\s*$"),
     )
 
@@ -202,7 +203,7 @@ def is_attribution(line: str) -> bool:
 
 def is_mobile_signature(line: str) -> bool:
     """A short line a phone or Outlook's app signs with ("Sent from my iPhone", "Lähetetty iPhonesta")."""
-    if len(line.strip()) > 70:
+    if len(line.strip()) > 70 or len(line.split()) > 9:
         return False
     found = patterns()
     return found.sent_from.match(line) is not None or found.sent_from_suffix.match(line) is not None
