@@ -42,7 +42,10 @@ _ATTRIBUTE = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
 _SPACE = re.compile(r"[\t\r\n\f\u00a0][ \t\r\n\f\u00a0]*| [ \t\r\n\f\u00a0]+")
 
 # Where clients put the quoted original, by class or id: everything inside is earlier mail.
-_HISTORY_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "yahoo_quoted", "moz-cite-prefix",
+# Gmail's own container (div.gmail_quote) is not among them: a replier answering inline writes
+# between its blockquotes, so only its attribution (gmail_attr) and the blockquotes are earlier mail.
+_GMAIL_CONTAINER = frozenset({"gmail_quote", "gmail_quote_container", "x_gmail_quote"})
+_HISTORY_CLASSES = frozenset({"gmail_quote", "gmail_attr", "yahoo_quoted", "moz-cite-prefix",
                               "protonmail_quote", "zmail_extra", "quote", "x_gmail_quote"})
 _HISTORY_ID_PREFIXES = ("yahoo_quoted", "zwchr", "aolmsgpart")
 # Spark names its sections, Zimbra marks them, GMX and web.de name the quote.
@@ -84,6 +87,8 @@ def _kind(tag: str, attributes: str) -> str:
         return "signature"
     if ident in _TAIL_IDS or classes & _TAIL_CLASSES:
         return "tail"
+    if tag == "div" and classes & _GMAIL_CONTAINER and not classes & (_HISTORY_CLASSES - _GMAIL_CONTAINER):
+        return "container"
     if classes & _HISTORY_CLASSES or ident.startswith(_HISTORY_ID_PREFIXES) or name in _HISTORY_NAMES:
         return "history"
     return ""
