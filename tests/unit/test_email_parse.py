@@ -187,3 +187,13 @@ def test_format_flowed_text_reads_as_it_was_written() -> None:
     assert new_text(mail.reply_source()[0]) == ("The part ships on Thursday, and the invoice follows by mail once "
                                                 "the warehouse confirms.")
     assert "> Could you ship a replacement part for order 1042?" in mail.text
+
+
+@pytest.mark.parametrize(("text", "codec"), [
+    ("Здравствуйте! Деталь отправим завтра утром, номер пришлю отдельно.", "cp1251"),
+    ("Καλημέρα, το ανταλλακτικό φεύγει αύριο το πρωί.", "cp1253"),
+    ("Ça marche très bien, à bientôt. Première étape réussie, élève déçu.", "cp1252"),
+    ("Grüße aus Köln, die Lieferung kommt am Dienstag.", "cp1252"),
+])
+def test_a_latin_label_on_another_script_is_not_trusted(text: str, codec: str) -> None:
+    assert decode_bytes(text.encode(codec), "iso-8859-1") == text

@@ -6,7 +6,8 @@ never all-or-nothing: a bad byte costs one U+FFFD, not the whole text.
 2. The label, read as the WHATWG Encoding Standard reads it (what browsers do): ISO-8859-1 and ASCII
    mean Windows-1252, so a "€" from a Windows client labelled Latin-1 is a "€", not U+0080.
    A label whose decoding fails, or gives C1 control characters (a Windows code page labelled ISO),
-   is not trusted.
+   or a Latin label whose text is nearly all accented letters (Cyrillic read as Latin-1), is not
+   trusted.
 3. Mostly UTF-8 (a few bad bytes among valid sequences): UTF-8 with replacement.
 4. Otherwise charset-normalizer detects it (Shift_JIS or Windows-1250 without a label); imported
    here, for the few mails that need it.
@@ -41,6 +42,14 @@ def _codec(label: str | None) -> str | None:
         return codecs.lookup(name).name
     except LookupError:
         return None
+
+
+def _mislabelled(text: str) -> bool:
+    """Western text has a few accented letters among ASCII ones; Cyrillic or Greek read as Latin-1
+    ("Çäðàâñòâóéòå") has almost nothing else."""
+    letters = [c for c in text if c.isalpha()]
+    accented = sum(ord(c) >= 0xC0 for c in letters)
+    return accented >= 8 and accented > len(letters) // 2
 
 
 def _mostly_utf8(raw: bytes, declared: str | None) -> str | None:
@@ -100,7 +109,7 @@ def decode_bytes(raw: bytes, declared: str | None, *, detect: bool = True) -> st
         except UnicodeDecodeError:
             pass
         else:
-            if not _C1.search(text):
+            if not _C1.search(text) and not (detect and name == "cp1252" and _mislabelled(text)):
                 return text
     found = _mostly_utf8(raw, name)
     if found is None and detect:
