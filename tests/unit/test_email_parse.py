@@ -197,3 +197,19 @@ def test_format_flowed_text_reads_as_it_was_written() -> None:
 ])
 def test_a_latin_label_on_another_script_is_not_trusted(text: str, codec: str) -> None:
     assert decode_bytes(text.encode(codec), "iso-8859-1") == text
+
+
+@pytest.mark.parametrize(("markup", "text"), [
+    # Gmail writes a line per div and an empty line as <div><br></div>
+    ('<div dir="ltr">Hi. I am fine.<div><br></div><div>Thanks,</div><div>Alex</div></div>',
+     "Hi. I am fine.\n\nThanks,\nAlex"),
+    ("<p>One</p><p>Two</p>", "One\n\nTwo"),
+    ("a<br>b<br><br>c", "a\nb\n\nc"),
+    ("<ul><li>x</li><li>y</li></ul>after", "x\ny\n\nafter"),
+    # Word (Outlook) writes each line as a margin-less paragraph, an empty one holding a no-break space
+    ('<p class="MsoNormal">Kiitos.</p><p class="MsoNormal">&nbsp;</p><p class="MsoNormal">Terveisin</p>'
+     '<p class="MsoNormal">Vera</p>', "Kiitos.\n\nTerveisin\nVera"),
+    ("<pre>def f():\n    return 1</pre>", "def f():\n    return 1"),
+])
+def test_html_lines_and_paragraphs_read_as_a_browser_shows_them(markup: str, text: str) -> None:
+    assert html_to_text(markup) == text

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from html import unescape
 
+from sideconv import sanitize
 from sideconv.email import reply_patterns
 
 _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr",
@@ -34,9 +35,17 @@ _TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>|([^<]+)")
 # tags that never carry a marker only break lines: one pass turns them into a break mark, so the
 # loop sees only the elements that can open a quote or a signature (div, span, blockquote, pre).
 _INLINE = re.compile(r"</?(?:span|b|i|em|strong|a|code|thead|tbody)>")
-_BREAKING = re.compile(r"</?(?:p|br|tr|li|h[1-6]|ul|ol|table|section|article|header|footer|hr)>")
+# As a browser shows them: a paragraph (p, a list, a table) stands apart by a blank line; a div, a
+# list item or a table row starts a new line; <br> ends the line, an empty one too ("<div><br></div>").
+_PARAGRAPHS = re.compile(r"</?(?:p|h[1-6]|ul|ol|table|section|article|header|footer|hr)>")
+_LINES = re.compile(r"</?(?:tr|li)>")
 _CELLS = re.compile(r"<t[dh]>")
-_BREAK = "\x00"
+_PARAGRAPH, _LINE, _BR = "\x00", "\x01", "\x02"
+_LINE_TAGS = frozenset({"div", "tr", "li"})
+# Word (Outlook's editor) writes every line as a paragraph with no margin, and an empty line as a
+# paragraph holding a no-break space.
+_WORD_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|&#160;|\u00a0)*</p>")
+_WORD_PARAGRAPH = re.compile(r"</?p>")
 _ATTRIBUTE = re.compile(r'([a-zA-Z_:-]+)="([^"]*)"')
 # Runs to collapse to one space; a lone space (most of them) is left alone, which is what makes it fast.
 _SPACE = re.compile(r"[\t\r\n\f\u00a0][ \t\r\n\f\u00a0]*| [ \t\r\n\f\u00a0]+")
@@ -103,15 +112,31 @@ class _Reader:
         self.blocks = 0
 
     def newline(self) -> None:
+        """A paragraph break: a blank line after the text before it."""
         if self.lines[-1].text:
             self.lines.append(_Line())
         elif len(self.lines) > 1 and self.lines[-2].text:
             self.lines.append(_Line())  # one blank line between paragraphs
 
+    def linebreak(self) -> None:
+        if self.lines[-1].text:
+            self.lines.append(_Line())
+
+    def br(self) -> None:
+        self.lines.append(_Line())
+
+    def block(self, tag: str) -> None:
+        if tag in _LINE_TAGS:
+            self.linebreak()
+        else:
+            self.newline()
+
     def start(self, tag: str, attributes: str) -> None:
         kind = _kind(tag, attributes)
-        if tag in _BLOCK or kind:
-            self.newline()
+        if tag == "br":
+            self.br()
+        elif tag in _BLOCK or kind:
+            self.block(tag)
         if tag in _VOID:
             self.tail = self.tail or kind == "tail"  # Hotmail's <hr id="stopSpelling">
             return
@@ -137,7 +162,7 @@ class _Reader:
         if self.stack[-1] == (tag, "") and tag not in _SPECIAL:  # the common case: a plain element closes
             self.stack.pop()
             if tag in _BLOCK:
-                self.newline()
+                self.block(tag)
             return
         if not any(open_tag == tag for open_tag, _ in self.stack):
             return
@@ -152,19 +177,27 @@ class _Reader:
             elif open_tag == "pre":
                 self.pre -= 1
             if kind or open_tag in _BLOCK:
-                self.newline()
+                self.block(open_tag)
             if open_tag == tag:
                 return
 
     def text(self, data: str, collapsed: bool) -> None:
-        if _BREAK in data:
-            first, *rest = data.split(_BREAK)
-            self.text(first, collapsed) if first else None
-            for piece in rest:
-                self.newline()
-                if piece:
-                    self.text(piece, collapsed)
+        if _PARAGRAPH not in data and _LINE not in data and _BR not in data:
+            self._words(data, collapsed)
             return
+        for i, paragraph in enumerate(data.split(_PARAGRAPH)):
+            if i:
+                self.newline()
+            for j, line in enumerate(paragraph.split(_LINE)):
+                if j:
+                    self.linebreak()
+                for k, piece in enumerate(line.split(_BR)):
+                    if k:
+                        self.br()
+                    if piece:
+                        self._words(piece, collapsed)
+
+    def _words(self, data: str, collapsed: bool) -> None:
         if "&" in data:
             data = unescape(data)
         if self.pre:
@@ -179,9 +212,9 @@ class _Reader:
     def _add(self, text: str) -> None:
         line = self.lines[-1]
         if not line.text:
-            text = text.lstrip()
-            if not text:
+            if not text.strip():
                 return
+            text = text if self.pre else text.lstrip()  # code keeps its indentation
             line.depth = self.depth
             line.block = self.blocks if self.depth else -1
             line.history = self.tail or self.history > 0
@@ -223,10 +256,18 @@ def _new_text_after(lines: list[_Line], last: int) -> bool:
     return False
 
 
-def html_text(markup: str) -> HtmlText:
-    """`markup` is the sanitizer's output (`sideconv.sanitize.html_for_text`)."""
+def read_html(markup: str) -> HtmlText:
+    """The text of HTML from outside: sanitized first, then read."""
+    return html_text(sanitize.html_for_text(markup), word="msonormal" in markup.lower())
+
+
+def html_text(markup: str, *, word: bool = False) -> HtmlText:
+    """`markup` is the sanitizer's output (`sideconv.sanitize.html_for_text`); `word`: Word wrote it."""
     reader = _Reader()
-    markup = _BREAKING.sub(_BREAK, _CELLS.sub(" ", _INLINE.sub("", markup))).replace("</td>", "").replace("</th>", "")
+    if word:
+        markup = _WORD_PARAGRAPH.sub(_LINE, _WORD_EMPTY_PARAGRAPH.sub(_BR, markup))
+    markup = _CELLS.sub(" ", _INLINE.sub("", markup)).replace("</td>", "").replace("</th>", "")
+    markup = _LINES.sub(_LINE, _PARAGRAPHS.sub(_PARAGRAPH, markup)).replace("<br>", _BR)
     # Whitespace collapses the same everywhere but in <pre>: at once, when there is none.
     collapsed = "<pre" not in markup
     if collapsed:
@@ -300,6 +341,4 @@ def outlook_head(markup: str) -> str | None:
 
 def html_to_text(markup: str) -> str:
     """The full text of any HTML from outside: sanitized first."""
-    from sideconv import sanitize
-
-    return html_text(sanitize.html_for_text(markup)).full
+    return read_html(markup).full

@@ -14,10 +14,9 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from functools import cached_property
 
-from sideconv import sanitize
 from sideconv.email.bounce import Bounce, looks_like_bounce, read_bounce
 from sideconv.email.charsets import decode_bytes
-from sideconv.email.html_text import html_text, outlook_head
+from sideconv.email.html_text import outlook_head, read_html
 
 __all__ = ["Bounce", "Mailbox", "ParsedMail", "Part", "decode_bytes", "parse"]
 
@@ -75,7 +74,7 @@ class ParsedMail:
         if index not in self._converted:
             kind, content = self.body[index]
             if kind == "html":
-                converted = html_text(sanitize.html_for_text(content))
+                converted = read_html(content)
                 self._converted[index] = (converted.full, converted.reply)
             else:
                 text = content.replace("\r\n", "\n").replace("\r", "\n")
@@ -98,7 +97,7 @@ class ParsedMail:
         for index, (kind, content) in enumerate(self.body):
             head = outlook_head(content) if kind == "html" else None
             if head is not None:
-                pieces.append(html_text(sanitize.html_for_text(head)).reply)
+                pieces.append(read_html(head).reply)
                 cut = True
             else:
                 pieces.append(self._piece(index)[1])
