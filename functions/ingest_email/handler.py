@@ -36,6 +36,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         result = ingest(record, store=configured_store(), storage=storage, config=config, on_quarantine=_quarantined)
         if result.outcome == "appended":
             metrics.add_metric(name="EmailReceived", unit=MetricUnit.Count, value=1)
+        elif result.outcome == "bounced":
+            metrics.add_metric(name="EmailBounced", unit=MetricUnit.Count, value=1)
         results.append({"outcome": result.outcome, "side_conversation_id": result.side_conversation_id,
                         "message_id": result.message_id, "reason": result.reason,
                         "quarantine_id": result.quarantine_id})

@@ -20,9 +20,27 @@ DROP_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "ifram
                                "title", "select", "textarea"})
 
 
+# Kept for the text extractor alone, which never writes HTML back: class, id, name and data-marker say
+# where a client put the quoted original or the signature (`gmail_quote`, `divRplyFwdMsg`, Spark's
+# `messageReplySection`, Zimbra's `__QUOTED_TEXT__`), `type="cite"` a quotation.
+MARKERS = {"div": {"class", "id", "name", "data-marker"}, "span": {"class", "id"},
+           "blockquote": {"class", "id", "type"}, "pre": {"class", "id"}, "hr": {"id"}}
+
+
 def html(markup: str) -> str:
     """The mail's HTML with only structure left: no script, style, handler, link target or attribute."""
+    return _clean(markup, {})
+
+
+def html_for_text(markup: str) -> str:
+    """As `html`, keeping the class, id and type attributes that mark quotes and signatures: input for
+    `sideconv.email.html_text` only, never shown or returned as HTML."""
+    return _clean(markup, MARKERS)
+
+
+def _clean(markup: str, attributes: dict[str, set[str]]) -> str:
     import nh3
 
-    return str(nh3.clean(markup, tags=set(STRUCTURE), clean_content_tags=set(DROP_WITH_CONTENT), attributes={},
+    return str(nh3.clean(markup, tags=set(STRUCTURE), clean_content_tags=set(DROP_WITH_CONTENT),
+                         attributes={tag: set(names) for tag, names in attributes.items()},
                          url_schemes=set(), strip_comments=True, link_rel=None))

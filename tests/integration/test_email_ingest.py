@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -349,3 +350,19 @@ def test_admin_attaches_or_discards_a_quarantined_mail(email_world: EmailWorld) 
     assert [m["body"] for m in _inbound(email_world, started["id"])] == ["Looks spammy but is real."]
     assert discarded["status"] == "discarded"
     assert email_world.api("POST", f"/v1/quarantine/{real['id']}/discard", claims=ADMIN)[0] == 409
+
+
+BOUNCE_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email" / "bounce"
+
+
+def test_the_same_bounce_delivered_twice_is_recorded_once(email_world: EmailWorld) -> None:
+    started, sent = _started_and_sent(email_world)
+    # Given a sent mail and a bounce for it
+    raw = (BOUNCE_FIXTURES / "postfix_dsn_report.eml").read_bytes().replace(
+        b"<ORIGINAL-MESSAGE-ID@email.amazonses.com>", sent["message_id"].encode())
+    # When SES delivers the notice twice, then the second adds nothing
+    first = email_world.deliver(raw, ["bounces@reply.example.com"], ses_message_id="bounce-once")
+    again = email_world.deliver(raw, ["bounces@reply.example.com"], ses_message_id="bounce-once")
+    assert (first["outcome"], again["outcome"]) == ("bounced", "duplicate")
+    [message] = email_world.thread(started["id"])["messages"]
+    assert message["delivery"]["status"] == "bounced"

@@ -127,3 +127,39 @@ def test_header_values_never_carry_line_breaks(subject: str, sender: str) -> Non
     if mail.sender is not None:
         assert "\n" not in mail.sender.email
         assert "\r" not in mail.sender.email
+
+
+@FUZZ
+@given(raw=st.binary(max_size=600), label=st.sampled_from([None, "utf-8", "iso-8859-1", "shift_jis", "big5",
+                                                            "iso-2022-jp", "utf-7", "windows-1250", "x-unknown"]))
+def test_any_part_decodes_to_text(raw: bytes, label: str | None) -> None:
+    from sideconv.email.charsets import decode_bytes
+
+    # Given any bytes under any label, when decoded, then text comes back (a bad byte costs a U+FFFD)
+    text = decode_bytes(raw, label)
+    assert isinstance(text, str)
+    text.encode("utf-8")
+
+
+_MARKUP = st.lists(st.sampled_from([
+    "<div>", "</div>", "<blockquote>", "</blockquote>", "<blockquote type=cite>", '<div class="gmail_quote">',
+    '<div class="gmail_signature">', '<div id="divRplyFwdMsg">', "<pre>", "</pre>", "<p>", "</p>", "<br>", "<td>",
+    "On Mon, Dana <d@x.example> wrote:", "Sent from my iPhone", "new words", "&lt;b&gt;", "&amp;", "\n", "  ",
+    "<span id=x>", "</span>", "<table><tr><td>", "</td></tr></table>", "<div name=messageReplySection>"]),
+    max_size=40)
+
+
+@FUZZ
+@given(pieces=_MARKUP)
+def test_any_html_reads_as_text(pieces: list[str]) -> None:
+    from sideconv.email.html_text import html_text
+    from sideconv.email.reply_text import new_text
+    from sideconv.sanitize import html_for_text
+
+    # Given any arrangement of quote containers, signatures and text, when read
+    read = html_text(html_for_text("".join(pieces)))
+    # Then the full text and the reply's are text: no tag survives, and stripping never fails
+    for text in (read.full, read.reply):
+        assert "<div" not in text
+        assert "<blockquote" not in text
+    assert isinstance(new_text(read.reply), str)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pynamodb.expressions.update import Action
 
 from sideconv import activity, clock, keys
-from sideconv.email.parse import Mailbox, ParsedMail, parse
+from sideconv.email.parse import Bounce, Mailbox, ParsedMail, parse
 from sideconv.email.reply_text import new_text
 from sideconv.email.store import THREAD_REFERENCES, DuplicateMail, EmailStore, Ref
 from sideconv.observability import logger
@@ -53,7 +53,7 @@ class InboundConfig:
 
 @dataclass(frozen=True)
 class InboundResult:
-    outcome: Literal["appended", "quarantined", "duplicate"]
+    outcome: Literal["appended", "quarantined", "duplicate", "bounced"]
     side_conversation_id: str | None = None
     message_id: str | None = None
     reason: str | None = None
@@ -128,9 +128,9 @@ def _person(mailbox: Mailbox) -> PersonMap:
 
 def build_message(ref: Ref, mail: ParsedMail, *, ses_message_id: str, raw_location: str,
                   attachments: list[AttachmentMap], config: InboundConfig, now: str) -> MessageItem:
-    source, cut = mail.new_text_source()
+    source, cut = mail.reply_source()
     body = new_text(source) if source.strip() else ""
-    # An HTML mail cut before conversion keeps its full text in the raw mail (read on request).
+    # An HTML mail read only up to Outlook's quoted original keeps its full text in the raw mail.
     full = None if cut else mail.text.strip()
     if not body:
         body = "(no text)" if not attachments else "(attachments only)"
@@ -215,6 +215,13 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
         elif ref is None:
             reason = ("unmatched", "no reply token and no known In-Reply-To/References")
     reason = _distrust(receipt) or _own_mail(mail, config) or reason
+    if mail.bounce is not None and _distrust(receipt) is None:
+        bounced = _record_bounce(mail.bounce, ref if side_conversation_id is not None else None, store=store,
+                                 record_key=record_key, now=now, log=log)
+        if bounced is not None:
+            return bounced
+        ref, reason = None, ("unmatched", f"a delivery failure for mail this service does not know: "
+                                          f"{mail.bounce.detail}"[:1000])
 
     record = InboundMailItem(record_key, record_key, received_at=now, expires_at=clock.epoch_after(RECORD_TTL_SECONDS),
                              outcome="quarantined" if reason else "appended",
@@ -256,6 +263,31 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
     logger.info("reply appended", extra={**log, "side_conversation_id": ref.side_conversation_id,
                                          "auto_reply": bool(message.auto_reply)})
     return InboundResult("appended", ref.side_conversation_id, message.id)
+
+
+def _record_bounce(bounce: Bounce, token_ref: Ref | None, *, store: EmailStore, record_key: str, now: str,
+                   log: dict[str, str]) -> InboundResult | None:
+    """Mark the outbound message a bounce returns `bounced`, found by the returned mail's Message-ID
+    (then the ids the notice answers), else, for a bounce sent to a reply address, the side
+    conversation's newest outbound message. None when it is none of ours: quarantined then."""
+    ref = store.thread_of(bounce.original_ids) if bounce.original_ids else None
+    if (ref is None or ref.message_id is None) and token_ref is not None:
+        latest = store.latest_outbound(token_ref)
+        ref = replace(token_ref, message_id=latest) if latest else None
+    if ref is None or ref.message_id is None:
+        return None
+    record = InboundMailItem(record_key, record_key, received_at=now, expires_at=clock.epoch_after(RECORD_TTL_SECONDS),
+                             outcome="bounced", account_id=ref.account_id, conversation_id=ref.conversation_id,
+                             side_conversation_id=ref.side_conversation_id, message_id=ref.message_id)
+    try:
+        if not store.record_bounce(record, ref, detail=bounce.detail[:1000], at=now):
+            return None
+    except DuplicateMail:
+        logger.info("mail seen before; nothing added", extra=log)
+        return InboundResult("duplicate")
+    logger.info("bounce received by mail recorded", extra={**log, "message_id": ref.message_id,
+                                                           "detail": bounce.detail})
+    return InboundResult("bounced", ref.side_conversation_id, ref.message_id)
 
 
 def original_text(message: MessageItem, storage: Storage) -> str:

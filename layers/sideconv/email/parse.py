@@ -9,13 +9,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 from functools import cached_property
 
-from sideconv import sanitize
-from sideconv.email.html_text import cut_html_quote, html_to_text
+from sideconv.email.bounce import Bounce, looks_like_bounce, read_bounce
+from sideconv.email.charsets import decode_bytes
+from sideconv.email.html_text import outlook_head, read_html
+
+__all__ = ["Bounce", "Mailbox", "ParsedMail", "Part", "decode_bytes", "parse"]
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
@@ -54,30 +57,51 @@ class ParsedMail:
     reply_to: list[Mailbox]
     to: list[Mailbox]
     cc: list[Mailbox]
-    # The body: the text/plain part, else the text/html part (converted to text on first use).
-    plain: str | None
-    html: str | None
+    # The body, in order: each text part as ("plain" | "html", its text). Several when a client
+    # interleaves text with inline attachments; HTML is converted to text on first use.
+    body: list[tuple[str, str]]
     auto_reply: bool
     attachments: list[Part] = field(default_factory=list)
+    # A delivery failure for mail this service sent (`sideconv.email.bounce`), else None.
+    bounce: Bounce | None = None
+
+    @cached_property
+    def _converted(self) -> dict[int, tuple[str, str]]:
+        return {}
+
+    def _piece(self, index: int) -> tuple[str, str]:
+        """(full text, reply source) of one body part, converted once."""
+        if index not in self._converted:
+            kind, content = self.body[index]
+            if kind == "html":
+                converted = read_html(content)
+                self._converted[index] = (converted.full, converted.reply)
+            else:
+                text = content.replace("\r\n", "\n").replace("\r", "\n")
+                self._converted[index] = (text, text)
+        return self._converted[index]
 
     @cached_property
     def text(self) -> str:
         """The full text, quoted history included."""
-        text = self.plain if self.plain is not None else html_to_text(sanitize.html(self.html or ""))
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        fulls = (self._piece(i)[0] for i in range(len(self.body)))
+        return "\n\n".join(full.strip("\n") for full in fulls if full.strip())
 
-    def new_text_source(self) -> tuple[str, bool]:
-        """The text the reply's new words are in, and whether quoted history was cut from it already.
-
-        An HTML-only mail is cut at its first quote container before conversion: the quoted thread is
-        most of a long reply and converting it is the slow part. Its full text stays in the raw mail.
-        """
-        if self.plain is not None or self.html is None:
-            return self.text, False
-        head = cut_html_quote(self.html)
-        if head is None:
-            return self.text, False
-        return html_to_text(sanitize.html(head)), True
+    def reply_source(self) -> tuple[str, bool]:
+        """The text the reply's new words are read from (the full text without the signatures an HTML
+        part marks), and whether an HTML part was read only up to where Outlook's quoted original
+        starts: that original is most of a long reply and converting it is the slow part, so it is
+        left in the raw mail (the full text is read from there on request)."""
+        pieces: list[str] = []
+        cut = False
+        for index, (kind, content) in enumerate(self.body):
+            head = outlook_head(content) if kind == "html" else None
+            if head is not None:
+                pieces.append(read_html(head).reply)
+                cut = True
+            else:
+                pieces.append(self._piece(index)[1])
+        return "\n\n".join(piece.strip("\n") for piece in pieces if piece.strip()), cut
 
     def thread_ids(self) -> list[str]:
         """Ids this mail answers, most specific first: In-Reply-To, then References newest first."""
@@ -93,29 +117,7 @@ def _unescape(value: str) -> str:
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
     raw = value.encode("utf-8", "surrogateescape")
-    return decode_bytes(raw, None)
-
-
-def decode_bytes(raw: bytes, declared: str | None) -> str:
-    """Text of a part whose charset label may be missing or wrong.
-
-    Valid UTF-8 with non-ASCII bytes is almost never another charset by accident, so it wins over
-    the label (mail labelled Big5 or Latin-1 that is really UTF-8 is common). Otherwise the label,
-    then Windows-1252, then Latin-1, which cannot fail.
-    """
-    if not raw.isascii():
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    for charset in (declared, "windows-1252"):
-        if not charset:
-            continue
-        try:
-            return raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return raw.decode("latin-1")
+    return decode_bytes(raw, None, detect=False)
 
 
 def _raw_values(msg: Message, name: str) -> list[str]:
@@ -153,9 +155,104 @@ def _ids(msg: Message, name: str) -> list[str]:
 
 
 def _text_of(part: Message) -> str:
-    payload = part.get_payload(decode=True)
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # a broken transfer encoding: the bytes as they came
+        payload = str(part.get_payload()).encode("ascii", "surrogateescape")
     raw = payload if isinstance(payload, bytes) else b""
-    return decode_bytes(raw, part.get_content_charset())
+    try:
+        declared = part.get_content_charset()
+    except Exception:
+        declared = None
+    return decode_bytes(raw, declared)
+
+
+_INVISIBLE = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_TEXT = re.compile(r"(?:^|>)(?:\s|&nbsp;|&#160;)*[^\s<]")
+
+
+def _visible(kind: str, text: str) -> bool:
+    """Does the part say anything? (An empty text/plain beside the real HTML does not.)"""
+    if kind == "html":
+        return _HTML_TEXT.search(_INVISIBLE.sub(" ", text)) is not None
+    return bool(text.strip())
+
+
+def _is_body_text(part: Message) -> bool:
+    return part.get_content_type() in ("text/plain", "text/html") and not part.get_filename() \
+        and part.get_content_disposition() != "attachment"
+
+
+_BOUNDARY_USED = re.compile(r"^--([^\s]{1,200}?)[ \t]*\r?\n(?=[A-Za-z-]+:)", re.MULTILINE)
+_LOOKS_HTML = re.compile(r"<(?:html|body|div|p|br|table|span|blockquote)\b", re.IGNORECASE)
+
+
+def _broken_multipart(part: Message) -> list[tuple[str, str]]:
+    """A multipart that declares parts but has none the parser could find: its boundary was never
+    used (another one was) or it was never split at all. Parse it again with the boundary its body
+    uses, or read the body as the text it is."""
+    body = str(part.get_payload())
+    found = _BOUNDARY_USED.search(body)
+    if found is not None and found.group(1) != part.get_param("boundary"):
+        header = f"Content-Type: {part.get_content_type()}; boundary=\"{found.group(1)}\"\n\n"
+        again = BytesParser(policy=policy.default).parsebytes(
+            header.encode() + body.encode("ascii", "surrogateescape"))
+        if again.is_multipart():
+            return _body(again)
+    raw = body.encode("ascii", "surrogateescape")
+    charset = part.get_param("charset")
+    text = decode_bytes(raw, charset if isinstance(charset, str) else None)
+    return [("html" if _LOOKS_HTML.search(text) else "plain", text)] if text.strip() else []
+
+
+def _body(part: Message) -> list[tuple[str, str]]:
+    """The body's text parts in reading order. An alternative gives its plain text when that says
+    something (an empty text/plain beside the real HTML gives the HTML); a mixed part gives each of its
+    text parts, in order, around inline attachments; a related part gives its root."""
+    if part.get_content_maintype() == "multipart":
+        payload = part.get_payload()
+        if not isinstance(payload, list):
+            return _broken_multipart(part)
+        subs = [sub for sub in payload if isinstance(sub, Message)]
+        subtype = part.get_content_subtype()
+        if subtype == "alternative":
+            options = [option for option in (_body(sub) for sub in subs) if any(_visible(*p) for p in option)]
+            plain = [option for option in options if all(kind == "plain" for kind, _ in option)]
+            return plain[0] if plain else (options[-1] if options else [])
+        if subtype == "related" and subs:
+            return _body(subs[0])
+        return [piece for sub in subs for piece in _body(sub)]
+    if _is_body_text(part):
+        if part.get_content_subtype() == "html":
+            return [("html", _text_of(part))]
+        text = _text_of(part)
+        if str(part.get_param("format") or "").lower() == "flowed":
+            text = unflow(text, delsp=str(part.get_param("delsp") or "").lower() == "yes")
+        return [("plain", text)]
+    return []
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """A `format=flowed` part (RFC 3676: Thunderbird, Apple Mail) as its writer wrote it: a line that
+    ends in a space goes on in the next line of the same quote depth; space-stuffing is undone; the
+    signature separator "-- " stays a line of its own."""
+    out: list[str] = []
+    joining = False
+    previous_depth = 0
+    for raw_line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(raw_line) - len(raw_line.lstrip(">"))
+        line = raw_line[depth:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffed (or the space after the quote marks)
+        flowed = line.endswith(" ") and line != "-- "
+        if delsp and flowed:
+            line = line[:-1]
+        if joining and depth == previous_depth and out:
+            out[-1] += line
+        else:
+            out.append((">" * depth + " " if depth else "") + line)
+        joining, previous_depth = flowed, depth
+    return "\n".join(part.rstrip(" ") if not part.endswith("-- ") else part for part in out)
 
 
 def _is_auto(msg: Message, subject: str) -> bool:
@@ -205,45 +302,78 @@ def _attachment(part: Message, index: int) -> Part | None:
     return Part(filename or f"part-{index}.{part.get_content_subtype()}", ctype, data, inline)
 
 
+def _leaves(msg: Message) -> Iterator[Message]:
+    """Every part, attached messages included (their headers name the mail that bounced)."""
+    yield msg
+    payload = msg.get_payload()
+    if isinstance(payload, list):
+        for sub in payload:
+            if isinstance(sub, Message):
+                yield from _leaves(sub)
+
+
+def _bounce(msg: Message, sender: Mailbox | None, subject: str, body: list[tuple[str, str]]) -> Bounce | None:
+    text = "\n\n".join(content for _, content in body)
+    report_type = msg.get_param("report-type")
+    if not looks_like_bounce(sender=sender.email if sender else "", display_name=(sender.name or "") if sender else "",
+                             subject=subject, content_type=msg.get_content_type(),
+                             report_type=report_type if isinstance(report_type, str) else "", text=text):
+        return None
+    report: str | None = None
+    returned: list[str] = []
+    for part in _leaves(msg):
+        ctype = part.get_content_type()
+        if ctype in ("message/delivery-status", "message/global-delivery-status") and report is None:
+            inner = part.get_payload()
+            if isinstance(inner, list):  # the email package reads its field groups as header blocks
+                report = "\n\n".join("\n".join(f"{k}: {v}" for k, v in block.items()) for block in inner
+                                       if isinstance(block, Message))
+            else:
+                report = str(inner)
+        elif ctype in ("message/rfc822", "message/global") and part is not msg:
+            inner = part.get_payload()
+            nested = inner[0] if isinstance(inner, list) and inner else None
+            if isinstance(nested, Message):
+                returned.extend(_ids(nested, "Message-ID"))
+        elif ctype in ("text/rfc822-headers", "text/global-headers"):
+            headers = BytesParser(policy=policy.default).parsebytes(_text_of(part).encode("utf-8", "replace"),
+                                                                   headersonly=True)
+            returned.extend(_ids(headers, "Message-ID"))
+    return read_bounce(text=text, report=report, returned_ids=returned,
+                       notice_ids=[*_ids(msg, "In-Reply-To"), *reversed(_ids(msg, "References"))],
+                       ignore=frozenset({sender.email.lower()} if sender else set()))
+
+
 def parse(raw: bytes) -> ParsedMail:
     msg = BytesParser(policy=policy.default).parsebytes(_LEADING_BLANK_LINES.sub(b"", raw, count=1))
     subject = " ".join(_header(msg, "Subject").split())
     senders = _mailboxes(msg, "From")
-
-    body_parts: list[Message] = []
-    if isinstance(msg, EmailMessage):
-        chosen = msg.get_body(preferencelist=("plain", "html"))
-        if chosen is not None:
-            body_parts.append(chosen)
-    plain = html = None
-    for part in body_parts:
-        if part.get_content_type() == "text/html":
-            html = _text_of(part)
-        else:
-            plain = _text_of(part)
+    body = _body(msg)
 
     attachments: list[Part] = []
     for index, part in enumerate(_walk(msg)):
-        if any(part is chosen for chosen in body_parts):
-            continue
         if part.get_content_maintype() == "text" and not part.get_filename() \
                 and part.get_content_disposition() != "attachment":
-            continue  # the other alternative of the body, not an attachment
+            continue  # the body, or another alternative of it: not an attachment
+        if part.get_content_maintype() == "multipart":
+            continue  # a multipart without parts: its text is the body
         found = _attachment(part, index)
         if found is not None:
             attachments.append(found)
     own_ids = _ids(msg, "Message-ID")
+    sender = senders[0] if senders else None
+    bounce = _bounce(msg, sender, subject, body)
     return ParsedMail(
         message_id=own_ids[0] if own_ids else None,
         in_reply_to=_ids(msg, "In-Reply-To"),
         references=_ids(msg, "References"),
         subject=subject,
-        sender=senders[0] if senders else None,
+        sender=sender,
         reply_to=_mailboxes(msg, "Reply-To"),
         to=_mailboxes(msg, "To"),
         cc=_mailboxes(msg, "Cc"),
-        plain=plain,
-        html=html,
-        auto_reply=_is_auto(msg, subject),
+        body=body,
+        auto_reply=bounce is not None or _is_auto(msg, subject),
         attachments=attachments,
+        bounce=bounce,
     )

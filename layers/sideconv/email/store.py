@@ -34,6 +34,8 @@ from sideconv.store.models import (
 
 # Nested document paths (typed as plain attributes by PynamoDB's stubs).
 DELIVERY_STATUS = Path("delivery.status")
+DELIVERY_DETAIL = Path("delivery.detail")
+DELIVERY_UPDATED_AT = Path("delivery.updated_at")
 THREAD_REFERENCES = Path("email.references")
 
 # A message with an outcome leaves the sparse `pending_outbound` index (sideconv.redrive) in the
@@ -164,6 +166,38 @@ class EmailStore:
             if 2 in failed:
                 raise NotFound("side conversation not found") from exc
             raise
+
+    def latest_outbound(self, ref: Ref) -> str | None:
+        """The newest outbound message of a side conversation: what a bounce that names no Message-ID
+        but came back to the reply address returns. 1 Query, newest first, outbound only."""
+        results = MessageItem.query(ref.pk, MessageItem.sk.startswith(keys.messages_prefix(ref.side_conversation_id)),
+                                    filter_condition=MessageItem.direction == "outbound", scan_index_forward=False,
+                                    page_size=50, attributes_to_get=["id"])
+        for item in results:
+            return str(item.id)
+        return None
+
+    def record_bounce(self, record: InboundMailItem, ref: Ref, *, detail: str, at: str) -> bool:
+        """A bounce received by mail: the received-mail record and the outbound message `bounced` with
+        its reason (as `email_events` records SES's bounce event; the SES id and attempts of the send
+        stay), in one request. False when the message is no outbound message of ours."""
+        assert ref.message_id is not None
+        message = MessageItem(ref.pk, keys.message_sk(ref.side_conversation_id, ref.message_id))
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(record, condition=InboundMailItem.pk.does_not_exist())
+                tx.update(message, [DELIVERY_STATUS.set("bounced"), DELIVERY_DETAIL.set(detail),
+                                    DELIVERY_UPDATED_AT.set(at), *LEAVE_PENDING_INDEX],
+                          condition=MessageItem.pk.exists() & (MessageItem.direction == "outbound")
+                          & MessageItem.delivery.exists())
+        except TransactWriteError as exc:
+            failed = _failed(exc)
+            if 0 in failed:
+                raise DuplicateMail(record.pk) from exc
+            if 1 in failed:
+                return False
+            raise
+        return True
 
     def quarantine(self, record: InboundMailItem, item: QuarantineItem) -> None:
         try:

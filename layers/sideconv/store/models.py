@@ -218,7 +218,7 @@ class InboundMailItem(TableItem, discriminator="inbound_mail"):
     """`INMAIL#<SES messageId>`: one per received mail, written with its outcome in the same
     transaction, so a second invocation for the same mail adds nothing."""
 
-    outcome = UnicodeAttribute()  # appended | quarantined
+    outcome = UnicodeAttribute()  # appended | quarantined | bounced (a delivery failure for our mail)
     account_id = UnicodeAttribute(null=True)
     conversation_id = UnicodeAttribute(null=True)
     side_conversation_id = UnicodeAttribute(null=True)
