@@ -23,11 +23,11 @@ TABLE = "side-conversations-test"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _embedded_transactions() -> None:
-    """Embedded DynamoDB's transactions cost what they touch, as on the local stack (local.moto_transactions)."""
-    from local import moto_transactions
+def _embedded_dynamodb() -> None:
+    """Embedded DynamoDB's requests cost what they touch, as on the local stack (local.moto_dynamodb)."""
+    from local import moto_dynamodb
 
-    moto_transactions.install()
+    moto_dynamodb.install()
 
 
 def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent", **extra: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Embedded DynamoDB's cheaper TransactWriteItems rolls back exactly as moto's own, and leaves the rest alone.
+"""Embedded DynamoDB's cheaper TransactWriteItems rolls back exactly as moto's own and leaves the rest
+alone; its cheaper Query answers exactly as moto's own and reads only the partition it names.
 
 Embedded AWS in process (no network), on the service's own table (stream on).
 """
@@ -13,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local import moto_transactions
+from local import moto_dynamodb
 from tests.conftest import TABLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ def _key(sk: str, pk: dict[str, str] = PK) -> dict[str, Any]:
 
 @pytest.fixture
 def dynamodb(aws: None) -> Any:
-    moto_transactions.install()
+    moto_dynamodb.install()
     return boto3.client("dynamodb")
 
 
@@ -124,11 +125,11 @@ def test_the_cancellation_reasons_and_the_result_are_moto_s_own(dynamodb: Any) -
         return (error.response["Error"], error.response["CancellationReasons"]), _everything(dynamodb)
 
     patched = run()
-    moto_transactions.uninstall()
+    moto_dynamodb.uninstall()
     try:
         stock = run()
     finally:
-        moto_transactions.install()
+        moto_dynamodb.install()
     assert patched == stock
 
 
@@ -159,23 +160,94 @@ def test_an_invalid_transaction_is_refused_and_writes_nothing(dynamodb: Any) -> 
     assert _everything(dynamodb) == before
 
 
+def _queries(client: Any) -> list[Any]:
+    """Every shape of Query the service makes: table, local index (paged, descending), global index."""
+    answers = []
+    table = {"TableName": TABLE, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sc)",
+             "ExpressionAttributeValues": {":pk": PK, ":sc": {"S": "SC#email-1"}}, "ConsistentRead": True}
+    answers.append(client.query(**table)["Items"])
+    listing = {"TableName": TABLE, "IndexName": "by_activity", "ScanIndexForward": False, "Limit": 3,
+               "KeyConditionExpression": "pk = :pk AND begins_with(lsi1sk, :open)",
+               "ExpressionAttributeValues": {":pk": PK, ":open": {"S": "open#"}}}
+    page = client.query(**listing)
+    answers += [page["Items"], page["LastEvaluatedKey"]]
+    answers.append(client.query(**listing, ExclusiveStartKey=page["LastEvaluatedKey"])["Items"])
+    answers.append(client.query(TableName=TABLE, IndexName="inbox", KeyConditionExpression="gsi1pk = :inbox",
+                                ExpressionAttributeValues={":inbox": {"S": "INBOX#acme#agent-1"}})["Items"])
+    return answers
+
+
+def _listing_seed(client: Any) -> None:
+    _seed(client)
+    for n in range(8):  # summaries on both indexes, in two partitions
+        for pk in (PK, {"S": "A#acme#C#conv-2"}):
+            client.put_item(TableName=TABLE, Item={
+                **_key(f"SC#email-{n:02d}", pk), "lsi1sk": {"S": f"{'open' if n % 3 else 'closed'}#2026-0{n + 1}"},
+                "gsi1pk": {"S": "INBOX#acme#agent-1"}, "gsi1sk": {"S": f"agent#{n}#{pk['S']}"}})
+
+
+def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import Table
+
+    _listing_seed(dynamodb)
+    read: list[int] = []
+    patched_all_items = Table.all_items
+
+    def spy(self: Any) -> list[Any]:
+        found = patched_all_items(self)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(Table, "all_items", spy)
+    patched = _queries(dynamodb)
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[TABLE]
+    in_table = sum(len(partition) for partition in table.items.values())
+    # The table and local-index queries gathered one partition (11 items); the global index, all of them.
+    assert read == [11, 11, 11, in_table]
+    monkeypatch.undo()
+    moto_dynamodb.uninstall()
+    try:
+        stock = _queries(dynamodb)
+    finally:
+        moto_dynamodb.install()
+    assert patched == stock
+    assert [len(answer) for answer in patched] == [2, 3, 3, 2, 16]  # (the key has pk, sk and lsi1sk)
+
+
+def test_the_stream_keeps_only_the_newest_shard_iterators(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    monkeypatch.setattr(moto_dynamodb, "SHARD_ITERATORS_KEPT", 5)
+    stream = Stream()
+    for _ in range(30):  # as the relay polls an idle table
+        assert stream.read() == []
+    # A write after all that polling is still read from the newest iterator.
+    dynamodb.put_item(TableName=TABLE, Item=_key("SC#email-3"))
+    assert stream.read() == ["INSERT SC#email-3"]
+    assert len(dynamodbstreams_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].shard_iterators) <= 5
+
+
 def test_another_moto_version_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     import moto
 
-    with pytest.raises(moto_transactions.UnsupportedMotoVersion, match=r"moto 5\.2\.5.*moto 5\.3\.0"):
-        moto_transactions.check_version("5.3.0")
-    moto_transactions.uninstall()
+    with pytest.raises(moto_dynamodb.UnsupportedMotoVersion, match=r"moto 5\.2\.5.*moto 5\.3\.0"):
+        moto_dynamodb.check_version("5.3.0")
+    moto_dynamodb.uninstall()
     monkeypatch.setattr(moto, "__version__", "6.0.0")
     try:
-        with pytest.raises(moto_transactions.UnsupportedMotoVersion, match=r"moto 6\.0\.0 is installed"):
-            moto_transactions.install()
+        with pytest.raises(moto_dynamodb.UnsupportedMotoVersion, match=r"moto 6\.0\.0 is installed"):
+            moto_dynamodb.install()
     finally:
         monkeypatch.undo()
-        moto_transactions.install()
+        moto_dynamodb.install()
 
 
 def test_the_patched_version_is_the_one_the_lock_pins() -> None:
     lock = (ROOT / "uv.lock").read_text()
     pinned = re.search(r'\[\[package\]\]\nname = "moto"\nversion = "([^"]+)"', lock)
     assert pinned is not None, "moto is not in uv.lock"
-    assert pinned.group(1) == moto_transactions.MOTO_VERSION
+    assert pinned.group(1) == moto_dynamodb.MOTO_VERSION

@@ -1,17 +1,32 @@
-"""Embedded DynamoDB's TransactWriteItems at the cost of the items it touches, not of the table.
+"""Embedded DynamoDB (moto) at the cost of what a request touches, not of everything stored.
 
-moto 5.2.5 backs a transaction up with `copy.deepcopy(table)` once for every item that names the
-table, and rolls back by putting that copy in the table's place. A create, a reply and an inbound mail
-are each one transaction, so every write cost time proportional to everything stored (a create took
-6.6 s at the 100th side conversation on `make dev`), and after a cancelled one the live table was a
-different object from the one the stream relay's shard iterator reads: the relay went deaf.
+In moto 5.2.5 requests the local stack makes for every API call, mail and Slack event cost time
+proportional to the whole table, or keep memory for ever; on DynamoDB they cost the same at any size.
+This module patches those three, and nothing else.
+
+**TransactWriteItems.** moto backs a transaction up with `copy.deepcopy(table)` once for every item
+that names the table, and rolls back by putting that copy in the table's place. A create, a reply
+and an inbound mail are each one transaction, so every write cost time proportional to everything
+stored (a create took 6.6 s at the 100th side conversation on `make dev`), and after a cancelled one
+the live table was another object than the one the stream relay's shard iterator reads: the relay
+went deaf.
 
 Here the backup is the touched items alone (deep-copied: an update changes its item in place) and
 the length of the table's stream; a cancelled transaction puts those items back, removes the ones
 it created, and drops the stream records it wrote. moto's own method still runs every check and
 raises the same errors with the same cancellation reasons; its whole-table copy becomes the table
-itself, so its own "rollback" is a no-op. The local stack, the tests' embedded AWS and the bench
-install it; it refuses any moto but the one `uv.lock` pins, whose internals it was written against.
+itself, so its own "rollback" is a no-op.
+
+**Query.** moto gathers and sorts every item of the table (`Table.all_items`) for each Query, then keeps
+the partition asked for. A Query on the table or on a local secondary index names one partition, so
+here it gathers that partition alone; a global secondary index's Query still reads the whole table.
+
+**GetRecords.** Each call makes a new shard iterator and moto keeps every one for ever; the local
+stack's relay asks every 50 ms, so an idle `make dev` grew by some 80 MB an hour. Here only the
+newest `SHARD_ITERATORS_KEPT` live on, as DynamoDB's expire after 15 minutes.
+
+The local stack, the tests' embedded AWS and the bench install it; it refuses any moto but the one
+`uv.lock` pins, whose internals it was written against.
 """
 
 from __future__ import annotations
@@ -24,9 +39,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-MOTO_VERSION = "5.2.5"  # what uv.lock pins; tests/unit/test_moto_transactions.py checks they agree
+MOTO_VERSION = "5.2.5"  # what uv.lock pins; tests/unit/test_moto_dynamodb.py checks they agree
+SHARD_ITERATORS_KEPT = 1_000
 
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
+# (table, partition key) while a Query on the table or a local index runs: all it can return.
+_partition: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar("partition", default=None)
 _originals: dict[str, Any] = {}
 
 
@@ -37,7 +55,7 @@ class UnsupportedMotoVersion(RuntimeError):
 def check_version(found: str) -> None:
     if found != MOTO_VERSION:
         raise UnsupportedMotoVersion(
-            f"local.moto_transactions patches moto {MOTO_VERSION}'s DynamoDB transactions, but moto {found} "
+            f"local.moto_dynamodb patches moto {MOTO_VERSION}'s DynamoDB transactions and queries, but moto {found} "
             f"is installed: check that moto {found} still copies whole tables in transact_write_items, then "
             "update the patch and MOTO_VERSION (or remove the patch if moto fixed it)")
 
@@ -142,9 +160,53 @@ def install() -> None:
             _restore(self, saved, streams)
             raise
 
-    _originals.update(copy=models.copy, transact=original)
+    _originals.update(copy=models.copy, transact=original, query=Table.query, all_items=Table.all_items)
     models.copy = SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    _originals["get_records"] = DynamoDBStreamsBackend.get_records
+    DynamoDBStreamsBackend.get_records = _get_records  # type: ignore[method-assign]
+
+
+def _get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+    from moto.dynamodbstreams.models import ShardIterator
+
+    answer = _originals["get_records"](self, iterator_arn, limit)
+    iterators = self.shard_iterators
+    while len(iterators) > SHARD_ITERATORS_KEPT:  # oldest first: dicts keep insertion order
+        del iterators[next(iter(iterators))]
+    # moto's model registry (for its reset) holds every iterator too.
+    tracked: list[Any] = ShardIterator.instances_tracked  # type: ignore[attr-defined]
+    if len(tracked) > 2 * SHARD_ITERATORS_KEPT:
+        del tracked[:-SHARD_ITERATORS_KEPT]
+    return answer
+
+
+def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # moto's Table.query(hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+    # scan_index_forward, projection_expressions, index_name, ...): the backend passes these by position.
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    partition = hash_key
+    if index_name is not None:
+        local = {index.name for index in self.indexes or []}
+        named = dict(kwargs.get("hash_key_conditions") or [])
+        partition = named.get(self.hash_key_attr, hash_key) if index_name in local else None
+    token = _partition.set((self, partition) if partition is not None else None)
+    try:
+        return _originals["query"](self, hash_key, *args, **kwargs)
+    finally:
+        _partition.reset(token)
+
+
+def _all_items(self: Any) -> list[Any]:
+    scope = _partition.get()
+    if scope is None or scope[0] is not self or not self.range_key_attr:
+        return _originals["all_items"](self)
+    # What moto's own returns for one partition: its items in key order (hash keys are all equal).
+    return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
 
 
 def uninstall() -> None:
@@ -152,6 +214,13 @@ def uninstall() -> None:
     if not _originals:
         return
     from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
 
     models.copy = _originals.pop("copy")
     models.DynamoDBBackend.transact_write_items = _originals.pop("transact")  # type: ignore[method-assign]
+    Table.query = _originals.pop("query")  # type: ignore[method-assign]
+    Table.all_items = _originals.pop("all_items")  # type: ignore[method-assign]
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    DynamoDBStreamsBackend.get_records = _originals.pop("get_records")  # type: ignore[method-assign]
+    _originals.clear()
