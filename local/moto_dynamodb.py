@@ -2,7 +2,8 @@
 
 In moto 5.2.5 requests the local stack makes for every API call, mail and Slack event cost time
 proportional to the whole table, or keep memory for ever; on DynamoDB they cost the same at any size.
-This module patches those three, and nothing else.
+This module patches those three, and the serializing of DynamoDB's answers (a cost proportional to
+the answer, but most of a listing's time), and nothing else.
 
 **TransactWriteItems.** moto backs a transaction up with `copy.deepcopy(table)` once for every item
 that names the table, and rolls back by putting that copy in the table's place. A create, a reply
@@ -22,8 +23,13 @@ the partition asked for. A Query on the table or on a local secondary index name
 here it gathers that partition alone; a global secondary index's Query still reads the whole table.
 
 **GetRecords.** Each call makes a new shard iterator and moto keeps every one for ever; the local
-stack's relay asks every 50 ms, so an idle `make dev` grew by some 80 MB an hour. Here only the
+stack's relay asks every 50 ms, so an idle `make dev` grew by about 100 MB an hour. Here only the
 newest `SHARD_ITERATORS_KEPT` live on, as DynamoDB's expire after 15 minutes.
+
+**Responses.** moto serializes each answer member by member against botocore's shapes: a page of ten
+summaries took 90 ms, more than the Query. DynamoDB's JSON is already in its answer as it goes on the
+wire, so an attribute value (S, N, BOOL, NULL, SS, NS, and M and L of those) is copied as it is;
+anything else (binary) still goes through moto's serializer.
 
 The local stack, the tests' embedded AWS and the bench install it; it refuses any moto but the one
 `uv.lock` pins, whose internals it was written against.
@@ -169,6 +175,42 @@ def install() -> None:
 
     _originals["get_records"] = DynamoDBStreamsBackend.get_records
     DynamoDBStreamsBackend.get_records = _get_records  # type: ignore[method-assign]
+    from moto.core import serialize
+
+    _originals["serializers"] = serialize.SERVICE_SPECIFIC_SERIALIZERS.get("dynamodb")
+    serialize.SERVICE_SPECIFIC_SERIALIZERS["dynamodb"] = {"json": _serializer(serialize.JSONSerializer)}
+
+
+_PLAIN = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS"})
+
+
+def _as_sent(value: Any) -> Any:
+    """An attribute value as DynamoDB's JSON carries it, or None when moto's serializer must do it."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((kind, inner),) = value.items()
+    if kind in _PLAIN:
+        return {kind: inner}
+    if kind == "M" and isinstance(inner, dict):
+        members = {name: _as_sent(member) for name, member in inner.items()}
+        return None if any(m is None for m in members.values()) else {"M": members}
+    if kind == "L" and isinstance(inner, list):
+        elements = [_as_sent(element) for element in inner]
+        return None if any(e is None for e in elements) else {"L": elements}
+    return None
+
+
+def _serializer(base: Any) -> Any:
+    class DynamoDBSerializer(base):
+        def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue":
+                sent = _as_sent(value)
+                if sent is not None:
+                    self._default_serialize(serialized, sent, shape, key)
+                    return
+            super()._serialize_type_structure(serialized, value, shape, key)
+
+    return DynamoDBSerializer
 
 
 def _get_records(self: Any, iterator_arn: str, limit: int) -> Any:
@@ -223,4 +265,11 @@ def uninstall() -> None:
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     DynamoDBStreamsBackend.get_records = _originals.pop("get_records")  # type: ignore[method-assign]
+    from moto.core import serialize
+
+    previous = _originals.pop("serializers")
+    if previous is None:
+        serialize.SERVICE_SPECIFIC_SERIALIZERS.pop("dynamodb", None)
+    else:
+        serialize.SERVICE_SPECIFIC_SERIALIZERS["dynamodb"] = previous
     _originals.clear()

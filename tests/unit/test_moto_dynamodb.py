@@ -217,6 +217,35 @@ def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: An
     assert [len(answer) for answer in patched] == [2, 3, 3, 2, 16]  # (the key has pk, sk and lsi1sk)
 
 
+EVERY_TYPE = {
+    **_key("SC#every-type"), "s": {"S": "text ü"}, "n": {"N": "-12.5"}, "yes": {"BOOL": True}, "none": {"NULL": True},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "b": {"B": b"\x00\xffbytes"}, "bs": {"BS": [b"x", b"y"]},
+    "m": {"M": {"person": {"M": {"kind": {"S": "agent"}, "tags": {"L": [{"S": "x"}, {"N": "3"}, {"B": b"z"}]}}},
+                "empty": {"M": {}}}},
+    "l": {"L": [{"S": "one"}, {"L": [{"BOOL": False}]}, {"M": {"k": {"NULL": True}}}]},
+}
+
+
+def test_answers_are_serialized_as_moto_serializes_them(dynamodb: Any) -> None:
+    def answers() -> list[Any]:
+        dynamodb.put_item(TableName=TABLE, Item=EVERY_TYPE)
+        got = dynamodb.get_item(TableName=TABLE, Key=_key("SC#every-type"), ConsistentRead=True)
+        queried = dynamodb.query(TableName=TABLE, KeyConditionExpression="pk = :pk",
+                                 ExpressionAttributeValues={":pk": PK})
+        updated = dynamodb.update_item(TableName=TABLE, Key=_key("SC#every-type"), UpdateExpression="SET s = :s",
+                                       ExpressionAttributeValues={":s": {"S": "new"}}, ReturnValues="ALL_OLD")
+        return [got["Item"], queried["Items"], queried["Count"], updated["Attributes"]]
+
+    patched = answers()
+    moto_dynamodb.uninstall()
+    try:
+        stock = answers()
+    finally:
+        moto_dynamodb.install()
+    assert patched == stock
+    assert patched[0] == EVERY_TYPE
+
+
 def test_the_stream_keeps_only_the_newest_shard_iterators(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodbstreams.models import dynamodbstreams_backends
