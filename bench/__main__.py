@@ -12,11 +12,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import cold_import, core, email_parse, package, request_counts, scale, throughput
+from bench import cold_import, core, email_parse, local_scale, package, request_counts, scale, throughput
 from bench.core import Figure, broken
 from bench.env import embedded_aws, functions
 
-GROUPS = ("1", "2", "3", "4", "5", "6", "7")
+GROUPS = ("1", "2", "3", "4", "5", "6", "7", "8")
 
 
 def _in_aws(build: Callable[..., list[Figure]], *args: object) -> list[Figure]:
@@ -48,6 +48,7 @@ def main(argv: list[str]) -> int:
         ("5", "email parsing", email_parse.HOW, email_parse.run),
         ("6", "scale", scale.HOW, lambda: _in_aws(scale.run)),
         ("7", "package", package.HOW, lambda: package.run(functions())),
+        ("8", "local stack at scale", local_scale.HOW, local_scale.run),
     ]
     figures: list[Figure] = []
     for group, title, text, build in steps:
