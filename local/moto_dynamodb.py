@@ -61,9 +61,10 @@ class UnsupportedMotoVersion(RuntimeError):
 def check_version(found: str) -> None:
     if found != MOTO_VERSION:
         raise UnsupportedMotoVersion(
-            f"local.moto_dynamodb patches moto {MOTO_VERSION}'s DynamoDB transactions and queries, but moto {found} "
-            f"is installed: check that moto {found} still copies whole tables in transact_write_items, then "
-            "update the patch and MOTO_VERSION (or remove the patch if moto fixed it)")
+            f"local.moto_dynamodb patches moto {MOTO_VERSION}'s DynamoDB internals, but moto {found} is installed: "
+            f"check what moto {found} does in each place its docstring names (transact_write_items, Table.query, "
+            "get_records, the response serializer), then update the patch and MOTO_VERSION, or drop what moto "
+            "fixed")
 
 
 @dataclass
