@@ -14,6 +14,9 @@ export PYTHONDONTWRITEBYTECODE :=
 ROLE ?= agent
 ACCOUNT ?= acme
 USER ?= agent-1
+# make dev SEED=1000: that many side conversations in the demo account (SEED_MESSAGES: messages in all)
+SEED ?= 0
+SEED_MESSAGES ?= 0
 
 .PHONY: dev test chromium browser lint typecheck unit integration e2e openapi token synth deploy destroy smoke layer bench chaos clean
 
@@ -27,8 +30,8 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(BIN)/python
 	printf '%s\n%s\n' "$(CURDIR)/layers" "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/atender-side-conversations.pth"
 	touch $@
 
-dev: $(VENV)/.synced ## Run the whole service on 127.0.0.1 (API :3000, SMTP :2525, Slack stand-in :3001)
-	$(BIN)/python -m local
+dev: $(VENV)/.synced ## Run the whole service on 127.0.0.1 (API :3000, SMTP :2525, Slack stand-in :3001); SEED=1000 fills the demo
+	SEED=$(SEED) SEED_MESSAGES=$(SEED_MESSAGES) $(BIN)/python -m local
 
 test: lint typecheck chromium ## Lint, type-check and run every test suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -12,11 +12,22 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import cold_import, core, cost, email_parse, latency, package, request_counts, scale, throughput
+from bench import (
+    cold_import,
+    core,
+    cost,
+    email_parse,
+    latency,
+    local_scale,
+    package,
+    request_counts,
+    scale,
+    throughput,
+)
 from bench.core import Figure, broken
 from bench.env import embedded_aws, functions
 
-GROUPS = ("1", "2", "3", "4", "5", "6", "7", "9")
+GROUPS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
 def _in_aws(build: Callable[..., list[Figure]], *args: object) -> list[Figure]:
@@ -48,6 +59,7 @@ def main(argv: list[str]) -> int:
         ("5", "email parsing", email_parse.HOW, email_parse.run),
         ("6", "scale", scale.HOW, lambda: _in_aws(scale.run)),
         ("7", "package", package.HOW, lambda: package.run(functions())),
+        ("8", "local stack at scale", local_scale.HOW, local_scale.run),
         ("9", "cost and delivery latency", cost.HOW + " **9b** " + latency.HOW,
          lambda: cost.run() + latency.run()),
     ]

@@ -12,6 +12,14 @@ from local import app, token
 
 def main() -> None:
     stack = app.build()
+    if int(os.environ.get("SEED") or 0) > 0:  # `make dev SEED=1000`: a demo account at a size that matters
+        from local import seed
+
+        with stack.lock:
+            seeded = seed.seed(stack.settings, int(os.environ["SEED"]),
+                               messages=int(os.environ.get("SEED_MESSAGES") or 0))
+        print(f"Seeded {seeded.side_conversations:,} side conversations ({seeded.messages:,} messages) in account "
+              f"{seed.ACCOUNT} in {seeded.seconds:.1f} s; {seed.DEMO_CONVERSATION} holds the first 12", flush=True)
     port = int(os.environ.get("PORT", "3000"))
     stack.serve("127.0.0.1", port, stack.api_route)  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"

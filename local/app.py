@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from local import email, events, panel, slack, token
+from local import email, events, moto_dynamodb, panel, slack, token
 from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
 
 LOCAL_DEFAULTS = {
@@ -33,6 +33,7 @@ def build() -> LocalStack:
         os.environ.setdefault(name, value)
     from moto import mock_aws
 
+    moto_dynamodb.install()  # else each transaction and query costs what the whole table holds
     mock_aws().start()
     from sideconv.config import get_settings
 

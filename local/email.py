@@ -16,6 +16,7 @@ import time
 from email import policy
 from email.parser import BytesParser
 from typing import Any
+from urllib.parse import parse_qsl
 
 import boto3
 from sideconv.config import Settings
@@ -85,6 +86,11 @@ def receipt_event(raw: bytes, *, message_id: str, recipients: list[str], mail_fr
     }]}
 
 
+# What /_local/mail shows of each mail embedded SES sent, by SES message id: parsed once, not on every
+# look (tests poll it under the stack's lock, and it grows with every mail sent).
+_on_the_wire: dict[str, dict[str, Any]] = {}
+
+
 def sent_mail(settings: Settings, limit: int | None = None) -> list[dict[str, Any]]:
     """What embedded SES sent, newest first, as it went on the wire: SES replaces Message-ID with
     `<SES message id@ses domain>`, so the raw text here carries that id too."""
@@ -99,24 +105,31 @@ def sent_mail(settings: Settings, limit: int | None = None) -> list[dict[str, An
         raw_data = getattr(sent, "raw_data", None)
         if raw_data is None:
             continue
-        wire_id = f"<{sent.id}@{settings.ses_message_id_domain}>"
-        message = BytesParser(policy=policy.default).parsebytes(raw_data.encode("utf-8", "surrogateescape"))
-        del message["Message-ID"]
-        message["Message-ID"] = wire_id
-        out.append({
-            "ses_message_id": sent.id,
-            "message_id": wire_id,
-            "from": str(message.get("From", "")),
-            "to": [str(a) for a in getattr(message.get("To"), "addresses", ())],
-            "cc": [str(a) for a in getattr(message.get("Cc"), "addresses", ())],
-            "reply_to": str(message.get("Reply-To", "")),
-            "subject": str(message.get("Subject", "")),
-            "in_reply_to": str(message.get("In-Reply-To", "")) or None,
-            "references": str(message.get("References", "")) or None,
-            "destinations": list(sent.destinations),
-            "raw": message.as_string(policy=policy.SMTP),
-        })
+        shown = _on_the_wire.get(sent.id)
+        if shown is None:
+            shown = _on_the_wire[sent.id] = _as_sent(sent, raw_data, settings)
+        out.append(shown)
     return out
+
+
+def _as_sent(sent: Any, raw_data: str, settings: Settings) -> dict[str, Any]:
+    wire_id = f"<{sent.id}@{settings.ses_message_id_domain}>"
+    message = BytesParser(policy=policy.default).parsebytes(raw_data.encode("utf-8", "surrogateescape"))
+    del message["Message-ID"]
+    message["Message-ID"] = wire_id
+    return {
+        "ses_message_id": sent.id,
+        "message_id": wire_id,
+        "from": str(message.get("From", "")),
+        "to": [str(a) for a in getattr(message.get("To"), "addresses", ())],
+        "cc": [str(a) for a in getattr(message.get("Cc"), "addresses", ())],
+        "reply_to": str(message.get("Reply-To", "")),
+        "subject": str(message.get("Subject", "")),
+        "in_reply_to": str(message.get("In-Reply-To", "")) or None,
+        "references": str(message.get("References", "")) or None,
+        "destinations": list(sent.destinations),
+        "raw": message.as_string(policy=policy.SMTP),
+    }
 
 
 class InboundSMTP:
@@ -159,9 +172,11 @@ def install(stack: LocalStack) -> None:
 
     stack.add_consumer("send_email", stack.resources.outbox_queue_urls["email"], send_email)
 
-    def mail(_: Request) -> Reply:
+    def mail(request: Request) -> Reply:
+        limit = dict(parse_qsl(request.query)).get("limit")
         with stack.lock:
-            return Reply.json(200, {"items": sent_mail(stack.settings)})
+            return Reply.json(200, {"items": sent_mail(stack.settings, int(limit) if limit and limit.isdigit()
+                                                       else None)})
 
     stack.add_route("GET", "/_local/mail", mail)
 

@@ -22,6 +22,14 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 TABLE = "side-conversations-test"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _embedded_dynamodb() -> None:
+    """Embedded DynamoDB's requests cost what they touch, as on the local stack (local.moto_dynamodb)."""
+    from local import moto_dynamodb
+
+    moto_dynamodb.install()
+
+
 def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent", **extra: Any) -> dict[str, Any]:
     return {"sub": sub, "account_id": account, "role": role, "name": extra.pop("name", "Dana Agent"),
             "email": extra.pop("email", f"{sub}@{account}.example"), **extra}

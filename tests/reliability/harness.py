@@ -23,7 +23,6 @@ sender's re-queue delays are zero.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import random
@@ -369,6 +368,7 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
     from sideconv.slack import outbound
     from slack_sdk import WebClient
 
+    from local import moto_dynamodb
     from local import slack as local_slack
     from local.stack import LocalStack
 
@@ -382,14 +382,12 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
     # A stalled answer's client is gone by the time it is written: not worth a traceback.
     if stand_in._server is not None:
         stand_in._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+    # Transactions cost what they touch, as on the local stack (else quadratic in the run's length).
+    moto_dynamodb.install()
     # Time compression: no retry sleeps, no re-queue delays, a short Slack client timeout.
-    import moto.dynamodb.models as moto_dynamodb
-
-    backend = moto_dynamodb.DynamoDBBackend
-    saved_transact = backend.transact_write_items
     from sideconv import outcome
 
-    saved = (botocore.endpoint.time, moto_dynamodb.copy, outbound.MAX_DELAY_SECONDS, slack_client.TIMEOUT_SECONDS,
+    saved = (botocore.endpoint.time, outbound.MAX_DELAY_SECONDS, slack_client.TIMEOUT_SECONDS,
              BotocoreStubber.__call__, WebClient.api_call, outcome.sleep)
     original_call = BotocoreStubber.__call__
     original_api_call = WebClient.api_call
@@ -425,8 +423,6 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
         return answer
 
     botocore.endpoint.time = _NoSleep()  # type: ignore[attr-defined]
-    moto_dynamodb.copy = _FastTableCopy()  # type: ignore[assignment]
-    backend.transact_write_items = _once_per_transaction(saved_transact)  # type: ignore[method-assign]
     outbound.MAX_DELAY_SECONDS = 0
     slack_client.TIMEOUT_SECONDS = 0.25
     BotocoreStubber.__call__ = faulty_call  # type: ignore[method-assign]
@@ -450,55 +446,11 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
             holder["world"] = current
             yield current
     finally:
-        botocore.endpoint.time, moto_dynamodb.copy, outbound.MAX_DELAY_SECONDS, slack_client.TIMEOUT_SECONDS, \
+        botocore.endpoint.time, outbound.MAX_DELAY_SECONDS, slack_client.TIMEOUT_SECONDS, \
             BotocoreStubber.__call__, WebClient.api_call, outcome.sleep = saved
-        backend.transact_write_items = saved_transact  # type: ignore[method-assign]
         stand_in.stop()
         environment.stop()
         forget()
-
-
-class _FastTableCopy:
-    """moto deep-copies every table (with its whole stream) once per item of each transaction, to roll
-    back on failure: quadratic in the run's length. Copy what a rollback restores (the items, and the
-    stream up to now) and share the rest; semantics are unchanged."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
-
-    @staticmethod
-    def deepcopy(obj: Any, memo: Any = None) -> Any:
-        from moto.dynamodb.models.table import Table
-
-        if not isinstance(obj, Table):
-            return copy.deepcopy(obj, memo)
-        cached = _TX_COPIES.get(id(obj))
-        if cached is not None:
-            return cached
-        clone = copy.copy(obj)
-        clone.items = copy.deepcopy(obj.items)
-        if obj.stream_shard is not None:
-            shard = copy.copy(obj.stream_shard)
-            shard.items = list(obj.stream_shard.items)
-            shard.table = clone
-            clone.stream_shard = shard
-        _TX_COPIES[id(obj)] = clone
-        return clone
-
-
-# One copy per table per transaction (moto copies it again for every item, all identical).
-_TX_COPIES: dict[int, Any] = {}
-
-
-def _once_per_transaction(transact: Callable[..., Any]) -> Callable[..., Any]:
-    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _TX_COPIES.clear()
-        try:
-            return transact(self, *args, **kwargs)
-        finally:
-            _TX_COPIES.clear()
-
-    return run
 
 
 class _NoSleep:

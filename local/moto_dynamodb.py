@@ -1,0 +1,276 @@
+"""Embedded DynamoDB (moto) at the cost of what a request touches, not of everything stored.
+
+In moto 5.2.5 requests the local stack makes for every API call, mail and Slack event cost time
+proportional to the whole table, or keep memory for ever; on DynamoDB they cost the same at any size.
+This module patches those three, and the serializing of DynamoDB's answers (a cost proportional to
+the answer, but most of a listing's time), and nothing else.
+
+**TransactWriteItems.** moto backs a transaction up with `copy.deepcopy(table)` once for every item
+that names the table, and rolls back by putting that copy in the table's place. A create, a reply
+and an inbound mail are each one transaction, so every write cost time proportional to everything
+stored (a create took 6.6 s at the 100th side conversation on `make dev`), and after a cancelled one
+the live table was another object than the one the stream relay's shard iterator reads: the relay
+went deaf.
+
+Here the backup is the touched items alone (deep-copied: an update changes its item in place) and
+the length of the table's stream; a cancelled transaction puts those items back, removes the ones
+it created, and drops the stream records it wrote. moto's own method still runs every check and
+raises the same errors with the same cancellation reasons; its whole-table copy becomes the table
+itself, so its own "rollback" is a no-op.
+
+**Query.** moto gathers and sorts every item of the table (`Table.all_items`) for each Query, then keeps
+the partition asked for. A Query on the table or on a local secondary index names one partition, so
+here it gathers that partition alone; a global secondary index's Query still reads the whole table.
+
+**GetRecords.** Each call makes a new shard iterator and moto keeps every one for ever; the local
+stack's relay asks every 50 ms, so an idle `make dev` grew by about 100 MB an hour. Here only the
+newest `SHARD_ITERATORS_KEPT` live on, as DynamoDB's expire after 15 minutes.
+
+**Responses.** moto serializes each answer member by member against botocore's shapes: a page of ten
+summaries took 90 ms, more than the Query. DynamoDB's JSON is already in its answer as it goes on the
+wire, so an attribute value (S, N, BOOL, NULL, SS, NS, and M and L of those) is copied as it is;
+anything else (binary) still goes through moto's serializer.
+
+The local stack, the tests' embedded AWS and the bench install it; it refuses any moto but the one
+`uv.lock` pins, whose internals it was written against.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+MOTO_VERSION = "5.2.5"  # what uv.lock pins; tests/unit/test_moto_dynamodb.py checks they agree
+SHARD_ITERATORS_KEPT = 1_000
+
+_in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
+# (table, partition key) while a Query on the table or a local index runs: all it can return.
+_partition: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar("partition", default=None)
+_originals: dict[str, Any] = {}
+
+
+class UnsupportedMotoVersion(RuntimeError):
+    """The installed moto is not the one this patch was written against."""
+
+
+def check_version(found: str) -> None:
+    if found != MOTO_VERSION:
+        raise UnsupportedMotoVersion(
+            f"local.moto_dynamodb patches moto {MOTO_VERSION}'s DynamoDB internals, but moto {found} is installed: "
+            f"check what moto {found} does in each place its docstring names (transact_write_items, Table.query, "
+            "get_records, the response serializer), then update the patch and MOTO_VERSION, or drop what moto "
+            "fixed")
+
+
+@dataclass
+class _Saved:
+    table: Any
+    hash_key: Any
+    range_key: Any
+    item: Any  # a deep copy of the item before the transaction, or None when it did not exist
+
+
+def _saved_items(backend: Any, transact_items: list[dict[str, Any]]) -> tuple[list[_Saved], dict[str, int]]:
+    """Copies of the items the transaction names, and each named table's stream length."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved: list[_Saved] = []
+    streams: dict[str, int] = {}
+    for entry in transact_items:
+        op = next(iter(entry.values()), None)
+        if not isinstance(op, dict) or op.get("TableName") not in backend.tables:
+            continue  # moto reports it
+        name = op["TableName"]
+        table = backend.tables[name]
+        if name not in streams and table.stream_shard is not None:
+            streams[name] = len(table.stream_shard.items)
+        attrs: Any = op.get("Key") if "Key" in op else op.get("Item")
+        try:
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, TypeError):
+            continue  # no key, so moto cannot write it (it reports the error)
+        current = table.get_item(hash_key, range_key)
+        saved.append(_Saved(table, hash_key, range_key, None if current is None else _copy_item(current)))
+    return saved, streams
+
+
+def _copy_item(item: Any) -> Any:
+    # Not copy.deepcopy(item): moto's models keep every instance their __new__ makes (a registry for
+    # its reset), so each transaction's backup would live as long as the process.
+    clone = object.__new__(type(item))
+    clone.__dict__.update(copy.deepcopy(item.__dict__))
+    return clone
+
+
+def _restore(backend: Any, saved: list[_Saved], streams: dict[str, int]) -> None:
+    for entry in saved:  # each copy was taken before the transaction ran, so any of them is the original
+        items = entry.table.items
+        if entry.range_key is not None:
+            partition = items[entry.hash_key]
+            if entry.item is None:
+                partition.pop(entry.range_key, None)
+            else:
+                partition[entry.range_key] = entry.item
+            if not partition:
+                items.pop(entry.hash_key, None)
+        elif entry.item is None:
+            items.pop(entry.hash_key, None)
+        else:
+            items[entry.hash_key] = entry.item
+    for name, length in streams.items():
+        shard = backend.tables[name].stream_shard
+        if shard is not None:
+            del shard.items[length:]
+
+
+@contextmanager
+def _no_table_copies() -> Iterator[None]:
+    token = _in_transaction.set(True)
+    try:
+        yield
+    finally:
+        _in_transaction.reset(token)
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend (idempotent); refuses another moto version."""
+    import moto
+
+    check_version(moto.__version__)
+    if _originals:
+        return
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    real_deepcopy = copy.deepcopy
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        # Inside a transaction moto's whole-table backup is the live table: our backup is _Saved.
+        if isinstance(value, Table) and _in_transaction.get():
+            return value
+        return real_deepcopy(value, memo)
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved, streams = _saved_items(self, transact_items) if len(transact_items) <= 100 else ([], {})
+        try:
+            with _no_table_copies():
+                original(self, transact_items)
+        except BaseException:
+            _restore(self, saved, streams)
+            raise
+
+    _originals.update(copy=models.copy, transact=original, query=Table.query, all_items=Table.all_items)
+    models.copy = SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.query = _query  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    _originals["get_records"] = DynamoDBStreamsBackend.get_records
+    DynamoDBStreamsBackend.get_records = _get_records  # type: ignore[method-assign]
+    from moto.core import serialize
+
+    _originals["serializers"] = serialize.SERVICE_SPECIFIC_SERIALIZERS.get("dynamodb")
+    serialize.SERVICE_SPECIFIC_SERIALIZERS["dynamodb"] = {"json": _serializer(serialize.JSONSerializer)}
+
+
+_PLAIN = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS"})
+
+
+def _as_sent(value: Any) -> Any:
+    """An attribute value as DynamoDB's JSON carries it, or None when moto's serializer must do it."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((kind, inner),) = value.items()
+    if kind in _PLAIN:
+        return {kind: inner}
+    if kind == "M" and isinstance(inner, dict):
+        members = {name: _as_sent(member) for name, member in inner.items()}
+        return None if any(m is None for m in members.values()) else {"M": members}
+    if kind == "L" and isinstance(inner, list):
+        elements = [_as_sent(element) for element in inner]
+        return None if any(e is None for e in elements) else {"L": elements}
+    return None
+
+
+def _serializer(base: Any) -> Any:
+    class DynamoDBSerializer(base):
+        def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue":
+                sent = _as_sent(value)
+                if sent is not None:
+                    self._default_serialize(serialized, sent, shape, key)
+                    return
+            super()._serialize_type_structure(serialized, value, shape, key)
+
+    return DynamoDBSerializer
+
+
+def _get_records(self: Any, iterator_arn: str, limit: int) -> Any:
+    from moto.dynamodbstreams.models import ShardIterator
+
+    answer = _originals["get_records"](self, iterator_arn, limit)
+    iterators = self.shard_iterators
+    while len(iterators) > SHARD_ITERATORS_KEPT:  # oldest first: dicts keep insertion order
+        del iterators[next(iter(iterators))]
+    # moto's model registry (for its reset) holds every iterator too.
+    tracked: list[Any] = ShardIterator.instances_tracked  # type: ignore[attr-defined]
+    if len(tracked) > 2 * SHARD_ITERATORS_KEPT:
+        del tracked[:-SHARD_ITERATORS_KEPT]
+    return answer
+
+
+def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # moto's Table.query(hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+    # scan_index_forward, projection_expressions, index_name, ...): the backend passes these by position.
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    partition = hash_key
+    if index_name is not None:
+        local = {index.name for index in self.indexes or []}
+        named = dict(kwargs.get("hash_key_conditions") or [])
+        partition = named.get(self.hash_key_attr, hash_key) if index_name in local else None
+    token = _partition.set((self, partition) if partition is not None else None)
+    try:
+        return _originals["query"](self, hash_key, *args, **kwargs)
+    finally:
+        _partition.reset(token)
+
+
+def _all_items(self: Any) -> list[Any]:
+    scope = _partition.get()
+    if scope is None or scope[0] is not self or not self.range_key_attr:
+        return _originals["all_items"](self)
+    # What moto's own returns for one partition: its items in key order (hash keys are all equal).
+    return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
+
+
+def uninstall() -> None:
+    """Put moto back as it was (tests)."""
+    if not _originals:
+        return
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    models.copy = _originals.pop("copy")
+    models.DynamoDBBackend.transact_write_items = _originals.pop("transact")  # type: ignore[method-assign]
+    Table.query = _originals.pop("query")  # type: ignore[method-assign]
+    Table.all_items = _originals.pop("all_items")  # type: ignore[method-assign]
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    DynamoDBStreamsBackend.get_records = _originals.pop("get_records")  # type: ignore[method-assign]
+    from moto.core import serialize
+
+    previous = _originals.pop("serializers")
+    if previous is None:
+        serialize.SERVICE_SPECIFIC_SERIALIZERS.pop("dynamodb", None)
+    else:
+        serialize.SERVICE_SPECIFIC_SERIALIZERS["dynamodb"] = previous
+    _originals.clear()

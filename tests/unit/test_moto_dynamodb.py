@@ -1,0 +1,282 @@
+"""Embedded DynamoDB's cheaper TransactWriteItems rolls back exactly as moto's own and leaves the rest
+alone; its cheaper Query answers exactly as moto's own and reads only the partition it names.
+
+Embedded AWS in process (no network), on the service's own table (stream on).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local import moto_dynamodb
+from tests.conftest import TABLE
+
+ROOT = Path(__file__).resolve().parents[2]
+PK = {"S": "A#acme#C#conv-1"}
+
+
+def _key(sk: str, pk: dict[str, str] = PK) -> dict[str, Any]:
+    return {"pk": pk, "sk": {"S": sk}}
+
+
+@pytest.fixture
+def dynamodb(aws: None) -> Any:
+    moto_dynamodb.install()
+    return boto3.client("dynamodb")
+
+
+def _everything(client: Any) -> list[dict[str, Any]]:
+    items = client.scan(TableName=TABLE, ConsistentRead=True)["Items"]
+    return sorted(items, key=lambda item: (item["pk"]["S"], item["sk"]["S"]))
+
+
+class Stream:
+    """The table's stream read as the local stack's relay reads it: one iterator, kept."""
+
+    def __init__(self) -> None:
+        self.client = boto3.client("dynamodbstreams")
+        arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+        shard = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self.iterator = self.client.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                                       ShardIteratorType="LATEST")["ShardIterator"]
+
+    def read(self) -> list[str]:
+        page = self.client.get_records(ShardIterator=self.iterator)
+        self.iterator = page["NextShardIterator"]
+        return [f"{r['eventName']} {r['dynamodb']['Keys']['sk']['S']}" for r in page["Records"]]
+
+
+def _seed(client: Any) -> None:
+    client.put_item(TableName=TABLE, Item={**_key("SC#email-1"), "message_count": {"N": "1"}})
+    client.put_item(TableName=TABLE, Item={**_key("SC#email-1#M#01"), "body": {"S": "first"}})
+    client.put_item(TableName=TABLE, Item={**_key("IDEM#create#agent-1#abc"), "status": {"N": "201"}})
+    for n in range(20):  # other partitions the transaction never names
+        client.put_item(TableName=TABLE, Item={**_key(f"SC#slack-{n}", {"S": f"A#acme#C#other-{n}"}),
+                                               "message_count": {"N": str(n)}})
+
+
+def _reply_that_fails(client: Any) -> ClientError:
+    """A reply as the API writes it: summary update, new message, idempotency record (already there)."""
+    with pytest.raises(ClientError) as refused:
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": TABLE, "Key": _key("SC#email-1"),
+                        "UpdateExpression": "ADD message_count :one",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"Put": {"TableName": TABLE, "Item": {**_key("SC#email-1#M#02"), "body": {"S": "second"}},
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": TABLE, "Item": {**_key("IDEM#create#agent-1#abc"), "status": {"N": "201"}},
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+        ])
+    return refused.value
+
+
+def test_a_cancelled_transaction_leaves_nothing_behind_and_the_rest_untouched(dynamodb: Any) -> None:
+    # Given a side conversation, its message, an idempotency record and 20 unrelated items
+    _seed(dynamodb)
+    before = _everything(dynamodb)
+    stream = Stream()
+    # When a reply's transaction fails on its last condition
+    error = _reply_that_fails(dynamodb)
+    # Then it is cancelled for that reason alone, and the table is exactly as it was
+    assert error.response["Error"]["Code"] == "TransactionCanceledException"
+    assert [r["Code"] for r in error.response["CancellationReasons"]] == ["None", "None", "ConditionalCheckFailed"]
+    assert _everything(dynamodb) == before
+    # ...and none of its stream records appear, while a later write's record does (the relay is not deaf)
+    assert stream.read() == []
+    dynamodb.put_item(TableName=TABLE, Item=_key("SC#email-2"))
+    assert stream.read() == ["INSERT SC#email-2"]
+
+
+def test_the_rollback_neither_copies_nor_replaces_the_table(dynamodb: Any) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    named = {"SC#email-1", "SC#email-1#M#02", "IDEM#create#agent-1#abc"}
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+
+    def unnamed() -> dict[tuple[str, str], Any]:
+        return {(h.value, r.value): item for h, part in backend.tables[TABLE].items.items()
+                for r, item in part.items() if r.value not in named}
+
+    _seed(dynamodb)
+    table, before = backend.tables[TABLE], unnamed()
+    _reply_that_fails(dynamodb)
+    # The live table is the same object, and the items the transaction did not name are the very same
+    # objects: nothing was copied or put back but what it named.
+    assert backend.tables[TABLE] is table
+    after = unnamed()
+    assert after.keys() == before.keys()
+    assert all(after[key] is item for key, item in before.items())
+
+
+def test_the_cancellation_reasons_and_the_result_are_moto_s_own(dynamodb: Any) -> None:
+    def run() -> tuple[Any, list[dict[str, Any]]]:
+        for item in _everything(dynamodb):
+            dynamodb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+        _seed(dynamodb)
+        error = _reply_that_fails(dynamodb)
+        return (error.response["Error"], error.response["CancellationReasons"]), _everything(dynamodb)
+
+    patched = run()
+    moto_dynamodb.uninstall()
+    try:
+        stock = run()
+    finally:
+        moto_dynamodb.install()
+    assert patched == stock
+
+
+def test_a_committed_transaction_writes_everything_and_streams_it(dynamodb: Any) -> None:
+    _seed(dynamodb)
+    stream = Stream()
+    dynamodb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": TABLE, "Key": _key("SC#email-1"), "UpdateExpression": "ADD message_count :one",
+                    "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"Put": {"TableName": TABLE, "Item": {**_key("SC#email-1#M#02"), "body": {"S": "second"}},
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+    ])
+    summary = dynamodb.get_item(TableName=TABLE, Key=_key("SC#email-1"), ConsistentRead=True)["Item"]
+    assert summary["message_count"] == {"N": "2"}
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("SC#email-1#M#02"))["Item"]["body"] == {"S": "second"}
+    assert stream.read() == ["MODIFY SC#email-1", "INSERT SC#email-1#M#02"]
+
+
+def test_an_invalid_transaction_is_refused_and_writes_nothing(dynamodb: Any) -> None:
+    _seed(dynamodb)
+    before = _everything(dynamodb)
+    with pytest.raises(ClientError) as refused:  # the same item twice: a ValidationException, not a cancellation
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {**_key("SC#email-9"), "n": {"N": "1"}}}},
+            {"Put": {"TableName": TABLE, "Item": {**_key("SC#email-9"), "n": {"N": "2"}}}},
+        ])
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert _everything(dynamodb) == before
+
+
+def _queries(client: Any) -> list[Any]:
+    """Every shape of Query the service makes: table, local index (paged, descending), global index."""
+    answers = []
+    table = {"TableName": TABLE, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sc)",
+             "ExpressionAttributeValues": {":pk": PK, ":sc": {"S": "SC#email-1"}}, "ConsistentRead": True}
+    answers.append(client.query(**table)["Items"])
+    listing = {"TableName": TABLE, "IndexName": "by_activity", "ScanIndexForward": False, "Limit": 3,
+               "KeyConditionExpression": "pk = :pk AND begins_with(lsi1sk, :open)",
+               "ExpressionAttributeValues": {":pk": PK, ":open": {"S": "open#"}}}
+    page = client.query(**listing)
+    answers += [page["Items"], page["LastEvaluatedKey"]]
+    answers.append(client.query(**listing, ExclusiveStartKey=page["LastEvaluatedKey"])["Items"])
+    answers.append(client.query(TableName=TABLE, IndexName="inbox", KeyConditionExpression="gsi1pk = :inbox",
+                                ExpressionAttributeValues={":inbox": {"S": "INBOX#acme#agent-1"}})["Items"])
+    return answers
+
+
+def _listing_seed(client: Any) -> None:
+    _seed(client)
+    for n in range(8):  # summaries on both indexes, in two partitions
+        for pk in (PK, {"S": "A#acme#C#conv-2"}):
+            client.put_item(TableName=TABLE, Item={
+                **_key(f"SC#email-{n:02d}", pk), "lsi1sk": {"S": f"{'open' if n % 3 else 'closed'}#2026-0{n + 1}"},
+                "gsi1pk": {"S": "INBOX#acme#agent-1"}, "gsi1sk": {"S": f"agent#{n}#{pk['S']}"}})
+
+
+def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import Table
+
+    _listing_seed(dynamodb)
+    read: list[int] = []
+    patched_all_items = Table.all_items
+
+    def spy(self: Any) -> list[Any]:
+        found = patched_all_items(self)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(Table, "all_items", spy)
+    patched = _queries(dynamodb)
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[TABLE]
+    in_table = sum(len(partition) for partition in table.items.values())
+    # The table and local-index queries gathered one partition (11 items); the global index, all of them.
+    assert read == [11, 11, 11, in_table]
+    monkeypatch.undo()
+    moto_dynamodb.uninstall()
+    try:
+        stock = _queries(dynamodb)
+    finally:
+        moto_dynamodb.install()
+    assert patched == stock
+    assert [len(answer) for answer in patched] == [2, 3, 3, 2, 16]  # (the key has pk, sk and lsi1sk)
+
+
+EVERY_TYPE = {
+    **_key("SC#every-type"), "s": {"S": "text ü"}, "n": {"N": "-12.5"}, "yes": {"BOOL": True}, "none": {"NULL": True},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "b": {"B": b"\x00\xffbytes"}, "bs": {"BS": [b"x", b"y"]},
+    "m": {"M": {"person": {"M": {"kind": {"S": "agent"}, "tags": {"L": [{"S": "x"}, {"N": "3"}, {"B": b"z"}]}}},
+                "empty": {"M": {}}}},
+    "l": {"L": [{"S": "one"}, {"L": [{"BOOL": False}]}, {"M": {"k": {"NULL": True}}}]},
+}
+
+
+def test_answers_are_serialized_as_moto_serializes_them(dynamodb: Any) -> None:
+    def answers() -> list[Any]:
+        dynamodb.put_item(TableName=TABLE, Item=EVERY_TYPE)
+        got = dynamodb.get_item(TableName=TABLE, Key=_key("SC#every-type"), ConsistentRead=True)
+        queried = dynamodb.query(TableName=TABLE, KeyConditionExpression="pk = :pk",
+                                 ExpressionAttributeValues={":pk": PK})
+        updated = dynamodb.update_item(TableName=TABLE, Key=_key("SC#every-type"), UpdateExpression="SET s = :s",
+                                       ExpressionAttributeValues={":s": {"S": "new"}}, ReturnValues="ALL_OLD")
+        return [got["Item"], queried["Items"], queried["Count"], updated["Attributes"]]
+
+    patched = answers()
+    moto_dynamodb.uninstall()
+    try:
+        stock = answers()
+    finally:
+        moto_dynamodb.install()
+    assert patched == stock
+    assert patched[0] == EVERY_TYPE
+
+
+def test_the_stream_keeps_only_the_newest_shard_iterators(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    monkeypatch.setattr(moto_dynamodb, "SHARD_ITERATORS_KEPT", 5)
+    stream = Stream()
+    for _ in range(30):  # as the relay polls an idle table
+        assert stream.read() == []
+    # A write after all that polling is still read from the newest iterator.
+    dynamodb.put_item(TableName=TABLE, Item=_key("SC#email-3"))
+    assert stream.read() == ["INSERT SC#email-3"]
+    assert len(dynamodbstreams_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].shard_iterators) <= 5
+
+
+def test_another_moto_version_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto
+
+    with pytest.raises(moto_dynamodb.UnsupportedMotoVersion, match=r"moto 5\.2\.5.*moto 5\.3\.0"):
+        moto_dynamodb.check_version("5.3.0")
+    moto_dynamodb.uninstall()
+    monkeypatch.setattr(moto, "__version__", "6.0.0")
+    try:
+        with pytest.raises(moto_dynamodb.UnsupportedMotoVersion, match=r"moto 6\.0\.0 is installed"):
+            moto_dynamodb.install()
+    finally:
+        monkeypatch.undo()
+        moto_dynamodb.install()
+
+
+def test_the_patched_version_is_the_one_the_lock_pins() -> None:
+    lock = (ROOT / "uv.lock").read_text()
+    pinned = re.search(r'\[\[package\]\]\nname = "moto"\nversion = "([^"]+)"', lock)
+    assert pinned is not None, "moto is not in uv.lock"
+    assert pinned.group(1) == moto_dynamodb.MOTO_VERSION
