@@ -398,3 +398,20 @@ def test_a_post_of_another_app_carrying_our_message_id_is_not_taken_for_ours() -
         thread_ts = world.get(created["id"])["slack"]["thread_ts"]
         assert thread_ts != forged_ts
         assert thread_ts in {m["ts"] for m in world.slack.messages("C0ONCALL")}
+
+
+def test_a_look_refused_for_good_fails_saying_the_post_may_be_out() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        # Given a redelivered root, and Slack refusing the look for good (an installation without the scope)
+        created = world.start("channel", channel_id="C0ONCALL", body="Is the fix out?")
+        record = _queued_record(world)
+        world.slack.fail_next("conversations.history", error="missing_scope")
+        # When it is received again
+        assert outbound.sender().deliver(record, receive_count=2) == "failed"
+        # Then it is not posted blindly, and its reason says Slack's code and that it may be in Slack
+        detail = world.get(created["id"])["messages"][0]["delivery"]["detail"]
+        assert detail.startswith("missing_scope")
+        assert detail.endswith(outbound.MAYBE_POSTED)
+        assert world.slack.calls_of("chat.postMessage") == []
