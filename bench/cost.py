@@ -1,11 +1,11 @@
 """Figure 9a: what 1,000 messages cost in AWS, per channel out and in, from what the run measures.
 
 Each flow runs through the real handlers on embedded AWS, with the local stack's glue playing the
-parts AWS plays (stream → pipe → FIFO queue → sender; stream → publish_events; the Slack events
-queue → processor) and the Slack Web API stand-in over HTTP. Around every handler invocation the
-run records each AWS request with its parameters (bench.counting), the wall time, and the bytes
-the function wrote to its log (Powertools JSON lines and the EMF metric documents on stdout, which
-Lambda ships to CloudWatch Logs alike). The usage model turns that into billable units:
+parts AWS plays (stream → the outbox pipe → `route_outbox` → FIFO queue → sender; stream →
+publish_events; the Slack events queue → processor) and the Slack Web API stand-in over HTTP. Around
+every handler invocation the run records each AWS request with its parameters (bench.counting), the
+wall time, and the bytes the function wrote to its log (Powertools JSON lines and the EMF metric
+documents on stdout, which Lambda ships to CloudWatch Logs alike). The usage model turns that into billable units:
 
 - Lambda: one request per invocation, GB-seconds = measured duration × configured memory
   (infra/components/function.py, arm64); the local machine is not Lambda, so this is indicative;
@@ -13,16 +13,14 @@ Lambda ships to CloudWatch Logs alike). The usage model turns that into billable
   index holding the item, or losing it, one more write), read units (4 KB steps; eventually
   consistent half; transactions twice); item sizes from the table after the run (AWS's rules:
   attribute names + values);
-- SQS FIFO: what the handlers send, plus what AWS does per message and batch (the pipe's
-  SendMessage, the event source mapping's ReceiveMessage and DeleteMessageBatch per batch);
+- SQS FIFO: what the handlers send (the router's SendMessageBatch: one request per 64 KB of its
+  entries), plus what AWS does per batch (the event source mapping's ReceiveMessage and
+  DeleteMessageBatch);
 - EventBridge Pipes: one request per record after filtering; its DynamoDB Streams reads
   (GetRecords; Lambda's own stream reads are free) one per record at batch size 1;
 - EventBridge PutEvents entries; SES messages (and inbound 256 KB chunks); S3 requests and the
   raw mail kept `rawMailRetentionDays`; API Gateway HTTP API requests; CloudWatch Logs ingestion;
   X-Ray traces (active tracing, one per invocation: an upper bound, sampling can only lower it).
-
-The planned fan-out of issue 18 item 1 (one pipe → a router Lambda → the channel queues) is a
-labelled line item with assumed figures, since the router is not in this branch.
 """
 
 from __future__ import annotations
@@ -52,10 +50,8 @@ HOW = ("Per channel, 40 messages (after a warm-up) through the real handlers on 
 MESSAGES = 40
 KB = 1024
 GB = 1024 ** 3
-# The planned router (issue 18 item 1): one pipe for the stream, a router invocation per batch, one SQS
-# send per message. Assumed until it exists: a batch per message (low traffic), 15 ms at 512 MB.
-ROUTER_MS = 15.0
-ROUTER_MEMORY_MB = 512
+# The outbox pipe's target (infra/components/senders.py): measured like every other function.
+ROUTER = "route_outbox"
 # Indexes of the table and the attribute that puts an item in each (sideconv.store.schema).
 INDEX_KEYS = {"by_activity": "lsi1sk", "inbox": "gsi1pk", "pending_outbound": "gsi2pk"}
 
@@ -203,6 +199,10 @@ class Flow:
             if call.service == "sqs" and call.operation in ("SendMessage", "ChangeMessageVisibility",
                                                             "DeleteMessage", "ReceiveMessage"):
                 used["sqs.fifo_requests"] += chunks(len(str(p.get("MessageBody", "")).encode()), 64 * KB)
+            elif call.service == "sqs" and call.operation == "SendMessageBatch":
+                # One request per 64 KB of the batch's payload (its entries together).
+                used["sqs.fifo_requests"] += chunks(
+                    sum(len(str(e.get("MessageBody", "")).encode()) for e in p.get("Entries", [])), 64 * KB)
             elif call.service == "s3":
                 used["s3.get" if call.operation in ("GetObject", "HeadObject") else "s3.put"] += 1
             elif call.service == "sesv2" and call.operation == "SendEmail":
@@ -241,14 +241,6 @@ def grouped(lines: dict[str, float]) -> dict[str, float]:
     for meter, usd in lines.items():
         out[LINE_OF.get(meter, meter)] += usd
     return dict(out)
-
-
-def router_usage(messages: int) -> dict[str, float]:
-    """Issue 18 item 1's router, per `messages` outbound messages: what it adds to today's pipeline
-    (the pipe request and the SQS send are already counted; the router's invocation is new)."""
-    return {"lambda.requests": float(messages),
-            "lambda.arm64_gb_s": messages * ROUTER_MS / 1000 * ROUTER_MEMORY_MB / 1024,
-            "xray.traces": float(messages)}
 
 
 # The configured memory, read from the infrastructure code itself -------------------------------------
@@ -305,8 +297,8 @@ class Meter:
     def __init__(self) -> None:
         self.flow: Flow | None = None
 
-    def wrap(self, name: str, fn: Callable[[dict[str, Any], Any], Any]) -> Callable[[dict[str, Any], Any], Any]:
-        def measured(event: dict[str, Any], context: Any) -> Any:
+    def wrap(self, name: str, fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        def measured(event: Any, context: Any) -> Any:
             flow = self.flow
             if flow is None:
                 return fn(event, context)
@@ -315,8 +307,10 @@ class Meter:
                 try:
                     return fn(event, context)
                 finally:
+                    # A pipe passes its batch as a JSON array; SQS and streams as {"Records": [...]}.
+                    records = len(event) if isinstance(event, list) else len(event.get("Records", []))
                     flow.invocations.append(Invocation(name, time.perf_counter() - began, logs.bytes,
-                                                       len(event.get("Records", [])) or 1))
+                                                       records or 1))
                     flow.calls += recorder.calls
         return measured
 
@@ -358,6 +352,12 @@ def world() -> Iterator[World]:
                 consumer.handler = meter.wrap(consumer.name, consumer.handler)
             for stream_consumer in stack._stream_consumers:
                 stream_consumer.handler = meter.wrap(stream_consumer.name, stream_consumer.handler)
+            for pipe in stack._pipes:  # the outbox pipe's target, route_outbox
+                pipe.target = meter.wrap(pipe.name, pipe.target)
+            # The router's client is cached per process: count it even if made before the hooks were.
+            from functions.route_outbox.handler import _sqs as router_sqs
+
+            counting.watch(router_sqs())
             yield World(aws, stack, stand_in, meter)
         finally:
             stand_in.stop()
@@ -374,11 +374,11 @@ def _table_items(aws: Aws) -> dict[tuple[str, str], dict[str, Any]]:
     return items
 
 
-def _queue_work(flow: Flow, consumer: str, per_message_sends: int = 1) -> None:
-    """What AWS does on the queue a consumer reads: a send per message (the pipe, or the handler, whose
-    own send is already recorded: `per_message_sends` 0), and per batch a receive and a delete."""
+def _queue_work(flow: Flow, consumer: str) -> None:
+    """What AWS does on the queue a consumer reads, per batch: a receive and a delete (the sends into it,
+    the router's or slack_events', are recorded requests)."""
     batches = [i for i in flow.invocations if i.function == consumer]
-    flow.extra["sqs.fifo_requests"] += per_message_sends * sum(i.records for i in batches) + 2 * len(batches)
+    flow.extra["sqs.fifo_requests"] += 2 * len(batches)
 
 
 def _outbound(w: World, channel: str) -> Flow:
@@ -400,9 +400,11 @@ def _outbound(w: World, channel: str) -> Flow:
     w.meter.flow = None
     flow.messages = MESSAGES
     flow.extra["apigw.http_requests"] += MESSAGES
-    records = sum(i.records for i in flow.invocations if i.function == sender)
+    # What the pipe handed to the router (after its filter), from the router's measured invocations.
+    records = sum(i.records for i in flow.invocations if i.function == ROUTER)
+    assert records >= MESSAGES, f"the router saw {records} of {MESSAGES} messages"
     flow.extra["pipes.requests"] += records
-    flow.extra["dynamodb.stream_rru"] += records  # the pipe's GetRecords, batch size 1
+    flow.extra["dynamodb.stream_rru"] += sum(1 for i in flow.invocations if i.function == ROUTER)  # GetRecords
     _queue_work(flow, sender)
     return flow
 
@@ -461,7 +463,7 @@ def _slack_replies(w: World) -> Flow:
     w.meter.flow = None
     flow.messages = MESSAGES
     flow.extra["apigw.http_requests"] += MESSAGES
-    _queue_work(flow, "slack_processor", per_message_sends=0)
+    _queue_work(flow, "slack_processor")
     return flow
 
 
@@ -486,14 +488,11 @@ class FlowCost:
         return line, self.lines[line] / self.per_thousand_usd
 
 
-def price(flow: Flow, table: dict[tuple[str, str], dict[str, Any]], memory: tuple[int, dict[str, int]],
-          *, router: bool = False) -> FlowCost:
+def price(flow: Flow, table: dict[tuple[str, str], dict[str, Any]], memory: tuple[int, dict[str, int]]) -> FlowCost:
     default, overrides = memory
     memory_mb = {name: overrides.get(name, default) for name in {i.function for i in flow.invocations}}
     usage = per_thousand(flow.usage(table, memory_mb), flow.messages)
     lines = grouped(cost_lines(usage))
-    if router:
-        lines["router Lambda (planned, item 1; assumed)"] = sum(cost_lines(router_usage(1000)).values())
     by_function: Counter[str] = Counter(i.function for i in flow.invocations)
     seconds: defaultdict[str, float] = defaultdict(float)
     for i in flow.invocations:
@@ -506,11 +505,10 @@ def price(flow: Flow, table: dict[tuple[str, str], dict[str, Any]], memory: tupl
 def measure() -> list[FlowCost]:
     memory = configured_memory()
     out = []
-    for build, router in ((lambda w: _outbound(w, "email"), True), (lambda w: _outbound(w, "slack"), True),
-                          (_inbound_email, False), (_slack_replies, False)):
+    for build in (lambda w: _outbound(w, "email"), lambda w: _outbound(w, "slack"), _inbound_email, _slack_replies):
         with world() as w:
             flow = build(w)
-            out.append(price(flow, _table_items(w.aws), memory, router=router))
+            out.append(price(flow, _table_items(w.aws), memory))
     return out
 
 

@@ -45,13 +45,16 @@ AWS_HOPS: list[tuple[str, float, float, str]] = [
      "a second (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html); the Pipes page documents no rate "
      "of its own, so the same is assumed (https://docs.aws.amazon.com/eventbridge/latest/userguide/"
      "eb-pipes-dynamodb.html)"),
-    ("Pipe batching window", 0.0, 0.0, "batch size 1 and MaximumBatchingWindowInSeconds unset, 0 (range 0–300 s: "
+    ("Pipe batching window", 0.0, 0.0, "batch size up to 10 with MaximumBatchingWindowInSeconds 0: a poll's "
+     "records go at once (range 0–300 s: "
      "https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html)"),
-    ("Pipe → SQS FIFO SendMessage", 0.02, 0.05, "one SendMessage per record (single-digit to tens of ms)"),
+    ("Pipe → route_outbox → SQS FIFO SendMessageBatch", 0.03, 0.5, "one synchronous invoke of the router (warm: "
+     "about 10 ms; cold: its init, botocore only, measured by group 1) and one SendMessageBatch per channel "
+     "(tens of ms; https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html)"),
     ("SQS FIFO → Lambda event source mapping", 0.02, 0.2, "pollers long-poll; the batching window is not "
      "supported for FIFO queues, so a message is handed over when received "
      "(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html)"),
-    ("Lambda invoke (warm / cold)", 0.01, 1.0, "a cold start adds the runtime's and the handler's init "
+    ("sender Lambda invoke (warm / cold)", 0.01, 1.0, "a cold start adds the runtime's and the handler's init "
      "(measured by `make bench` group 1; https://docs.aws.amazon.com/lambda/latest/dg/"
      "lambda-runtime-environment.html)"),
     ("sender's own work (read, call, record)", 0.05, 0.3, "one DynamoDB read, the provider's call, one write"),
@@ -190,7 +193,7 @@ def run() -> list[Figure]:
     hops = "; ".join(f"{name}: {low * 1000:.0f}–{high * 1000:.0f} ms ({source})"
                      for name, low, high, source in AWS_HOPS)
     aws_text = (f"expected on AWS, write → provider call: about {typical:.2f} s typical, up to {tail:.1f} s with a "
-                f"cold sender (sum of the documented hops)")
+                f"cold router and sender (sum of the documented hops)")
     figures: list[Figure] = []
     try:
         with local_stack() as running:

@@ -32,8 +32,11 @@ PERIOD = Duration.minutes(5)
 SEND_FAILED = "SendFailed"
 FAILED_PER_CHANNEL = ("EmailFailed", "SlackFailed")
 NO_ALARM_DESTINATION = "atender:noAlarmDestination"
-# A pipe's executions that failed outright, and those whose target (the router) failed.
-PIPE_FAILURES = ("ExecutionFailed", "TargetStageFailed")
+# A pipe's executions that failed outright, those whose target (the router) failed, and those whose
+# target reported some records it could not queue (batchItemFailures: a partial failure, which the two
+# others do not count; without it a channel's queue refusing sends would show only when the pipe's
+# retries end in its dead-letter queue).
+PIPE_FAILURES = ("ExecutionFailed", "TargetStageFailed", "TargetStagePartiallyFailed")
 PIPES_NAMESPACE = "AWS/EventBridge/Pipes"
 # publish_events is behind when its oldest record waited longer than this (normally under a second).
 ITERATOR_AGE_MS = 60_000

@@ -10,7 +10,9 @@ docs/ARCHITECTURE.md, "Infrastructure"). What the per-channel pipes gave is kept
 - order within a group survives a partial failure: one `SendMessageBatch` never holds two messages of
   one group, and after a failure nothing later of that channel is sent. The failed records are
   reported (`batchItemFailures`, by eventID) and the pipe retries them; those it had sent already
-  are dropped by the queue's deduplication.
+  are dropped by the queue's deduplication (5 minutes). A retry later than that queues a second copy,
+  which waits behind the first in its group and is skipped by the sender: it sends only a message
+  still `pending`.
 
 A record for a channel with no queue fails too: it stays on the stream (then the pipe's dead-letter
 queue), never silently dropped.

@@ -63,12 +63,14 @@ def shipped_context() -> dict[str, Any]:
     return dict(json.loads((ROOT / "cdk.json").read_text())["context"])
 
 
-def synthesize(outdir: Path, extra: dict[str, Any], env: dict[str, str] | None = None) -> Synthesized:
+def synthesize(outdir: Path, extra: dict[str, Any], env: dict[str, str] | None = None, *,
+               deployed: bool = True) -> Synthesized:
+    """`deployed`: with CONTEXT's settings of a deployed environment; else cdk.json as shipped."""
     from aws_cdk.assertions import Template
 
     from infra.stack import build_app
 
-    context = {**shipped_context(), **CONTEXT, **extra}
+    context = {**shipped_context(), **(CONTEXT if deployed else {"skipLayerBuild": True}), **extra}
     with mock.patch.dict(os.environ, env or {}):
         app, stack = build_app(context, outdir=str(outdir))
         template = Template.from_stack(stack)
@@ -86,10 +88,19 @@ def environment_bound(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize(tmp_path_factory.mktemp("cdk.out"), ENVIRONMENT_BOUND, ACCOUNT_AND_REGION)
 
 
-@pytest.fixture(params=["default", "environment-bound"])
+@pytest.fixture(scope="session")
+def as_shipped(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """What a plain `make synth` builds: cdk.json as shipped (the `test` environment and its examples)."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), {}, deployed=False)
+
+
+VARIANTS = {"default": "synthesized", "environment-bound": "environment_bound", "as-shipped": "as_shipped"}
+
+
+@pytest.fixture(params=list(VARIANTS))
 def every_variant(request: pytest.FixtureRequest) -> Synthesized:
     """Each synthesized variant in turn (each built once per session)."""
-    return request.getfixturevalue("synthesized" if request.param == "default" else "environment_bound")
+    return request.getfixturevalue(VARIANTS[request.param])
 
 
 def refs(value: Any) -> set[str]:

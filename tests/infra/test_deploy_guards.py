@@ -28,11 +28,14 @@ def _settings(context: dict[str, Any]) -> Any:
 # (a) The examples of cdk.json -------------------------------------------------------------------------
 
 
-def test_cdk_json_as_shipped_synthesizes_the_examples_in_the_test_environment() -> None:
-    settings = _settings(shipped_context())
+def test_cdk_json_as_shipped_synthesizes_the_examples_in_the_test_environment(as_shipped: Synthesized) -> None:
+    # What a plain `make synth` does: the whole stack, with the examples, in the test environment.
+    settings = as_shipped.stack.settings
     assert settings.environment == "test"
     assert not settings.deployed
     assert settings.jwt_issuer == "https://auth.example.com/"
+    assert as_shipped.of_type("AWS::Lambda::Function")
+    assert as_shipped.of_type("AWS::Pipes::Pipe")
 
 
 def test_a_deployed_environment_refuses_every_example_naming_each_setting() -> None:

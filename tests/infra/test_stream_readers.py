@@ -60,6 +60,10 @@ def test_every_stream_reader_has_an_alarm(every_variant: Synthesized) -> None:
                 watched = {a["MetricName"] for a in alarms if a.get("Namespace") == PIPES_NAMESPACE
                            and a["Dimensions"] == [{"Name": "PipeName", "Value": {"Ref": name}}]}
                 assert watched == set(PIPE_FAILURES), name
+                # The router answers a queue that refuses sends with batchItemFailures, which Pipes counts
+                # only as a partial failure of the target stage.
+                assert "TargetStagePartiallyFailed" in watched, name
+                assert all(a["AlarmActions"] for a in alarms if a.get("Namespace") == PIPES_NAMESPACE)
                 # The pipe's target, the router, has its own errors alarm.
                 (target,) = refs(reader["Properties"]["Target"])
                 assert any(a.get("MetricName") == "Errors" and target in refs(a["Dimensions"]) for a in alarms)

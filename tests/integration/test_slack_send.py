@@ -319,3 +319,99 @@ def test_a_look_that_cannot_answer_does_not_end_the_message_failed_early() -> No
         detail = world.get(created["id"])["messages"][0]["delivery"]["detail"]
         assert "may have been posted" in detail
         assert world.slack.messages() == []
+
+
+def _queued_record(world) -> dict:  # type: ignore[no-untyped-def]
+    """The outbox record of the one message waiting on the Slack queue, as the sender receives it."""
+    world.stack._relay_stream()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    [queued] = sqs.receive_message(QueueUrl=world.stack.resources.outbox_queue_urls["slack"])["Messages"]
+    return dict(json.loads(queued["Body"]))
+
+
+def test_a_root_whose_permalink_fails_is_recorded_once_without_it() -> None:
+    with slack_world() as world:
+        # Given Slack takes the root post but cannot give its permalink
+        world.slack.fail_next("chat.getPermalink", error="internal_error")
+        created = world.start("channel", channel_id="C0ONCALL", body="Is the fix out?")
+        # When the sender runs
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=10)
+        # Then the post went out once and is recorded with its thread, only the link is missing
+        [root] = world.slack.messages("C0ONCALL")
+        found = world.get(created["id"])
+        assert found["messages"][0]["delivery"]["status"] == "sent"
+        assert found["slack"]["thread_ts"] == root["ts"]
+        assert not found["slack"].get("permalink")
+        assert len(world.slack.calls_of("chat.postMessage")) == 1
+
+
+def test_a_rate_limited_look_holds_the_message_then_finds_the_post() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        # Given a root Slack took on an attempt whose result was never recorded
+        created = world.start("channel", channel_id="C0ONCALL", body="Is the fix out?")
+        record = _queued_record(world)
+        image = record["dynamodb"]["NewImage"]
+        world.slack.posted.append({
+            "channel": "C0ONCALL", "ts": world.slack._next_ts(), "thread_ts": None, "text": "Is the fix out?",
+            "username": "Dana Agent", "user": world.slack.installation.bot_user_id,
+            "bot_id": world.slack.installation.bot_id, "app_id": world.slack.installation.app_id,
+            "metadata": {"event_type": outbound.METADATA_EVENT_TYPE,
+                         "event_payload": {"side_conversation_id": image["side_conversation_id"]["S"],
+                                           "message_id": image["id"]["S"]}}})
+        # When the redelivery's look is rate limited
+        world.slack.fail_next("conversations.history", status=429, retry_after=7)
+        with pytest.raises(outbound.RetryLater) as held:
+            outbound.sender().deliver(record, receive_count=2)
+        # Then the message waits Slack's Retry-After, neither failed nor posted again
+        assert held.value.delay == 7
+        assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "pending"
+        assert world.slack.calls_of("chat.postMessage") == []
+        # And the next receive finds the post and records it
+        assert outbound.sender().deliver(record, receive_count=3) == "sent"
+        [post] = world.slack.messages("C0ONCALL")
+        assert world.get(created["id"])["slack"]["thread_ts"] == post["ts"]
+        assert world.slack.calls_of("chat.postMessage") == []
+
+
+def test_a_post_of_another_app_carrying_our_message_id_is_not_taken_for_ours() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        # Given another app's message in the channel that carries this message's id in the same metadata
+        created = world.start("channel", channel_id="C0ONCALL", body="Is the fix out?")
+        record = _queued_record(world)
+        image = record["dynamodb"]["NewImage"]
+        forged_ts = world.slack._next_ts()
+        world.slack.posted.append({
+            "channel": "C0ONCALL", "ts": forged_ts, "thread_ts": None, "text": "not ours", "username": None,
+            "user": "U0OTHERBOT", "bot_id": "B0OTHERBOT", "app_id": "A0OTHERAPP",
+            "metadata": {"event_type": outbound.METADATA_EVENT_TYPE,
+                         "event_payload": {"side_conversation_id": image["side_conversation_id"]["S"],
+                                           "message_id": image["id"]["S"]}}})
+        # When a redelivery looks before posting
+        assert outbound.sender().deliver(record, receive_count=2) == "sent"
+        # Then it looked, did not adopt the other app's message, and posted its own
+        assert world.slack.calls_of("conversations.history")
+        assert len(world.slack.calls_of("chat.postMessage")) == 1
+        thread_ts = world.get(created["id"])["slack"]["thread_ts"]
+        assert thread_ts != forged_ts
+        assert thread_ts in {m["ts"] for m in world.slack.messages("C0ONCALL")}
+
+
+def test_a_look_refused_for_good_fails_saying_the_post_may_be_out() -> None:
+    from sideconv.slack import outbound
+
+    with slack_world() as world:
+        # Given a redelivered root, and Slack refusing the look for good (an installation without the scope)
+        created = world.start("channel", channel_id="C0ONCALL", body="Is the fix out?")
+        record = _queued_record(world)
+        world.slack.fail_next("conversations.history", error="missing_scope")
+        # When it is received again
+        assert outbound.sender().deliver(record, receive_count=2) == "failed"
+        # Then it is not posted blindly, and its reason says Slack's code and that it may be in Slack
+        detail = world.get(created["id"])["messages"][0]["delivery"]["detail"]
+        assert detail.startswith("missing_scope")
+        assert detail.endswith(outbound.MAYBE_POSTED)
+        assert world.slack.calls_of("chat.postMessage") == []

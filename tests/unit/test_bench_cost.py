@@ -126,10 +126,13 @@ class TestPricing:
         assert line == "SES"
         assert share == pytest.approx(0.75)
 
-    def test_the_planned_router_adds_one_invocation_per_message(self) -> None:
-        used = cost.router_usage(1000)
-        assert used["lambda.requests"] == 1000
-        assert used["lambda.arm64_gb_s"] == pytest.approx(1000 * cost.ROUTER_MS / 1000 * 0.5)
+    def test_a_send_message_batch_is_billed_per_64_kb_of_its_entries(self) -> None:
+        def batch(*sizes: int) -> Call:
+            entries = [{"Id": str(n), "MessageBody": "x" * size} for n, size in enumerate(sizes)]
+            return Call("sqs", "SendMessageBatch", params={"QueueUrl": "q", "Entries": entries})
+
+        flow = cost.Flow("t", calls=[batch(100, 200), batch(40 * 1024, 40 * 1024)])
+        assert flow.usage({}, {})["sqs.fifo_requests"] == 1 + 2
 
 
 def test_memory_comes_from_the_infrastructure_code() -> None:

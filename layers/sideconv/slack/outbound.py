@@ -55,6 +55,8 @@ METADATA_EVENT_TYPE = "atender_side_conversation_message"
 LOOKUP_PAGE = 15
 # Slack's clock and ours may disagree a little: look from this long before the message was written.
 CLOCK_SKEW_SECONDS = 60
+# Said in the reason of a message given up while it may be in Slack (the look did not answer).
+MAYBE_POSTED = "; an earlier attempt may have been posted"
 
 
 class RetryLater(Exception):
@@ -302,14 +304,17 @@ class Sender:
             raise RetryLater(_retry_after(headers), "rate limited")
         if status >= 500 or code in TRANSIENT_ERRORS:
             return self._transient(message, f"HTTP {status} {code}".strip(), receive_count, unsure)
-        return self._fail(message, code or f"HTTP {status}", receive_count)
+        # Refused for good (a look without the history scope, a channel the bot has left): if the look had
+        # not answered, an earlier attempt may be in Slack, and the reason says so.
+        maybe = MAYBE_POSTED if unsure else ""
+        return self._fail(message, f"{code or f'HTTP {status}'}{maybe}", receive_count)
 
     def _transient(self, message: MessageItem, reason: str, receive_count: int, unsure: bool = False) -> str:
         # While the look could not answer, the message may already be in Slack and `failed` could be
         # untrue: it gets the rate-limit allowance (hours of back-off) before it is given up.
         give_up = MAX_RATE_LIMITED_RECEIVES if unsure else MAX_TRANSIENT_RECEIVES
         if receive_count >= give_up:
-            maybe = "; an earlier attempt may have been posted" if unsure else ""
+            maybe = MAYBE_POSTED if unsure else ""
             return self._fail(message, f"slack_unavailable: {reason} (after {receive_count} attempts){maybe}",
                               receive_count)
         raise RetryLater(min(2 ** receive_count, MAX_DELAY_SECONDS), reason)
