@@ -105,3 +105,23 @@ def test_seeded_side_conversations_fill_each_agent_s_inbox(api: Any) -> None:
     theirs = {i["id"] for waiting_on in ("agent", "external") for i in inboxes["agent-2", waiting_on]}
     assert theirs
     assert not theirs & mine
+
+
+def test_seeded_history_is_all_in_the_past(aws: None) -> None:
+    import time
+
+    from sideconv.config import get_settings
+
+    # Given 300 seeded side conversations of up to six messages, then one written now
+    now = time.time()
+    seed.seed(get_settings(), 300)
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    items = table.scan()["Items"]
+    # Then no seeded time is later than when the seeding ran, nor before the last 30 days
+    stamps = [item[name] for item in items for name in ("created_at", "updated_at", "last_message_at")
+              if name in item]
+    assert len(stamps) > 300
+    latest = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now + 60))
+    earliest = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - seed.SECONDS_BACK - 60))
+    assert max(stamps) < latest
+    assert min(stamps) > earliest
