@@ -28,7 +28,7 @@ SETTLE_S = 0.1
 P99_BUDGET_S = 0.100
 RATIO_BUDGET = 1.5
 DELIVERY_BUDGET_S = 1.0
-OPERATIONS = ("create", "reply", "list", "inbound mail")
+OPERATIONS = ("create", "reply", "list", "inbound mail", "inbox")
 HOW = (f"`python -m local` in a subprocess, fresh for each size, seeded before it serves with `SEED` = "
        f"{', '.join(f'{n:,}' for n in SIZES)} side conversations of account acme ({MESSAGES_PER_SIDE} messages each: "
        f"{SIZES[-1] * MESSAGES_PER_SIDE:,} at the largest) written straight into embedded DynamoDB "
@@ -36,7 +36,10 @@ HOW = (f"`python -m local` in a subprocess, fresh for each size, seeded before i
        f"connection, one request at a time as a person works, {SAMPLES} rounds after {WARM_UP} unmeasured of: "
        "create (email, each in its own conversation), reply to it, list (one conversation holding 10 side "
        "conversations, the same at every size) and an inbound mail (an SMTP session to the local inbound "
-       "server answering the new side conversation's reply address; it answers 250 once ingest_email ran). "
+       "server answering the new side conversation's reply address; it answers 250 once ingest_email ran) "
+       "and the agent's inbox (`GET /v1/side-conversations?mine=true&waiting_on=agent`, a page of 25, the "
+       "global index `inbox`; half the seeded side conversations are agent-1's, and it must show the one just "
+       "answered). "
        "Each write's mail is awaited and the glue left 100 ms before the next request. p50 and p99 (nearest "
        "rank); the ratio is the largest size's p50 over the empty table's. Delivery: from the API's 201 to "
        "the mail showing at /_local/mail (each create above) or, for "
@@ -159,6 +162,10 @@ def measure(stack: Stack, size: int) -> dict[str, list[float]]:
             raise AssertionError(f"listed {len(body['items'])} of 10")
         sample["inbound mail"] = _inbound(stack, reply_to, n)
         time.sleep(SETTLE_S)
+        sample["inbox"], body = stack.call("GET", "/v1/side-conversations", 200,
+                                           params={"mine": "true", "waiting_on": "agent", "limit": "25"})
+        if side["id"] not in [item["id"] for item in body["items"]]:
+            raise AssertionError("the side conversation just answered is not in the agent's inbox")
         if n >= WARM_UP:
             for name, elapsed in sample.items():
                 times[name].append(elapsed)

@@ -20,7 +20,11 @@ itself, so its own "rollback" is a no-op.
 
 **Query.** moto gathers and sorts every item of the table (`Table.all_items`) for each Query, then keeps
 the partition asked for. A Query on the table or on a local secondary index names one partition, so
-here it gathers that partition alone; a global secondary index's Query still reads the whole table.
+here it gathers that partition alone. A global secondary index's partition is spread over the table, so
+each table keeps, per index hash attribute, which keys hold which value (`_GlobalIndexes`): built by one
+pass at the first such Query, then brought up to date at each Query from the keys written since (every
+put, delete, update and transaction marks the keys it wrote, after writing). moto's own Query still
+checks every key condition on what it is given, so a stale key costs a look-up, never a wrong answer.
 
 **GetRecords.** Each call makes a new shard iterator and moto keeps every one for ever; the local
 stack's relay asks every 50 ms, so an idle `make dev` grew by about 100 MB an hour. Here only the
@@ -39,18 +43,21 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 MOTO_VERSION = "5.2.5"  # what uv.lock pins; tests/unit/test_moto_dynamodb.py checks they agree
 SHARD_ITERATORS_KEPT = 1_000
 
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
-# (table, partition key) while a Query on the table or a local index runs: all it can return.
-_partition: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar("partition", default=None)
+# (table, partition key) while a Query on the table or a local index runs: all it can return;
+# (table, attribute, value) while a Query on a global index runs.
+_partition: contextvars.ContextVar[tuple[Any, ...] | None] = contextvars.ContextVar("partition", default=None)
 _originals: dict[str, Any] = {}
 
 
@@ -63,8 +70,8 @@ def check_version(found: str) -> None:
         raise UnsupportedMotoVersion(
             f"local.moto_dynamodb patches moto {MOTO_VERSION}'s DynamoDB internals, but moto {found} is installed: "
             f"check what moto {found} does in each place its docstring names (transact_write_items, Table.query, "
-            "get_records, the response serializer), then update the patch and MOTO_VERSION, or drop what moto "
-            "fixed")
+            "Table.all_items, Table.put_item, Table.delete_item, update_item, get_records, the response "
+            "serializer), then update the patch and MOTO_VERSION, or drop what moto fixed")
 
 
 @dataclass
@@ -166,8 +173,15 @@ def install() -> None:
         except BaseException:
             _restore(self, saved, streams)
             raise
+        finally:
+            _mark_named(self, transact_items)
 
-    _originals.update(copy=models.copy, transact=original, query=Table.query, all_items=Table.all_items)
+    _originals.update(copy=models.copy, transact=original, query=Table.query, all_items=Table.all_items,
+                      put_item=Table.put_item, delete_item=Table.delete_item,
+                      update_item=models.DynamoDBBackend.update_item)
+    Table.put_item = _put_item  # type: ignore[method-assign]
+    Table.delete_item = _delete_item  # type: ignore[method-assign]
+    models.DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
     models.copy = SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = _query  # type: ignore[method-assign]
@@ -232,12 +246,18 @@ def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
     # moto's Table.query(hash_key, range_comparison, range_objs, limit, exclusive_start_key,
     # scan_index_forward, projection_expressions, index_name, ...): the backend passes these by position.
     index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-    partition = hash_key
+    scope: tuple[Any, ...] | None = (self, hash_key)
     if index_name is not None:
         local = {index.name for index in self.indexes or []}
         named = dict(kwargs.get("hash_key_conditions") or [])
-        partition = named.get(self.hash_key_attr, hash_key) if index_name in local else None
-    token = _partition.set((self, partition) if partition is not None else None)
+        scope = (self, named.get(self.hash_key_attr, hash_key)) if index_name in local else None
+        index = next((index for index in self.global_indexes or [] if index.name == index_name), None)
+        hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
+        if hashes and hashes[0] in named:  # moto matches every hash condition; one narrows the candidates
+            scope = (self, hashes[0], named[hashes[0]])
+    if scope is not None and scope[1] is None:
+        scope = None
+    token = _partition.set(scope)
     try:
         return _originals["query"](self, hash_key, *args, **kwargs)
     finally:
@@ -246,10 +266,133 @@ def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _all_items(self: Any) -> list[Any]:
     scope = _partition.get()
+    if scope is not None and scope[0] is self and len(scope) == 3:
+        return _GlobalIndexes.of(self).holding(scope[1], scope[2])
     if scope is None or scope[0] is not self or not self.range_key_attr:
         return _originals["all_items"](self)
     # What moto's own returns for one partition: its items in key order (hash keys are all equal).
     return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
+
+
+class _GlobalIndexes:
+    """Which keys of one table hold which value of each global index hash attribute asked for."""
+
+    of_table: ClassVar[weakref.WeakSet[Any]] = weakref.WeakSet()
+    lock = threading.Lock()
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.items = table.items  # moto replaces it only in a new table's __init__; checked anyway
+        self.values: dict[str, dict[Any, set[Any]]] = {}  # attribute -> value -> keys
+        self.odd: dict[str, set[Any]] = {}  # attribute -> keys whose value is unhashable: always candidates
+        self.of_key: dict[Any, dict[str, Any]] = {}  # key -> attribute -> its indexed value
+        self.written: set[Any] = set()  # keys written since the last Query brought this up to date
+
+    @classmethod
+    def of(cls, table: Any) -> _GlobalIndexes:
+        state = vars(table).get("_local_global_indexes")
+        if state is None or state.table is not table or state.items is not table.items:
+            state = vars(table)["_local_global_indexes"] = cls(table)
+            cls.of_table.add(table)
+        return state
+
+    def _item(self, key: Any) -> Any:
+        hash_key, range_key = key
+        found = self.items.get(hash_key)
+        if found is not None and self.table.range_key_attr:
+            return found.get(range_key)
+        return found
+
+    def _add(self, key: Any, attributes: list[str]) -> None:
+        item = self._item(key)
+        if item is None:
+            return
+        for attribute in attributes:
+            value = item.attrs.get(attribute)
+            if value is None:
+                continue
+            try:
+                self.values[attribute].setdefault(value, set()).add(key)
+            except TypeError:
+                self.odd[attribute].add(key)
+            self.of_key.setdefault(key, {})[attribute] = value
+
+    def _drop(self, key: Any) -> None:
+        for attribute, value in self.of_key.pop(key, {}).items():
+            self.odd[attribute].discard(key)
+            with suppress(TypeError):
+                self.values[attribute].get(value, set()).discard(key)
+
+    def holding(self, attribute: str, value: Any) -> list[Any]:
+        """The table's items that may hold `value` in `attribute` (all that do, and perhaps a few more)."""
+        with self.lock:
+            if attribute not in self.values:  # first Query on it: one pass over the table
+                self.values[attribute], self.odd[attribute] = {}, set()
+                for item in _originals["all_items"](self.table):
+                    self._add((item.hash_key, item.range_key if self.table.range_key_attr else None), [attribute])
+            written, self.written = self.written, set()
+            for key in written:
+                self._drop(key)
+                self._add(key, list(self.values))
+            try:
+                keys = set(self.values[attribute].get(value, ())) | self.odd[attribute]
+            except TypeError:
+                return _originals["all_items"](self.table)
+            # Unsorted: moto sorts a global index's candidates itself, by every key attribute (a total order).
+            return [item for item in map(self._item, keys) if item is not None]
+
+
+def _written(table: Any, hash_key: Any, range_key: Any) -> None:
+    state = vars(table).get("_local_global_indexes")
+    if state is not None:
+        state.written.add((hash_key, range_key if table.range_key_attr else None))
+
+
+def _key_of(table: Any, attrs: Any) -> tuple[Any, Any] | None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        return (DynamoType(attrs[table.hash_key_attr]),
+                DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None)
+    except (KeyError, TypeError):
+        return None
+
+
+def _put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return _originals["put_item"](self, item_attrs, *args, **kwargs)
+    finally:  # after the write: a Query between marking and writing would miss it
+        key = _key_of(self, item_attrs)
+        if key is not None:
+            _written(self, *key)
+
+
+def _delete_item(self: Any, hash_key: Any, range_key: Any = None, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return _originals["delete_item"](self, hash_key, range_key, *args, **kwargs)
+    finally:
+        _written(self, hash_key, range_key)
+
+
+def _update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    # An update changes its item in place (or puts a new one): mark its key once it is done.
+    try:
+        return _originals["update_item"](self, table_name, key, *args, **kwargs)
+    finally:
+        table = self.tables.get(table_name)
+        named = _key_of(table, key) if table is not None and isinstance(key, dict) else None
+        if named is not None:
+            _written(table, *named)
+
+
+def _mark_named(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    for entry in transact_items:
+        op = next(iter(entry.values()), None) if isinstance(entry, dict) else None
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is not None and isinstance(op, dict):
+            named = _key_of(table, op.get("Key") if "Key" in op else op.get("Item"))
+            if named is not None:
+                _written(table, *named)
 
 
 def uninstall() -> None:
@@ -263,6 +406,11 @@ def uninstall() -> None:
     models.DynamoDBBackend.transact_write_items = _originals.pop("transact")  # type: ignore[method-assign]
     Table.query = _originals.pop("query")  # type: ignore[method-assign]
     Table.all_items = _originals.pop("all_items")  # type: ignore[method-assign]
+    Table.put_item = _originals.pop("put_item")  # type: ignore[method-assign]
+    Table.delete_item = _originals.pop("delete_item")  # type: ignore[method-assign]
+    models.DynamoDBBackend.update_item = _originals.pop("update_item")  # type: ignore[method-assign]
+    for table in list(_GlobalIndexes.of_table):
+        vars(table).pop("_local_global_indexes", None)
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     DynamoDBStreamsBackend.get_records = _originals.pop("get_records")  # type: ignore[method-assign]

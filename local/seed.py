@@ -151,8 +151,10 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
         direction="inbound", author=inbound_author, body="", created_at=first.created_at, attachments=[]).serialize()
     outbound_template = items[0]
     last = (first.id, first.created_at, body, activity.OUTBOUND)
+    # Hours apart, but the thread ends before now: seeded history never looks newer than what a user does.
+    gap = min(6 * 3600.0, max(time.time() - at[0], 0.0) / max(messages, 1))
     for m in range(1, messages):
-        at[0] += rng.uniform(60, 6 * 3600)
+        at[0] += rng.uniform(gap / 100, gap)
         now, message_id = _iso(at[0]), usecases.clock.new_id()
         inbound = m % 2 == 1  # the other side answers, the agent writes back, ...
         text = REPLIES[(n + m) % len(REPLIES)]
@@ -206,14 +208,16 @@ def seed(settings: Any, count: int, *, messages: int = 0, per_conversation: int 
     rng = random.Random(seed)  # noqa: S311 - demo data, the same every run
     where = conversation or (lambda n: conversation_of(n, per_conversation))
     per_side = _spread(messages, count) if messages else [rng.choice((1, 2, 2, 3, 4, 6)) for _ in range(count)]
-    at = [time.time() - SECONDS_BACK]
+    started = time.time() - SECONDS_BACK
+    at = [started]
     step = SECONDS_BACK / max(count, 1)
     put = _writer(settings.table_name, settings.region)
     ids: list[tuple[str, str]] = []
     written = 0
     with _clock_at(at):
         for n in range(count):
-            at[0] += step * rng.random()
+            started += step * rng.random()  # each starts after the last one started, its thread aside
+            at[0] = started
             conversation_id = where(n)
             items, side_id = side_conversation(n, rng, at, settings.token_secret, settings.inbound_domain,
                                                conversation_id, per_side[n])

@@ -77,3 +77,51 @@ def test_a_seeded_side_conversation_takes_a_reply_and_the_seed_left_the_stream_e
     assert after["state"] == "open"
     assert after["messages"][-1]["body"] == "Any news?"
     assert _stream_records() > 0  # the reply, unlike the seed, is on its way out
+
+
+def test_seeded_side_conversations_fill_each_agent_s_inbox(api: Any) -> None:
+    from sideconv.config import get_settings
+
+    from tests.conftest import agent_claims
+
+    # Given 40 seeded side conversations, every other one started by agent-1
+    seeded = seed.seed(get_settings(), 40)
+    mine = {side for n, (_, side) in enumerate(seeded.ids) if seed.AGENTS[n % 2][0] == "agent-1"}
+    # When agent-1 and agent-2 read their inboxes, both ways the ball can be
+    inboxes = {}
+    for agent in ("agent-1", "agent-2"):
+        for waiting_on in ("agent", "external"):
+            status, _, page = api("GET", "/v1/side-conversations", claims=agent_claims(sub=agent),
+                                  query={"mine": "true", "waiting_on": waiting_on, "limit": "100"})
+            assert status == 200
+            inboxes[agent, waiting_on] = page["items"]
+    # Then agent-1's hold only its own, some waiting on it (answered) and some on the other side
+    assert inboxes["agent-1", "agent"]
+    assert inboxes["agent-1", "external"]
+    for waiting_on in ("agent", "external"):
+        assert {i["id"] for i in inboxes["agent-1", waiting_on]} <= mine
+        assert all(i["waiting_on"] == waiting_on for i in inboxes["agent-1", waiting_on])
+    # ...and agent-2's only the others
+    theirs = {i["id"] for waiting_on in ("agent", "external") for i in inboxes["agent-2", waiting_on]}
+    assert theirs
+    assert not theirs & mine
+
+
+def test_seeded_history_is_all_in_the_past(aws: None) -> None:
+    import time
+
+    from sideconv.config import get_settings
+
+    # Given 300 seeded side conversations of up to six messages, then one written now
+    now = time.time()
+    seed.seed(get_settings(), 300)
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    items = table.scan()["Items"]
+    # Then no seeded time is later than when the seeding ran, nor before the last 30 days
+    stamps = [item[name] for item in items for name in ("created_at", "updated_at", "last_message_at")
+              if name in item]
+    assert len(stamps) > 300
+    latest = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now + 60))
+    earliest = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now - seed.SECONDS_BACK - 60))
+    assert max(stamps) < latest
+    assert min(stamps) > earliest

@@ -186,13 +186,10 @@ def _listing_seed(client: Any) -> None:
                 "gsi1pk": {"S": "INBOX#acme#agent-1"}, "gsi1sk": {"S": f"agent#{n}#{pk['S']}"}})
 
 
-def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: Any,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
+def _count_gathered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many items each Query gathers (moto's Table.all_items, patched), from now until undone."""
     from moto.dynamodb.models.table import Table
 
-    _listing_seed(dynamodb)
     read: list[int] = []
     patched_all_items = Table.all_items
 
@@ -202,11 +199,22 @@ def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: An
         return found
 
     monkeypatch.setattr(Table, "all_items", spy)
+    return read
+
+
+def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    _listing_seed(dynamodb)
+    read = _count_gathered(monkeypatch)
     patched = _queries(dynamodb)
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[TABLE]
     in_table = sum(len(partition) for partition in table.items.values())
-    # The table and local-index queries gathered one partition (11 items); the global index, all of them.
-    assert read == [11, 11, 11, in_table]
+    # The table and local-index queries gathered one partition (11 items); the global index, its own (16).
+    assert read == [11, 11, 11, 16]
+    assert in_table > 16
     monkeypatch.undo()
     moto_dynamodb.uninstall()
     try:
@@ -215,6 +223,105 @@ def test_a_query_answers_as_moto_s_own_and_reads_only_its_partition(dynamodb: An
         moto_dynamodb.install()
     assert patched == stock
     assert [len(answer) for answer in patched] == [2, 3, 3, 2, 16]  # (the key has pk, sk and lsi1sk)
+
+
+INBOXES = [{"S": f"INBOX#acme#agent-{n}"} for n in range(3)]
+
+
+def _global_queries(client: Any) -> list[Any]:
+    """Every shape of Query on the global indexes: key conditions, filters, order, pages, limits, projections."""
+    answers: list[Any] = []
+    for inbox in INBOXES:
+        base = {"TableName": TABLE, "IndexName": "inbox", "KeyConditionExpression": "gsi1pk = :inbox",
+                "ExpressionAttributeValues": {":inbox": inbox}}
+        answers.append(client.query(**base)["Items"])
+        answers.append(client.query(**base, ScanIndexForward=False, ProjectionExpression="sk, gsi1sk")["Items"])
+        answers.append(client.query(**{**base, "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
+                                       "ExpressionAttributeValues": {":inbox": inbox, ":w": {"S": "agent#"}}})["Items"])
+        answers.append(client.query(**{**base, "FilterExpression": "n > :two",
+                                       "ExpressionAttributeValues": {":inbox": inbox, ":two": {"N": "2"}}})["Items"])
+        pages, start = [], None
+        while True:  # two at a time, each page starting where the last ended
+            page = client.query(**base, Limit=2, **({"ExclusiveStartKey": start} if start else {}))
+            pages.append((page["Items"], page.get("LastEvaluatedKey")))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        answers.append(pages)
+    answers.append(client.query(TableName=TABLE, IndexName="pending_outbound", KeyConditionExpression="gsi2pk = :p",
+                                ExpressionAttributeValues={":p": {"S": "PENDING#email"}})["Items"])
+    return answers
+
+
+def _global_index_history(client: Any) -> list[Any]:
+    """Seeded writes of every kind that move items in and out of index partitions, queried after each."""
+    import random
+
+    rng = random.Random(20)
+    keys = [_key(f"SC#email-{n:02d}", {"S": f"A#acme#C#conv-{n % 4}"}) for n in range(12)]
+
+    def item(key: dict[str, Any]) -> dict[str, Any]:
+        extra = {"gsi1pk": rng.choice(INBOXES), "gsi1sk": {"S": f"{rng.choice(['agent', 'customer'])}#{rng.random()}"}}
+        if rng.random() < 0.3:
+            extra = {"gsi2pk": {"S": "PENDING#email"}, "gsi2sk": {"S": f"{rng.random()}"}}
+        return {**key, **extra, "n": {"N": str(rng.randrange(5))}}
+
+    answers = [_global_queries(client)]
+    for step in range(60):
+        key, kind = rng.choice(keys), step % 6
+        if kind == 0:
+            client.put_item(TableName=TABLE, Item=item(key))
+        elif kind == 1:  # the index key changes in place, or goes
+            if rng.random() < 0.5:
+                client.update_item(TableName=TABLE, Key=key, UpdateExpression="SET gsi1pk = :v, gsi1sk = :s",
+                                   ExpressionAttributeValues={":v": rng.choice(INBOXES), ":s": {"S": f"agent#{step}"}})
+            else:
+                client.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE gsi1pk")
+        elif kind == 2:
+            client.delete_item(TableName=TABLE, Key=key)
+        elif kind == 3:  # a transaction that commits: a put, an update moving an item, a delete
+            other, third = rng.sample([k for k in keys if k != key], 2)
+            client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": item(key)}},
+                {"Update": {"TableName": TABLE, "Key": other, "UpdateExpression": "SET gsi1pk = :v",
+                            "ExpressionAttributeValues": {":v": rng.choice(INBOXES)}}},
+                {"Delete": {"TableName": TABLE, "Key": third}}])
+        elif kind == 4:  # one that is cancelled after moving an item: nothing moves
+            with pytest.raises(ClientError):
+                client.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": TABLE, "Key": key, "UpdateExpression": "SET gsi1pk = :v",
+                                "ExpressionAttributeValues": {":v": rng.choice(INBOXES)}}},
+                    {"ConditionCheck": {"TableName": TABLE, "Key": _key("nothing-here"),
+                                        "ConditionExpression": "attribute_exists(pk)"}}])
+        else:
+            puts = [{"PutRequest": {"Item": item(k)}} for k in rng.sample(keys, 3)]
+            client.batch_write_item(RequestItems={TABLE: [*puts, {"DeleteRequest": {"Key": rng.choice(keys)}}]})
+        answers.append(_global_queries(client))
+    return answers
+
+
+def test_a_global_index_query_answers_as_moto_s_own_through_every_write(dynamodb: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[TABLE]
+    _seed(dynamodb)  # 23 items the index queries never hold
+    read = _count_gathered(monkeypatch)
+    patched = _global_index_history(dynamodb)
+    monkeypatch.undo()
+    assert max(read) <= 12  # never more than the items that hold an index key (at most 12 here)
+    moto_dynamodb.uninstall()
+    try:
+        table.items.clear()
+        _seed(dynamodb)
+        stock = _global_index_history(dynamodb)
+    finally:
+        moto_dynamodb.install()
+    assert patched == stock
+    inboxes = [[len(answers[n]) for n in (0, 5, 10)] for answers in patched]
+    assert len({tuple(sizes) for sizes in inboxes}) > 5  # items did move between the index partitions
+    assert any(answers[-1] for answers in patched)  # and in and out of the pending one
 
 
 EVERY_TYPE = {
