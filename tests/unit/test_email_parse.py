@@ -81,6 +81,10 @@ def test_inline_image_is_listed() -> None:
     ({"X-Autoreply": "yes"}, True),
     ({"Subject": "Automatic reply: Your order"}, True),
     ({"Subject": "Out of Office: back Monday"}, True),
+    ({"Subject": "Poissaoloviesti: Re: order"}, True),
+    ({"Subject": "Automatische Antwort: Re: order"}, True),
+    ({"From": "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+      "Subject": "Delivery Status Notification (Delay)"}, True),  # a daemon's notice, no header needed
     ({}, False),
 ])
 def test_auto_replies_are_recognised(headers: dict[str, str], auto: bool) -> None:
@@ -213,3 +217,36 @@ def test_a_latin_label_on_another_script_is_not_trusted(text: str, codec: str) -
 ])
 def test_html_lines_and_paragraphs_read_as_a_browser_shows_them(markup: str, text: str) -> None:
     assert html_to_text(markup) == text
+
+
+def _notice(subject: str, text: str, sender: str = "MAILER-DAEMON@mx.example.net") -> bytes:
+    return (f"From: {sender}\nTo: bounces@atender.example.com\nSubject: {subject}\n\n{text}\n"
+            "----- Original message -----\n\nMessage-ID: <out-1@atender.example.com>\nSubject: Part\n").encode()
+
+
+def test_a_warning_that_delivery_is_still_tried_is_no_bounce() -> None:
+    mail = parse(_notice("Delivery Status Notification (Delay)",
+                         "** Message not delivered yet **\n\nThere was a temporary problem delivering your message "
+                         "to slow@example.com. Gmail will retry for 46 more hours.\n"))
+    assert (mail.bounce, mail.auto_reply) == (None, True)
+
+
+def test_a_diagnostic_wrapped_onto_indented_lines_is_read_whole() -> None:
+    bounce = parse(_notice("Undelivered Mail Returned to Sender",
+                           "This is the mail system at host mail.example.org.\n\n"
+                           "<x@example.org>: host mx.example.org[192.0.2.5] said: 550 5.1.1\n"
+                           "    <x@example.org>: Recipient address rejected: User unknown in local\n"
+                           "    recipient table (in reply to RCPT TO command)\n\n")).bounce
+    assert bounce is not None
+    assert bounce.diagnostic == ("550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in local "
+                                 "recipient table (in reply to RCPT TO command)")
+    assert (bounce.recipients, bounce.status) == (["x@example.org"], "5.1.1")
+
+
+def test_a_recipient_named_on_a_recipient_line_is_found() -> None:
+    bounce = parse(_notice("Delivery Status Notification - Message Rejected",
+                           "Your message couldn't be delivered to the recipients shown below.\n\n"
+                           "Recipient: x@example.com\nReason: 550 Rejected by policy\n\n",
+                           sender="Postmaster <postmaster@mimecast.example>")).bounce
+    assert bounce is not None
+    assert (bounce.recipients, bounce.diagnostic) == (["x@example.com"], "550 Rejected by policy")

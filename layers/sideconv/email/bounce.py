@@ -25,6 +25,7 @@ class _Patterns(NamedTuple):
     daemon_name: re.Pattern[str]
     failure_subject: re.Pattern[str]
     delay_subject: re.Pattern[str]
+    delay_text: re.Pattern[str]
     failure_text: re.Pattern[str]
     dsn_field: re.Pattern[str]
     recipients: list[re.Pattern[str]]
@@ -52,6 +53,10 @@ def _rx() -> _Patterns:
             r"onbestelbaar|non recapitabile|não entregue|olevererbar|kan ikke leveres|ei voitu toimittaa|"
             r"nie można dostarczyć|nedoručitelné|не доставлено|недоставлен", re.IGNORECASE),
         delay_subject=re.compile(r"\(delay\)|delayed|warning: message|still being retried|verzögert", re.IGNORECASE),
+        # A warning that delivery is still being tried ("** Message not delivered yet **"): no failure.
+        delay_text=re.compile(r"not (?:been )?delivered yet|has not yet been delivered|this is a warning only|"
+                              r"will (?:continue to )?retry for|delivery attempts will continue|"
+                              r"no action is required on your part|still (?:being )?retr(?:y|ied)", re.IGNORECASE),
         failure_text=re.compile(
             r"this is the qmail-send program|address not found|wasn't delivered|was not delivered|"
             r"couldn't be delivered|could not be delivered|unable to deliver|"
@@ -67,12 +72,17 @@ def _rx() -> _Patterns:
             re.compile(rf"following (?:address|recipient)[^\n]*\n(?:\s*\n)*\s*<?({_ADDRESS})", re.IGNORECASE),
             re.compile(rf"^[ \t]{{2,}}<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),  # Exim
             re.compile(rf"(?:RCPT TO:?|recipient:?|to:)\s*<({_ADDRESS})>", re.IGNORECASE),
+            re.compile(rf"^\s*(?:failed |final[- ])?recipients?(?: address(?:es)?)?:[ \t]*<?({_ADDRESS})",
+                       re.IGNORECASE | re.MULTILINE),  # "Recipient: x@y" (Mimecast-style notices)
             re.compile(rf"failed[^\n]{{0,60}}:\s*<?({_ADDRESS})", re.IGNORECASE),  # "Delivery failed 10 attempts: x@y"
         ],
         # Gmail's older notice: "Technical details of permanent failure:" and the reason on the next line.
         technical_details=re.compile(r"technical details of (?:permanent|temporary) failure:\s*\n\s*([^\n]+)",
                                      re.IGNORECASE),
-        smtp_reply=re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)"),
+        # The reply a server gave, with the lines it continues on: more "550-" lines, or (Postfix wraps
+        # "said: 550 5.1.1" onto indented lines) the indented lines below a line it ends.
+        smtp_reply=re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*"
+                              r"(?:\n[ \t]*[45]\d\d[ -][^\n]*|\n[ \t]+(?![45]\d\d\b)\S[^\n]*)*)"),
         qmail_reason=re.compile(r"^(?!\s*<)([^\n]*\(#[45]\.\d{1,3}\.\d{1,3}\)[^\n]*)", re.MULTILINE),
         message_id_line=re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE),
         copy_marker=re.compile(r"below this line is a copy of the message|this is a copy of the message|"
@@ -97,14 +107,22 @@ class Bounce:
         return f"{kind}/mail: {who} ({self.diagnostic})" if self.diagnostic else f"{kind}/mail: {who}"
 
 
+def from_daemon(sender: str, display_name: str) -> bool:
+    """Sent by a mail server itself (MAILER-DAEMON, postmaster, "Mail Delivery Subsystem"): whatever it
+    says, a notice and never a person's reply."""
+    return bool(_rx().daemon_local.match(sender.partition("@")[0]) or _rx().daemon_name.search(display_name))
+
+
 def looks_like_bounce(*, sender: str, display_name: str, subject: str, content_type: str, report_type: str,
                       text: str) -> bool:
     """A failure notice: a delivery report or a daemon's notice, saying delivery failed."""
     if content_type == "multipart/report" and report_type.lower() == "delivery-status":
         return True  # a report's Action field tells failure from delay or success (read_report)
-    daemon = bool(_rx().daemon_local.match(sender.partition("@")[0]) or _rx().daemon_name.search(display_name))
+    daemon = from_daemon(sender, display_name)
     failed_subject = bool(_rx().failure_subject.search(subject)) and not _rx().delay_subject.search(subject)
     if _rx().delay_subject.search(subject) and not _rx().failure_text.search(text[:4000]):
+        return False
+    if _rx().delay_text.search(text[:4000]):
         return False
     if daemon and failed_subject:
         return True

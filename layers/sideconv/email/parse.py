@@ -14,17 +14,16 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from functools import cached_property
 
-from sideconv.email.bounce import Bounce, looks_like_bounce, read_bounce
+from sideconv.email.bounce import Bounce, from_daemon, looks_like_bounce, read_bounce
 from sideconv.email.charsets import decode_bytes
 from sideconv.email.html_text import outlook_head, read_html
+from sideconv.email.reply_patterns import is_auto_reply_subject
 
 __all__ = ["Bounce", "Mailbox", "ParsedMail", "Part", "decode_bytes", "parse"]
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk"})
-_AUTO_SUBJECT = re.compile(r"^\s*(automatic reply|auto(?:matic)?[- ]?response|out of (?:the )?office|"
-                           r"autoreply|abwesenheitsnotiz|r[ée]ponse automatique)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ def _is_auto(msg: Message, subject: str) -> bool:
         return True
     if msg.get_content_type() == "multipart/report":
         return True
-    return bool(_AUTO_SUBJECT.match(subject))
+    return is_auto_reply_subject(subject)
 
 
 def _walk(msg: Message) -> Iterator[Message]:
@@ -373,7 +372,9 @@ def parse(raw: bytes) -> ParsedMail:
         to=_mailboxes(msg, "To"),
         cc=_mailboxes(msg, "Cc"),
         body=body,
-        auto_reply=bounce is not None or _is_auto(msg, subject),
+        # A daemon's notice that is no failure (a delay warning) is automatic too, header or not.
+        auto_reply=bounce is not None or _is_auto(msg, subject)
+        or (sender is not None and from_daemon(sender.email, sender.name or "")),
         attachments=attachments,
         bounce=bounce,
     )
