@@ -83,6 +83,7 @@ def test_inline_image_is_listed() -> None:
     ({"Subject": "Out of Office: back Monday"}, True),
     ({"Subject": "Poissaoloviesti: Re: order"}, True),
     ({"Subject": "Automatische Antwort: Re: order"}, True),
+    ({"Subject": "[AutoReply] Re: order"}, True),
     ({"From": "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
       "Subject": "Delivery Status Notification (Delay)"}, True),  # a daemon's notice, no header needed
     ({}, False),
@@ -250,3 +251,44 @@ def test_a_recipient_named_on_a_recipient_line_is_found() -> None:
                            sender="Postmaster <postmaster@mimecast.example>")).bounce
     assert bounce is not None
     assert (bounce.recipients, bounce.diagnostic) == (["x@example.com"], "550 Rejected by policy")
+
+
+@pytest.mark.parametrize(("subject", "text"), [
+    # Exchange in German: the address alone below the line that says delivery failed
+    ("Unzustellbar: Part", "Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:\n\nx@example.de\n"
+                           "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n"),
+    # In words no pattern knows, the one address the notice names
+    ("Non remis : Part", "Votre message n'a pas pu être remis à x@example.de.\n\n"
+                         "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n"),
+])
+def test_a_localised_notice_names_its_recipient(subject: str, text: str) -> None:
+    bounce = parse(_notice(subject, text, sender="Microsoft Outlook <postmaster@ex.example.de>")).bounce
+    assert bounce is not None
+    assert (bounce.recipients, bounce.status, bounce.original_ids) == (
+        ["x@example.de"], "5.1.1", ["<out-1@atender.example.com>"])
+
+
+def test_an_html_only_notice_is_read_as_its_text() -> None:
+    raw = (b"From: Microsoft Outlook <postmaster@contoso.example>\nTo: b@atender.example.com\n"
+           b"Subject: Undeliverable: Part\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<html><body><p>Your message to <a href='mailto:x@contoso.example'>x@contoso.example</a> couldn't be "
+           b"delivered.</p><p>Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound'</p>"
+           b"<p>Original message headers:</p><pre>Message-ID: &lt;out-1@atender.example.com&gt;</pre></body></html>\n")
+    bounce = parse(raw).bounce
+    assert bounce is not None
+    assert bounce.recipients == ["x@contoso.example"]
+    assert bounce.diagnostic == "550 5.1.10 RESOLVER.ADR.RecipientNotFound'"
+    assert bounce.original_ids == ["<out-1@atender.example.com>"]
+
+
+def test_line_ends_of_the_wire_do_not_hide_a_recipient() -> None:
+    # SES hands over the mail with CRLF line ends, kept by the decoded 8-bit payload.
+    raw = _notice("Unzustellbar: Part", "Die Zustellung an folgende Empfänger ist fehlgeschlagen:\n\nx@example.de\n"
+                  "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n",
+                  sender="Microsoft Outlook <postmaster@ex.example.de>")
+    raw = raw.replace(b"Subject:", b"Content-Type: text/plain; charset=utf-8\n"
+                                   b"Content-Transfer-Encoding: 8bit\nSubject:")
+    mail = parse(raw.replace(b"\n", b"\r\n"))
+    assert mail.bounce is not None
+    assert mail.bounce.recipients == ["x@example.de"]
+    assert "\r" not in mail.body[0][1]

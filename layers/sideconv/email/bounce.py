@@ -75,6 +75,9 @@ def _rx() -> _Patterns:
             re.compile(rf"^\s*(?:failed |final[- ])?recipients?(?: address(?:es)?)?:[ \t]*<?({_ADDRESS})",
                        re.IGNORECASE | re.MULTILINE),  # "Recipient: x@y" (Mimecast-style notices)
             re.compile(rf"failed[^\n]{{0,60}}:\s*<?({_ADDRESS})", re.IGNORECASE),  # "Delivery failed 10 attempts: x@y"
+            # In any language: a line ending in ':' and, below it, a line that is only an address
+            # ("Die Zustellung an folgende Empfänger … ist fehlgeschlagen:" / "x@y").
+            re.compile(rf":[ \t]*\n(?:[ \t]*\n)*[ \t]*<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),
         ],
         # Gmail's older notice: "Technical details of permanent failure:" and the reason on the next line.
         technical_details=re.compile(r"technical details of (?:permanent|temporary) failure:\s*\n\s*([^\n]+)",
@@ -87,6 +90,10 @@ def _rx() -> _Patterns:
         message_id_line=re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE),
         copy_marker=re.compile(r"below this line is a copy of the message|this is a copy of the message|"
                                r"original message (?:follows|headers)|^-+ ?(?:original|returned) message ?-+|"
+                               # Exchange's "Original message headers:" in its other languages
+                               r"^(?:ursprüngliche nachrichtenköpfe|en-têtes de message d'origine|"
+                               r"encabezados del mensaje original|intestazioni (?:del messaggio )?originali|"
+                               r"oorspronkelijke berichtkoppen|cabeçalhos da mensagem original)|"
                                r"^Original-Envelope-Id|^Reporting-MTA", re.IGNORECASE | re.MULTILINE),
     )
 
@@ -145,9 +152,10 @@ def _address(value: str) -> str:
 
 
 def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notice_ids: list[str],
-                ignore: frozenset[str] = frozenset()) -> Bounce | None:
-    """What failed, from the report when there is one, else from the notice's text. None for a report
-    that says nothing failed (a delay warning or a delivery confirmation)."""
+                ignore: frozenset[str] = frozenset(), shown: str | None = None) -> Bounce | None:
+    """What failed, from the report when there is one, else from the notice's text (`shown`: that text
+    as a reader sees it, HTML converted; `text` as it came). None for a report that says nothing
+    failed (a delay warning or a delivery confirmation)."""
     recipients: list[str] = []
     diagnostic = status = ""
     if report is not None:
@@ -160,12 +168,16 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
             status = status or group.get("status", "")
             code = group.get("diagnostic-code", "")
             diagnostic = diagnostic or code.split(";", 1)[-1].strip()
-    human = _before_copy(text)
+    human = _before_copy(text if shown is None else shown)
     if not recipients:
         for pattern in _rx().recipients:
             recipients = [a for a in pattern.findall(human) if a.lower() not in ignore]
             if recipients:
                 break
+    if not recipients:  # in words no pattern knows ("n'a pas pu être remis à x@y"): the one address named
+        named = {a.lower() for a in re.findall(_ADDRESS, _rx().message_id_line.sub("", human))} - ignore
+        named = {a for a in named if not _rx().daemon_local.match(a.partition("@")[0])}
+        recipients = sorted(named) if len(named) == 1 else []
     if not diagnostic:
         rx = _rx()
         found = rx.smtp_reply.search(human) or rx.technical_details.search(human) or rx.qmail_reason.search(human)
@@ -174,7 +186,7 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
         enhanced = re.search(r"\b([45]\.\d{1,3}\.\d{1,3})\b", diagnostic)
         status = enhanced.group(1) if enhanced else ("4" if re.match(r"4\d\d\b", diagnostic) else "")
     # The copy of the returned mail names its Message-ID (the notice's own words never do).
-    quoted = _rx().message_id_line.findall(text)
+    quoted = [*_rx().message_id_line.findall(text), *_rx().message_id_line.findall(shown or "")]
     ids = list(dict.fromkeys([*returned_ids, *quoted, *notice_ids]))
     return Bounce(list(dict.fromkeys(recipients)), diagnostic[:500], ids, status)
 

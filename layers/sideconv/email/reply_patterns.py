@@ -233,7 +233,7 @@ def patterns() -> Patterns:
         # The device after the phrase is a few words, not a sentence ("Sent from my desk, is much easier …").
         sent_from=re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?,;]{{0,50}}$", re.IGNORECASE),
         sent_from_suffix=re.compile(r"^\s*[^\n]{1,30}?(?:から送信|에서 보냄|에서 보낸|'(?:u|ü)?m?dan gönderildi)\s*$"),
-        auto_subject=re.compile(rf"^\s*(?:\[[^\]]*\]\s*)?(?:{_alternation(_all('auto_reply'))})(?!\w)",
+        auto_subject=re.compile(rf"^\s*(?:\[[^\]]*\]\s*)?\[?(?:{_alternation(_all('auto_reply'))})(?!\w)",
                                 re.IGNORECASE),
     )
 
