@@ -81,6 +81,11 @@ def test_inline_image_is_listed() -> None:
     ({"X-Autoreply": "yes"}, True),
     ({"Subject": "Automatic reply: Your order"}, True),
     ({"Subject": "Out of Office: back Monday"}, True),
+    ({"Subject": "Poissaoloviesti: Re: order"}, True),
+    ({"Subject": "Automatische Antwort: Re: order"}, True),
+    ({"Subject": "[AutoReply] Re: order"}, True),
+    ({"From": "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+      "Subject": "Delivery Status Notification (Delay)"}, True),  # a daemon's notice, no header needed
     ({}, False),
 ])
 def test_auto_replies_are_recognised(headers: dict[str, str], auto: bool) -> None:
@@ -213,3 +218,77 @@ def test_a_latin_label_on_another_script_is_not_trusted(text: str, codec: str) -
 ])
 def test_html_lines_and_paragraphs_read_as_a_browser_shows_them(markup: str, text: str) -> None:
     assert html_to_text(markup) == text
+
+
+def _notice(subject: str, text: str, sender: str = "MAILER-DAEMON@mx.example.net") -> bytes:
+    return (f"From: {sender}\nTo: bounces@atender.example.com\nSubject: {subject}\n\n{text}\n"
+            "----- Original message -----\n\nMessage-ID: <out-1@atender.example.com>\nSubject: Part\n").encode()
+
+
+def test_a_warning_that_delivery_is_still_tried_is_no_bounce() -> None:
+    mail = parse(_notice("Delivery Status Notification (Delay)",
+                         "** Message not delivered yet **\n\nThere was a temporary problem delivering your message "
+                         "to slow@example.com. Gmail will retry for 46 more hours.\n"))
+    assert (mail.bounce, mail.auto_reply) == (None, True)
+
+
+def test_a_diagnostic_wrapped_onto_indented_lines_is_read_whole() -> None:
+    bounce = parse(_notice("Undelivered Mail Returned to Sender",
+                           "This is the mail system at host mail.example.org.\n\n"
+                           "<x@example.org>: host mx.example.org[192.0.2.5] said: 550 5.1.1\n"
+                           "    <x@example.org>: Recipient address rejected: User unknown in local\n"
+                           "    recipient table (in reply to RCPT TO command)\n\n")).bounce
+    assert bounce is not None
+    assert bounce.diagnostic == ("550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in local "
+                                 "recipient table (in reply to RCPT TO command)")
+    assert (bounce.recipients, bounce.status) == (["x@example.org"], "5.1.1")
+
+
+def test_a_recipient_named_on_a_recipient_line_is_found() -> None:
+    bounce = parse(_notice("Delivery Status Notification - Message Rejected",
+                           "Your message couldn't be delivered to the recipients shown below.\n\n"
+                           "Recipient: x@example.com\nReason: 550 Rejected by policy\n\n",
+                           sender="Postmaster <postmaster@mimecast.example>")).bounce
+    assert bounce is not None
+    assert (bounce.recipients, bounce.diagnostic) == (["x@example.com"], "550 Rejected by policy")
+
+
+@pytest.mark.parametrize(("subject", "text"), [
+    # Exchange in German: the address alone below the line that says delivery failed
+    ("Unzustellbar: Part", "Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:\n\nx@example.de\n"
+                           "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n"),
+    # In words no pattern knows, the one address the notice names
+    ("Non remis : Part", "Votre message n'a pas pu être remis à x@example.de.\n\n"
+                         "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n"),
+])
+def test_a_localised_notice_names_its_recipient(subject: str, text: str) -> None:
+    bounce = parse(_notice(subject, text, sender="Microsoft Outlook <postmaster@ex.example.de>")).bounce
+    assert bounce is not None
+    assert (bounce.recipients, bounce.status, bounce.original_ids) == (
+        ["x@example.de"], "5.1.1", ["<out-1@atender.example.com>"])
+
+
+def test_an_html_only_notice_is_read_as_its_text() -> None:
+    raw = (b"From: Microsoft Outlook <postmaster@contoso.example>\nTo: b@atender.example.com\n"
+           b"Subject: Undeliverable: Part\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<html><body><p>Your message to <a href='mailto:x@contoso.example'>x@contoso.example</a> couldn't be "
+           b"delivered.</p><p>Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound'</p>"
+           b"<p>Original message headers:</p><pre>Message-ID: &lt;out-1@atender.example.com&gt;</pre></body></html>\n")
+    bounce = parse(raw).bounce
+    assert bounce is not None
+    assert bounce.recipients == ["x@contoso.example"]
+    assert bounce.diagnostic == "550 5.1.10 RESOLVER.ADR.RecipientNotFound'"
+    assert bounce.original_ids == ["<out-1@atender.example.com>"]
+
+
+def test_line_ends_of_the_wire_do_not_hide_a_recipient() -> None:
+    # SES hands over the mail with CRLF line ends, kept by the decoded 8-bit payload.
+    raw = _notice("Unzustellbar: Part", "Die Zustellung an folgende Empfänger ist fehlgeschlagen:\n\nx@example.de\n"
+                  "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n",
+                  sender="Microsoft Outlook <postmaster@ex.example.de>")
+    raw = raw.replace(b"Subject:", b"Content-Type: text/plain; charset=utf-8\n"
+                                   b"Content-Transfer-Encoding: 8bit\nSubject:")
+    mail = parse(raw.replace(b"\n", b"\r\n"))
+    assert mail.bounce is not None
+    assert mail.bounce.recipients == ["x@example.de"]
+    assert "\r" not in mail.body[0][1]

@@ -5,7 +5,7 @@ Outlook puts above an unmarked original, and the phone's signature."""
 from __future__ import annotations
 
 import pytest
-from sideconv.email.reply_patterns import LANGUAGES, is_attribution, is_mobile_signature
+from sideconv.email.reply_patterns import LANGUAGES, is_attribution, is_auto_reply_subject, is_mobile_signature
 from sideconv.email.reply_text import new_text
 
 # language: (attribution line, Outlook header block, mobile signature)
@@ -179,3 +179,39 @@ def test_own_words_that_look_alike_stay(text: str) -> None:
 def test_attribution_wrapped_onto_three_lines() -> None:
     text = "Stranger\n\nOn Wed, Dec 9, Mister Example\n<mrmister@example.com>\nwrote:\n> Hey, Stranger,\n"
     assert new_text(text) == "Stranger"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_out_of_office_subject_in_every_language(language: str) -> None:
+    words = LANGUAGES[language].auto_reply
+    assert words
+    for word in words:
+        assert is_auto_reply_subject(f"{word}: Part 42")
+        assert is_auto_reply_subject(f"[Ticket 7] {word.upper()} : Part 42")
+        assert not is_auto_reply_subject(f"Re: {word}: Part 42")  # a person answering one
+
+
+def test_subjects_that_only_start_alike_are_no_auto_reply() -> None:
+    assert not is_auto_reply_subject("Automatically generated invoices")
+    assert not is_auto_reply_subject("Outlook settings")
+
+
+def test_attribution_wrapped_in_bidirectional_marks() -> None:
+    # Gmail in Hebrew wraps the name and address in embedding marks, and the line ends with one.
+    attribution = ("\u202bבתאריך יום ג׳, 1 בדצמ׳ 2026 ב-10:00 מאת \u202aDana\u202c\u200f <\n"
+                   "\u202ad@x.example\u202c\u200f>:\u202c")
+    assert new_text(f"{NEW}\n\n{attribution}\n\n> the quoted original\n") == NEW
+
+
+def test_original_run_on_after_its_attribution_ends_the_reply() -> None:
+    # Yahoo's plain part: "… wrote:" and the original's first line on one line, no quote marks.
+    text = f"{NEW}\n\n  On Tue, Dec 1, 2026 at 10:00, Dana<d@x.example> wrote:   Hi,\n   the original\n"
+    assert new_text(text) == NEW
+    # Own words with a colon and two spaces, but naming no date or address, stay.
+    own = f"{NEW}\nAs you wrote:  the part is late.\nWe agree."
+    assert new_text(own) == own
+
+
+def test_answers_between_quoted_lines_stay_paragraphs() -> None:
+    text = "On Tue, Dec 1, 2026, Dana <d@x.example> wrote:\n> First?\n\nYes.\n\n> Second?\n\nNo.\n"
+    assert new_text(text) == "Yes.\n\nNo."

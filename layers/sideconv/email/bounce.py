@@ -25,6 +25,7 @@ class _Patterns(NamedTuple):
     daemon_name: re.Pattern[str]
     failure_subject: re.Pattern[str]
     delay_subject: re.Pattern[str]
+    delay_text: re.Pattern[str]
     failure_text: re.Pattern[str]
     dsn_field: re.Pattern[str]
     recipients: list[re.Pattern[str]]
@@ -52,6 +53,10 @@ def _rx() -> _Patterns:
             r"onbestelbaar|non recapitabile|não entregue|olevererbar|kan ikke leveres|ei voitu toimittaa|"
             r"nie można dostarczyć|nedoručitelné|не доставлено|недоставлен", re.IGNORECASE),
         delay_subject=re.compile(r"\(delay\)|delayed|warning: message|still being retried|verzögert", re.IGNORECASE),
+        # A warning that delivery is still being tried ("** Message not delivered yet **"): no failure.
+        delay_text=re.compile(r"not (?:been )?delivered yet|has not yet been delivered|this is a warning only|"
+                              r"will (?:continue to )?retry for|delivery attempts will continue|"
+                              r"no action is required on your part|still (?:being )?retr(?:y|ied)", re.IGNORECASE),
         failure_text=re.compile(
             r"this is the qmail-send program|address not found|wasn't delivered|was not delivered|"
             r"couldn't be delivered|could not be delivered|unable to deliver|"
@@ -67,16 +72,28 @@ def _rx() -> _Patterns:
             re.compile(rf"following (?:address|recipient)[^\n]*\n(?:\s*\n)*\s*<?({_ADDRESS})", re.IGNORECASE),
             re.compile(rf"^[ \t]{{2,}}<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),  # Exim
             re.compile(rf"(?:RCPT TO:?|recipient:?|to:)\s*<({_ADDRESS})>", re.IGNORECASE),
+            re.compile(rf"^\s*(?:failed |final[- ])?recipients?(?: address(?:es)?)?:[ \t]*<?({_ADDRESS})",
+                       re.IGNORECASE | re.MULTILINE),  # "Recipient: x@y" (Mimecast-style notices)
             re.compile(rf"failed[^\n]{{0,60}}:\s*<?({_ADDRESS})", re.IGNORECASE),  # "Delivery failed 10 attempts: x@y"
+            # In any language: a line ending in ':' and, below it, a line that is only an address
+            # ("Die Zustellung an folgende Empfänger … ist fehlgeschlagen:" / "x@y").
+            re.compile(rf":[ \t]*\n(?:[ \t]*\n)*[ \t]*<?({_ADDRESS})>?[ \t]*$", re.MULTILINE),
         ],
         # Gmail's older notice: "Technical details of permanent failure:" and the reason on the next line.
         technical_details=re.compile(r"technical details of (?:permanent|temporary) failure:\s*\n\s*([^\n]+)",
                                      re.IGNORECASE),
-        smtp_reply=re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*(?:\n[ \t]*[45]\d\d[ -][^\n]*)*)"),
+        # The reply a server gave, with the lines it continues on: more "550-" lines, or (Postfix wraps
+        # "said: 550 5.1.1" onto indented lines) the indented lines below a line it ends.
+        smtp_reply=re.compile(r"\b([45]\d\d[ :-](?:[45]\.\d{1,3}\.\d{1,3})?[^\n]*"
+                              r"(?:\n[ \t]*[45]\d\d[ -][^\n]*|\n[ \t]+(?![45]\d\d\b)\S[^\n]*)*)"),
         qmail_reason=re.compile(r"^(?!\s*<)([^\n]*\(#[45]\.\d{1,3}\.\d{1,3}\)[^\n]*)", re.MULTILINE),
         message_id_line=re.compile(r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE),
         copy_marker=re.compile(r"below this line is a copy of the message|this is a copy of the message|"
                                r"original message (?:follows|headers)|^-+ ?(?:original|returned) message ?-+|"
+                               # Exchange's "Original message headers:" in its other languages
+                               r"^(?:ursprüngliche nachrichtenköpfe|en-têtes de message d'origine|"
+                               r"encabezados del mensaje original|intestazioni (?:del messaggio )?originali|"
+                               r"oorspronkelijke berichtkoppen|cabeçalhos da mensagem original)|"
                                r"^Original-Envelope-Id|^Reporting-MTA", re.IGNORECASE | re.MULTILINE),
     )
 
@@ -97,14 +114,22 @@ class Bounce:
         return f"{kind}/mail: {who} ({self.diagnostic})" if self.diagnostic else f"{kind}/mail: {who}"
 
 
+def from_daemon(sender: str, display_name: str) -> bool:
+    """Sent by a mail server itself (MAILER-DAEMON, postmaster, "Mail Delivery Subsystem"): whatever it
+    says, a notice and never a person's reply."""
+    return bool(_rx().daemon_local.match(sender.partition("@")[0]) or _rx().daemon_name.search(display_name))
+
+
 def looks_like_bounce(*, sender: str, display_name: str, subject: str, content_type: str, report_type: str,
                       text: str) -> bool:
     """A failure notice: a delivery report or a daemon's notice, saying delivery failed."""
     if content_type == "multipart/report" and report_type.lower() == "delivery-status":
         return True  # a report's Action field tells failure from delay or success (read_report)
-    daemon = bool(_rx().daemon_local.match(sender.partition("@")[0]) or _rx().daemon_name.search(display_name))
+    daemon = from_daemon(sender, display_name)
     failed_subject = bool(_rx().failure_subject.search(subject)) and not _rx().delay_subject.search(subject)
     if _rx().delay_subject.search(subject) and not _rx().failure_text.search(text[:4000]):
+        return False
+    if _rx().delay_text.search(text[:4000]):
         return False
     if daemon and failed_subject:
         return True
@@ -127,9 +152,10 @@ def _address(value: str) -> str:
 
 
 def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notice_ids: list[str],
-                ignore: frozenset[str] = frozenset()) -> Bounce | None:
-    """What failed, from the report when there is one, else from the notice's text. None for a report
-    that says nothing failed (a delay warning or a delivery confirmation)."""
+                ignore: frozenset[str] = frozenset(), shown: str | None = None) -> Bounce | None:
+    """What failed, from the report when there is one, else from the notice's text (`shown`: that text
+    as a reader sees it, HTML converted; `text` as it came). None for a report that says nothing
+    failed (a delay warning or a delivery confirmation)."""
     recipients: list[str] = []
     diagnostic = status = ""
     if report is not None:
@@ -142,12 +168,16 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
             status = status or group.get("status", "")
             code = group.get("diagnostic-code", "")
             diagnostic = diagnostic or code.split(";", 1)[-1].strip()
-    human = _before_copy(text)
+    human = _before_copy(text if shown is None else shown)
     if not recipients:
         for pattern in _rx().recipients:
             recipients = [a for a in pattern.findall(human) if a.lower() not in ignore]
             if recipients:
                 break
+    if not recipients:  # in words no pattern knows ("n'a pas pu être remis à x@y"): the one address named
+        named = {a.lower() for a in re.findall(_ADDRESS, _rx().message_id_line.sub("", human))} - ignore
+        named = {a for a in named if not _rx().daemon_local.match(a.partition("@")[0])}
+        recipients = sorted(named) if len(named) == 1 else []
     if not diagnostic:
         rx = _rx()
         found = rx.smtp_reply.search(human) or rx.technical_details.search(human) or rx.qmail_reason.search(human)
@@ -156,7 +186,7 @@ def read_bounce(*, text: str, report: str | None, returned_ids: list[str], notic
         enhanced = re.search(r"\b([45]\.\d{1,3}\.\d{1,3})\b", diagnostic)
         status = enhanced.group(1) if enhanced else ("4" if re.match(r"4\d\d\b", diagnostic) else "")
     # The copy of the returned mail names its Message-ID (the notice's own words never do).
-    quoted = _rx().message_id_line.findall(text)
+    quoted = [*_rx().message_id_line.findall(text), *_rx().message_id_line.findall(shown or "")]
     ids = list(dict.fromkeys([*returned_ids, *quoted, *notice_ids]))
     return Bounce(list(dict.fromkeys(recipients)), diagnostic[:500], ids, status)
 

@@ -14,17 +14,16 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from functools import cached_property
 
-from sideconv.email.bounce import Bounce, looks_like_bounce, read_bounce
+from sideconv.email.bounce import Bounce, from_daemon, looks_like_bounce, read_bounce
 from sideconv.email.charsets import decode_bytes
-from sideconv.email.html_text import outlook_head, read_html
+from sideconv.email.html_text import html_to_text, outlook_head, read_html
+from sideconv.email.reply_patterns import is_auto_reply_subject
 
 __all__ = ["Bounce", "Mailbox", "ParsedMail", "Part", "decode_bytes", "parse"]
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk"})
-_AUTO_SUBJECT = re.compile(r"^\s*(automatic reply|auto(?:matic)?[- ]?response|out of (?:the )?office|"
-                           r"autoreply|abwesenheitsnotiz|r[ée]ponse automatique)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,8 @@ def _text_of(part: Message) -> str:
         declared = part.get_content_charset()
     except Exception:
         declared = None
-    return decode_bytes(raw, declared)
+    # Mail travels with CRLF line ends and the decoded payload keeps them: one line end for what reads it.
+    return decode_bytes(raw, declared).replace("\r\n", "\n")
 
 
 _INVISIBLE = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -265,7 +265,7 @@ def _is_auto(msg: Message, subject: str) -> bool:
         return True
     if msg.get_content_type() == "multipart/report":
         return True
-    return bool(_AUTO_SUBJECT.match(subject))
+    return is_auto_reply_subject(subject)
 
 
 def _walk(msg: Message) -> Iterator[Message]:
@@ -319,6 +319,10 @@ def _bounce(msg: Message, sender: Mailbox | None, subject: str, body: list[tuple
                              subject=subject, content_type=msg.get_content_type(),
                              report_type=report_type if isinstance(report_type, str) else "", text=text):
         return None
+    # An HTML-only notice (Exchange's, Microsoft 365's) is read as the text it shows, not its markup
+    # (the markup is still searched for the returned mail's Message-ID: `<id>` reads as a tag).
+    # Converted only now: most mail is no notice, and converting a long HTML reply is the slow part.
+    shown = "\n\n".join(html_to_text(content) if kind == "html" else content for kind, content in body)
     report: str | None = None
     returned: list[str] = []
     for part in _leaves(msg):
@@ -339,7 +343,7 @@ def _bounce(msg: Message, sender: Mailbox | None, subject: str, body: list[tuple
             headers = BytesParser(policy=policy.default).parsebytes(_text_of(part).encode("utf-8", "replace"),
                                                                    headersonly=True)
             returned.extend(_ids(headers, "Message-ID"))
-    return read_bounce(text=text, report=report, returned_ids=returned,
+    return read_bounce(text=text, shown=shown, report=report, returned_ids=returned,
                        notice_ids=[*_ids(msg, "In-Reply-To"), *reversed(_ids(msg, "References"))],
                        ignore=frozenset({sender.email.lower()} if sender else set()))
 
@@ -373,7 +377,9 @@ def parse(raw: bytes) -> ParsedMail:
         to=_mailboxes(msg, "To"),
         cc=_mailboxes(msg, "Cc"),
         body=body,
-        auto_reply=bounce is not None or _is_auto(msg, subject),
+        # A daemon's notice that is no failure (a delay warning) is automatic too, header or not.
+        auto_reply=bounce is not None or _is_auto(msg, subject)
+        or (sender is not None and from_daemon(sender.email, sender.name or "")),
         attachments=attachments,
         bounce=bounce,
     )

@@ -1,6 +1,7 @@
 """How mail clients mark the end of a reply, per language, as data: the attribution verb ("… wrote:"),
 the field names of an Outlook-style reply header ("From: / Sent: / To: / Subject:"), the banner of an
-original message ("-----Original Message-----") and the mobile signature ("Sent from my iPhone").
+original message ("-----Original Message-----"), the mobile signature ("Sent from my iPhone") and the
+subject an out-of-office answer starts with ("Automatische Antwort:").
 
 The languages and words follow the per-language tables of mail-parser-reply
 (alfonsrv/mail-parser-reply, `MAIL_LANGUAGES`) and talon's quotation patterns, extended with the
@@ -29,111 +30,150 @@ class Language(NamedTuple):
     banner: tuple[str, ...]
     # The signature a phone or Outlook's app adds.
     sent_from: tuple[str, ...]
+    # The subject prefix of an out-of-office answer, for the ones sent without `Auto-Submitted`.
+    auto_reply: tuple[str, ...] = ()
 
 
 LANGUAGES: dict[str, Language] = {
     "en": Language(("wrote", "writes", "said"), ("From",), ("Sent", "Date"), ("To",), ("Subject",),
                    ("Original Message", "Original message", "Reply message"),
                    ("Sent from my", "Sent from Mail for Windows", "Sent from Outlook", "Sent from Yahoo Mail",
-                    "Sent from ProtonMail", "Sent via", "Get Outlook for")),
+                    "Sent from ProtonMail", "Sent with Proton Mail", "Sent via", "Get Outlook for"),
+                   ("Automatic reply", "Auto reply", "Auto-reply", "Autoreply", "Automatic response", "Auto response",
+                    "Auto-response", "Autoresponse", "Out of Office", "Out of the Office")),
     "de": Language(("schrieb", "geschrieben"), ("Von",), ("Gesendet", "Datum"), ("An",), ("Betreff",),
                    ("Ursprüngliche Nachricht", "Originalnachricht"),
                    ("Von meinem iPhone gesendet", "Von meinem", "Gesendet von meinem", "Gesendet von",
-                    "Outlook für")),
+                    "Outlook für"),
+                   ("Automatische Antwort", "Abwesenheitsnotiz", "Automatische Abwesenheitsnotiz")),
     "fr": Language(("a écrit",), ("De",), ("Envoyé", "Date"), ("À", "A"), ("Objet",),
                    ("Message d'origine", "Message original"),
                    ("Envoyé de mon", "Envoyé depuis mon", "Envoyé depuis", "Obtenir Outlook pour",
-                    "Télécharger Outlook pour")),
+                    "Télécharger Outlook pour"),
+                   ("Réponse automatique", "Reponse automatique", "Absence du bureau", "Absent du bureau")),
     "es": Language(("escribió",), ("De",), ("Enviado", "Enviada", "Fecha"), ("Para",), ("Asunto",),
                    ("Mensaje original",),
-                   ("Enviado desde mi", "Enviado desde", "Obtener Outlook para", "Descargar Outlook para")),
+                   ("Enviado desde mi", "Enviado desde", "Obtener Outlook para", "Descargar Outlook para"),
+                   ("Respuesta automática", "Respuesta automatica", "Fuera de la oficina")),
     "it": Language(("ha scritto",), ("Da",), ("Inviato", "Data"), ("A",), ("Oggetto",),
                    ("Messaggio originale",),
                    ("Inviato da iPhone", "Inviato dal mio", "Inviato da", "Scarica Outlook per",
-                    "Ottieni Outlook per")),
+                    "Ottieni Outlook per"),
+                   ("Risposta automatica", "Fuori sede", "Fuori ufficio")),
     "pt": Language(("escreveu",), ("De",), ("Enviado", "Enviada", "Data"), ("Para",), ("Assunto",),
                    ("Mensagem original",),
                    ("Enviado do meu", "Enviado do", "Enviado a partir do", "Obter o Outlook para",
-                    "Baixe o Outlook para")),
+                    "Baixe o Outlook para"),
+                   ("Resposta automática", "Resposta automatica", "Ausência temporária", "Fora do escritório")),
     "nl": Language(("schreef", "het volgende geschreven", "geschreven"), ("Van",), ("Verzonden", "Datum"), ("Aan",),
                    ("Onderwerp",),
                    ("Oorspronkelijk bericht", "Origineel bericht"),
-                   ("Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Verzonden met", "Outlook voor")),
+                   ("Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Verzonden met", "Outlook voor"),
+                   ("Automatisch antwoord", "Afwezigheidsbericht")),
     "sv": Language(("skrev",), ("Från",), ("Skickat", "Datum"), ("Till",), ("Ämne",),
                    ("Ursprungligt meddelande", "Originalmeddelande"),
-                   ("Skickat från min", "Skickat från", "Hämta Outlook för")),
+                   ("Skickat från min", "Skickat från", "Hämta Outlook för"),
+                   ("Automatiskt svar", "Frånvaromeddelande")),
     "da": Language(("skrev",), ("Fra",), ("Sendt", "Dato"), ("Til",), ("Emne",),
                    ("Oprindelig meddelelse", "Original meddelelse"),
-                   ("Sendt fra min", "Sendt fra", "Hent Outlook til", "Få Outlook til")),
+                   ("Sendt fra min", "Sendt fra", "Hent Outlook til", "Få Outlook til"),
+                   ("Automatisk svar", "Autosvar")),
     "no": Language(("skrev",), ("Fra",), ("Sendt", "Dato"), ("Til",), ("Emne",),
                    ("Opprinnelig melding", "Original melding"),
-                   ("Sendt fra min", "Sendt fra", "Få Outlook for")),
+                   ("Sendt fra min", "Sendt fra", "Få Outlook for"),
+                   ("Automatisk svar", "Autosvar")),
     "fi": Language(("kirjoitti",), ("Lähettäjä",), ("Lähetetty", "Päivämäärä"), ("Vastaanottaja",), ("Aihe",),
                    ("Alkuperäinen viesti",),
                    ("Lähetetty iPhonesta", "Lähetetty iPadista", "Lähetetty Android", "Lähetetty laitteesta",
-                    "Hanki Outlook")),
+                    "Hanki Outlook"),
+                   ("Automaattinen vastaus", "Poissaoloviesti", "Lomavastaaja")),
     "et": Language(("kirjutas",), ("Saatja",), ("Saadetud", "Kuupäev"), ("Adressaat", "Saaja"), ("Teema",),
-                   ("Algne sõnum",), ("Saadetud minu", "Saadetud minu")),
+                   ("Algne sõnum",), ("Saadetud minu", "Saadetud minu"),
+                   ("Automaatvastus",)),
     "pl": Language(("napisał(a)", "napisała", "napisał", "pisze"), ("Od", "Nadawca"), ("Wysłano", "Data"),
                    ("Do",), ("Temat",), ("Wiadomość oryginalna", "Oryginalna wiadomość"),
-                   ("Wysłane z mojego", "Wysłane z", "Wysłano z", "Pobierz Outlook dla")),
+                   ("Wysłane z mojego", "Wysłane z", "Wysłano z", "Pobierz Outlook dla"),
+                   ("Automatyczna odpowiedź", "Odpowiedź automatyczna", "Autoodpowiedź")),
     "cs": Language(("napsal(a)", "napsala", "napsal"), ("Od",), ("Odesláno", "Datum"), ("Komu",), ("Předmět",),
-                   ("Původní zpráva",), ("Odesláno z mého", "Odesláno z", "Stáhněte si Outlook pro")),
+                   ("Původní zpráva",), ("Odesláno z mého", "Odesláno z", "Stáhněte si Outlook pro"),
+                   ("Automatická odpověď",)),
     "sk": Language(("napísal(a)", "napísala", "napísal"), ("Od",), ("Odoslané", "Dátum"), ("Komu",),
-                   ("Predmet",), ("Pôvodná správa",), ("Odoslané z môjho", "Odoslané z")),
+                   ("Predmet",), ("Pôvodná správa",), ("Odoslané z môjho", "Odoslané z"),
+                   ("Automatická odpoveď",)),
     "ru": Language(("написал(а)", "написала", "написал", "пишет"), ("От", "От кого"), ("Отправлено", "Дата"),
                    ("Кому",), ("Тема",), ("Исходное сообщение", "Пересылаемое сообщение"),
-                   ("Отправлено с моего", "Отправлено с", "Отправлено из", "Скачайте Outlook для")),
+                   ("Отправлено с моего", "Отправлено с", "Отправлено из", "Скачайте Outlook для"),
+                   ("Автоматический ответ", "Автоответ")),
     "uk": Language(("написав(ла)", "написала", "написав", "пише"), ("Від",), ("Надіслано", "Дата"), ("Кому",),
                    ("Тема",), ("Оригінальне повідомлення", "Вихідне повідомлення"),
-                   ("Надіслано з мого", "Надіслано з", "Відправлено з")),
+                   ("Надіслано з мого", "Надіслано з", "Відправлено з"),
+                   ("Автоматична відповідь", "Автовідповідь")),
     "bg": Language(("написа",), ("От",), ("Изпратено", "Дата"), ("До",), ("Тема",), ("Оригинално съобщение",),
-                   ("Изпратено от моя", "Изпратено от")),
+                   ("Изпратено от моя", "Изпратено от"),
+                   ("Автоматичен отговор",)),
     "tr": Language(("yazdı",), ("Kimden",), ("Gönderildi", "Gönderilme", "Tarih"), ("Kime",), ("Konu",),
                    ("Özgün ileti", "Orijinal mesaj"),
-                   ("iPhone'umdan gönderildi", "iPhone'dan gönderildi", "Android için Outlook'u edinin")),
+                   ("iPhone'umdan gönderildi", "iPhone'dan gönderildi", "Android için Outlook'u edinin"),
+                   ("Otomatik yanıt", "Otomatik cevap", "Otomatik Yanıt")),
     "hu": Language(("írta", "ezt írta"), ("Feladó",), ("Elküldve", "Küldve", "Dátum"), ("Címzett",), ("Tárgy",),
-                   ("Eredeti üzenet",), ("iPhone-ról küldve", "Az iPhone-omról küldve", "Android-ról küldve")),
+                   ("Eredeti üzenet",), ("iPhone-ról küldve", "Az iPhone-omról küldve", "Android-ról küldve"),
+                   ("Automatikus válasz",)),
     "ro": Language(("a scris",), ("De la", "De"), ("Trimis", "Data"), ("Către", "Catre"), ("Subiect",),
-                   ("Mesaj original",), ("Trimis de pe iPhone-ul meu", "Trimis de pe", "Trimis din")),
+                   ("Mesaj original",), ("Trimis de pe iPhone-ul meu", "Trimis de pe", "Trimis din"),
+                   ("Răspuns automat", "Raspuns automat")),
     "el": Language(("έγραψε",), ("Από",), ("Στάλθηκε", "Ημερομηνία"), ("Προς",), ("Θέμα",), ("Αρχικό μήνυμα",),
-                   ("Στάλθηκε από το", "Εστάλη από")),
+                   ("Στάλθηκε από το", "Εστάλη από"),
+                   ("Αυτόματη απάντηση",)),
     "hr": Language(("napisao je", "napisala je", "je napisao", "je napisala", "napisao", "napisala"),
                    ("Šalje", "Od"), ("Poslano", "Datum"), ("Prima", "Za"), ("Predmet",), ("Izvorna poruka",),
-                   ("Poslano s mog", "Poslano s", "Poslano sa")),
+                   ("Poslano s mog", "Poslano s", "Poslano sa"),
+                   ("Automatski odgovor",)),
     "sl": Language(("je napisal(a)", "je napisala", "je napisal", "napisal(a)", "napisal", "napisala"), ("Od",),
                    ("Poslano", "Datum"), ("Za",),
-                   ("Zadeva",), ("Izvirno sporočilo",), ("Poslano iz mojega", "Poslano iz", "Poslano z")),
+                   ("Zadeva",), ("Izvirno sporočilo",), ("Poslano iz mojega", "Poslano iz", "Poslano z"),
+                   ("Samodejni odgovor",)),
     "lt": Language(("rašė",), ("Nuo", "Siuntėjas"), ("Išsiųsta", "Data"), ("Kam", "Gavėjas"), ("Tema",),
-                   ("Pradinis laiškas",), ("Išsiųsta iš mano", "Išsiųsta iš")),
+                   ("Pradinis laiškas",), ("Išsiųsta iš mano", "Išsiųsta iš"),
+                   ("Automatinis atsakymas",)),
     "lv": Language(("rakstīja",), ("No",), ("Nosūtīts", "Datums"), ("Kam",), ("Tēma",), ("Sākotnējais ziņojums",),
-                   ("Nosūtīts no mana", "Nosūtīts no")),
+                   ("Nosūtīts no mana", "Nosūtīts no"),
+                   ("Automātiskā atbilde",)),
     "ca": Language(("va escriure", "ha escrit"), ("De",), ("Enviat", "Data"), ("Per a",), ("Assumpte",),
-                   ("Missatge original",), ("Enviat des del meu", "Enviat des de")),
+                   ("Missatge original",), ("Enviat des del meu", "Enviat des de"),
+                   ("Resposta automàtica",)),
     "ja": Language(("のメッセージ", "書きました", "書き込みました", "wrote"), ("差出人", "送信者"),
                    ("送信日時", "送信日", "日付"), ("宛先",), ("件名",), ("元のメッセージ", "元のメール"),
-                   ("iPhoneから送信", "iPadから送信", "Androidから送信")),
+                   ("iPhoneから送信", "iPadから送信", "Androidから送信"),
+                   ("自動応答", "自動返信")),
     "zh": Language(("写道", "寫道", "寫了", "写了"), ("发件人", "寄件者", "寄件人", "發件人"),
                    ("发送时间", "日期", "傳送時間", "寄件日期", "发送日期"), ("收件人", "收件者"),
                    ("主题", "主旨", "主題"),
                    ("原始邮件", "原始郵件", "原始信件"),
-                   ("发自我的", "發自我的", "从我的", "從我的")),
+                   ("发自我的", "發自我的", "从我的", "從我的"),
+                   ("自动回复", "自動回覆", "自動回復")),
     "ko": Language(("작성", "작성하였습니다", "님이 작성", "님이 씀", "쓴 글"), ("보낸 사람", "보낸사람"),
                    ("보낸 날짜", "날짜"), ("받는 사람", "받는사람"), ("제목",), ("원본 메시지", "원래 메시지"),
-                   ("나의 iPhone에서 보냄",)),
+                   ("나의 iPhone에서 보냄",),
+                   ("자동 회신", "자동회신", "자동 응답")),
     "he": Language(("כתב", "כתבה", "כתב/ה", "כתב(ה)"), ("מאת",), ("נשלח", "תאריך"), ("אל",), ("נושא",),
                    ("הודעה מקורית",),
-                   ("נשלח מה-iPhone", "נשלח מה-iPad", "נשלח מ-iPhone", "נשלח מהטלפון", "נשלח מה-Android")),
+                   ("נשלח מה-iPhone", "נשלח מה-iPad", "נשלח מ-iPhone", "נשלח מהטלפון", "נשלח מה-Android"),
+                   ("תשובה אוטומטית",)),
     "ar": Language(("كتب", "كتبت", "كتب/كتبت"), ("من",), ("أرسل في", "تاريخ", "التاريخ", "تم الإرسال"),
-                   ("إلى",), ("الموضوع",), ("الرسالة الأصلية",), ("أُرسلت من", "أرسلت من", "مرسل من")),
+                   ("إلى",), ("الموضوع",), ("الرسالة الأصلية",), ("أُرسلت من", "أرسلت من", "مرسل من"),
+                   ("رد تلقائي", "رد آلي")),
     "fa": Language(("نوشت",), ("از",), ("ارسال شده", "تاریخ"), ("به",), ("موضوع",), ("پیام اصلی",),
-                   ("ارسال شده از",)),
+                   ("ارسال شده از",),
+                   ("پاسخ خودکار",)),
     "vi": Language(("đã viết", "viết"), ("Từ",), ("Đã gửi", "Ngày"), ("Đến", "Tới"), ("Chủ đề",),
-                   ("Thư gốc",), ("Gửi từ iPhone của tôi", "Gửi từ")),
+                   ("Thư gốc",), ("Gửi từ iPhone của tôi", "Gửi từ"),
+                   ("Trả lời tự động",)),
     "id": Language(("menulis",), ("Dari",), ("Dikirim", "Terkirim", "Tanggal"), ("Kepada",), ("Perihal", "Subjek"),
-                   ("Pesan asli",), ("Dikirim dari", "Terkirim dari")),
+                   ("Pesan asli",), ("Dikirim dari", "Terkirim dari"),
+                   ("Balasan otomatis", "Balas otomatis")),
     "th": Language(("เขียนว่า", "เขียน"), ("จาก",), ("ส่ง", "วันที่"), ("ถึง",), ("เรื่อง",), ("ข้อความต้นฉบับ",),
-                   ("ส่งจาก",)),
+                   ("ส่งจาก",),
+                   ("ตอบกลับอัตโนมัติ",)),
 }
 
 
@@ -147,6 +187,8 @@ def _all(field: str) -> set[str]:
 
 
 _COLON = r"\s*[:：]"
+# Bidirectional marks Gmail wraps names and addresses in, in Hebrew and Arabic ("מאת \u202aDana\u202c\u200f").
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 _RULE = r"(?:-{2,}|_{2,}|={2,})"
 # Languages written without spaces between words need no boundary before the verb ("16:12写道：").
 _UNSPACED = ("ja", "zh", "ko", "th")
@@ -168,6 +210,8 @@ class Patterns(NamedTuple):
     # and Turkish put the device first ("Galaxyから送信", "iPhone'umdan gönderildi").
     sent_from: re.Pattern[str]
     sent_from_suffix: re.Pattern[str]
+    # "Automatische Antwort: …", "Out of Office: …" at the start of a subject.
+    auto_subject: re.Pattern[str]
 
 
 @cache
@@ -189,12 +233,19 @@ def patterns() -> Patterns:
         # The device after the phrase is a few words, not a sentence ("Sent from my desk, is much easier …").
         sent_from=re.compile(rf"^\s*(?:--\s*)?(?:{_alternation(_all('sent_from'))})[^\n?,;]{{0,50}}$", re.IGNORECASE),
         sent_from_suffix=re.compile(r"^\s*[^\n]{1,30}?(?:から送信|에서 보냄|에서 보낸|'(?:u|ü)?m?dan gönderildi)\s*$"),
+        auto_subject=re.compile(rf"^\s*(?:\[[^\]]*\]\s*)?\[?(?:{_alternation(_all('auto_reply'))})(?!\w)",
+                                re.IGNORECASE),
     )
+
+
+def bare(line: str) -> str:
+    """The line without the invisible bidirectional marks, to match patterns against."""
+    return line.translate(_BIDI)
 
 
 def is_attribution(line: str) -> bool:
     """Does this line (or two lines a client wrapped, joined) introduce quoted earlier mail?"""
-    stripped = line.strip().lstrip(">").strip()
+    stripped = bare(line).strip().lstrip(">").strip()
     if not stripped.endswith((":", "：")) or len(stripped) > 400:
         return False
     found = patterns()
@@ -207,3 +258,8 @@ def is_mobile_signature(line: str) -> bool:
         return False
     found = patterns()
     return found.sent_from.match(line) is not None or found.sent_from_suffix.match(line) is not None
+
+
+def is_auto_reply_subject(subject: str) -> bool:
+    """An out-of-office answer's subject ("Automatic reply: …", "Poissaoloviesti: …"), in any language."""
+    return patterns().auto_subject.match(subject) is not None

@@ -22,6 +22,8 @@ _BLANK = re.compile(r"^\s*$")
 _ATTRIBUTION_HINT = re.compile(r"[@0-9]")
 _WRAPPED_HINT = re.compile(r"[@0-9<]")  # Gmail wraps inside the address: "Dana <" + "d@x> wrote:"
 _SENTENCE_END = (".", "!", "?", ":", "：", "。")
+# Yahoo's plain part runs the quoted original on after its attribution: "… <d@x> wrote:   Hi, …".
+_RUN_ON_ATTRIBUTION = re.compile(r"^(.{10,300}?[:：])[ \t]{2,}\S")
 _SIGNATURE_RULE = re.compile(r"^\s*(?:--|__|—)\s*$")
 
 
@@ -29,10 +31,10 @@ def _attribution_start(lines: list[str], index: int, *, loose: bool) -> int | No
     """Where the attribution ending at `lines[index]` starts (a client may wrap it onto a second
     line), or None when that line is no attribution. `loose`: directly above a quote, a line ending
     in ':' that names a date or an address is one too."""
-    line = lines[index]
+    line = patterns.bare(lines[index])
     if not line.rstrip().endswith((":", "：")):
         return None
-    previous = lines[index - 1] if index > 0 else ""
+    previous = patterns.bare(lines[index - 1]) if index > 0 else ""
     alone = patterns.is_attribution(line)
     # Wrapped: the second line is no attribution alone ("30., H, 16:12):"), or the first does not end
     # a sentence ("On Mon, … Support <" + "support@example.com> wrote:").
@@ -40,7 +42,7 @@ def _attribution_start(lines: list[str], index: int, *, loose: bool) -> int | No
             and _WRAPPED_HINT.search(previous) and patterns.is_attribution(f"{previous.strip()} {line.strip()}") \
             and (not alone or not previous.rstrip().endswith(_SENTENCE_END)):
         # Three lines: "On Wed, Dec 9, Mister Example" / "<mrmister@example.com>" / "wrote:".
-        first = lines[index - 2] if index > 1 else ""
+        first = patterns.bare(lines[index - 2]) if index > 1 else ""
         if first.strip() and not _QUOTED.match(first) and len(first) < 200 \
                 and not first.rstrip().endswith(_SENTENCE_END) and not patterns.is_attribution(previous) \
                 and _ATTRIBUTION_HINT.search(first):
@@ -96,18 +98,22 @@ def _header_block(lines: list[str], index: int) -> bool:
 def _drop_banners(text: str) -> str:
     """Cut where the quoted original starts without "> " marks (Outlook, Yahoo, many phones): an
     "Original Message" banner, a reply header block ("From: / Sent:", in the languages Outlook
-    writes them), or an attribution line ("… kirjoitti:") that names a date or an address."""
+    writes them), or an attribution line ("… kirjoitti:") that names a date or an address, also one
+    the original runs on after on the same line (Yahoo)."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if index == 0 or _QUOTED.match(line):
             continue
         if patterns.patterns().banner.match(line) or _header_block(lines, index):
             return "\n".join(lines[:index])
-        if line.rstrip().endswith((":", "：")):
+        if patterns.bare(line).rstrip().endswith((":", "：")):
             start = _attribution_start(lines, index, loose=False)
             strong = start is not None and _ATTRIBUTION_HINT.search(" ".join(lines[start:index + 1]))
             if strong and start is not None and start > 0:
                 return "\n".join(lines[:start])
+        run_on = _RUN_ON_ATTRIBUTION.match(patterns.bare(line))
+        if run_on and patterns.is_attribution(run_on.group(1)) and _ATTRIBUTION_HINT.search(run_on.group(1)):
+            return "\n".join(lines[:index])
     return text
 
 
@@ -132,5 +138,8 @@ def new_text(full: str) -> str:
     from email_reply_parser import EmailReplyParser
 
     text = full.replace("\r\n", "\n").replace("\u00a0", " ")
-    stripped = EmailReplyParser.parse_reply(_drop_banners(_drop_attributions(_collapse_quotes(text))))
+    parsed = EmailReplyParser.read(_drop_banners(_drop_attributions(_collapse_quotes(text))))
+    # Visible fragments are the answers between quoted ones (an inline reply): a paragraph each, as
+    # the writer left a blank line around the quote (the parser's own `reply` joins them with one "\n").
+    stripped = "\n\n".join(f.content for f in parsed.fragments if not (f.hidden or f.quoted))
     return _drop_signoff(stripped).strip() or full.strip()
