@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from typing import Any
 from unittest import mock
 
 from bench.core import Figure, broken, check, percentile
+from local.process import free_port
 
 BUDGET_P99_S = 2.0
 MESSAGES = 200
@@ -66,12 +66,6 @@ def aws_expected() -> tuple[float, float]:
     return sum(h[1] for h in AWS_HOPS), sum(h[2] for h in AWS_HOPS)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class RunningStack:
     base_url: str
@@ -97,8 +91,8 @@ def local_stack(**env: str) -> Iterator[RunningStack]:
     from local import app
 
     saved = dict(os.environ)
-    port = _free_port()
-    os.environ.update({"PORT": str(port), "SMTP_PORT": str(_free_port()), "SLACK_API_PORT": str(_free_port()),
+    port = free_port()
+    os.environ.update({"PORT": str(port), "SMTP_PORT": str(free_port()), "SLACK_API_PORT": str(free_port()),
                        "POWERTOOLS_LOG_LEVEL": "WARNING", **env})
     for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "TABLE_NAME"):
         os.environ.pop(name, None)
