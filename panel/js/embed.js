@@ -9,11 +9,10 @@
 // directly on the local stack, it signs in through /_local/token instead. See docs/PANEL.md.
 
 import { mountPanel } from "./panel.js";
+import { apiBase, signIn } from "./signin.js";
 
 const params = new URLSearchParams(window.location.search);
 const root = document.getElementById("panel-root");
-const embedded = window.parent !== window;
-const hostOrigin = params.get("origin") || window.location.origin;
 
 function fail(text) {
   const p = document.createElement("p");
@@ -21,37 +20,6 @@ function fail(text) {
   p.setAttribute("role", "alert");
   p.textContent = text;
   root.replaceChildren(p);
-}
-
-let token = null;
-let tokenWaiters = [];
-
-function setToken(value) {
-  token = value;
-  for (const resolve of tokenWaiters) resolve(value);
-  tokenWaiters = [];
-}
-
-function requestToken() {
-  window.parent.postMessage({ type: "sideconv:token-request" }, hostOrigin);
-}
-
-async function getToken() {
-  if (token) return token;
-  if (!embedded) return null;
-  requestToken();
-  return new Promise((resolve) => {
-    tokenWaiters.push(resolve);
-    window.setTimeout(() => resolve(token), 10_000);
-  });
-}
-
-async function localToken() {
-  const query = new URLSearchParams({ role: params.get("role") || "agent", account: params.get("account") || "acme",
-    user: params.get("user") || "agent-1" });
-  const response = await fetch(`/_local/token?${query}`);
-  if (!response.ok) return null;
-  return (await response.json()).token;
 }
 
 async function directory() {
@@ -63,45 +31,26 @@ async function directory() {
   }
 }
 
-async function config() {
-  try {
-    const response = await fetch("/panel/config.json", { headers: { Accept: "application/json" } });
-    return response.ok ? await response.json() : {};
-  } catch {
-    return {};
-  }
-}
-
 async function main() {
   const conversationId = params.get("conversation");
   if (!conversationId) {
     fail("No conversation: open this page as /panel?conversation=<conversation id>.");
     return;
   }
-  if (embedded) {
-    window.addEventListener("message", (event) => {
-      if (event.origin !== hostOrigin || event.source !== window.parent) return;
-      if (event.data?.type === "sideconv:token" && typeof event.data.token === "string") setToken(event.data.token);
-    });
-    requestToken();
-  } else {
-    const minted = await localToken().catch(() => null);
-    if (!minted) {
-      fail("No sign-in: embed this panel in the helpdesk, which hands it the agent's token (docs/PANEL.md).");
-      return;
-    }
-    setToken(minted);
+  const session = await signIn(params);
+  if (!session) {
+    fail("No sign-in: embed this panel in the helpdesk, which hands it the agent's token (docs/PANEL.md).");
+    return;
   }
   const customerEmail = params.get("customer_email");
   mountPanel(root, {
     conversationId,
-    getToken,
-    apiBase: (await config()).api_base || "",
+    getToken: session.getToken,
+    apiBase: await apiBase(),
     customer: customerEmail ? { email: customerEmail, name: params.get("customer_name") || undefined } : undefined,
-    directory: embedded ? undefined : await directory(),
+    directory: session.embedded ? undefined : await directory(),
     pollMs: Number(params.get("poll")) || 4000,
-    // An expired token: forget it and ask the host again; the next poll waits for the new one.
-    onUnauthorized: embedded ? () => { token = null; } : undefined,
+    onUnauthorized: session.onUnauthorized,
   });
 }
 
