@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pynamodb.expressions.update import Action
 
 from sideconv import activity, clock, keys
+from sideconv.email import authenticity
 from sideconv.email.parse import Bounce, Mailbox, ParsedMail, parse
 from sideconv.email.reply_text import new_text
 from sideconv.email.store import THREAD_REFERENCES, DuplicateMail, EmailStore, Ref
@@ -39,7 +40,8 @@ RECORD_TTL_SECONDS = 30 * 24 * 3600
 _TOKEN_SHAPE = re.compile(r"^sc\.", re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-Reason = Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail"]
+Reason = Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail",
+                 "spoofed_sender"]
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,6 @@ def _distrust(receipt: dict[str, Any]) -> tuple[Reason, str] | None:
         return "virus", "SES virus verdict FAIL"
     if _verdict(receipt, "spamVerdict") == "FAIL":
         return "spam", "SES spam verdict FAIL"
-    policy = str(receipt.get("dmarcPolicy") or "").lower()
-    if _verdict(receipt, "dmarcVerdict") == "FAIL" and policy in ("quarantine", "reject"):
-        return "dmarc", f"DMARC FAIL with policy {policy}"
     return None
 
 
@@ -189,7 +188,10 @@ def store_attachments(mail: ParsedMail, ses_message_id: str, storage: Storage) -
 
 
 def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, config: InboundConfig,
-           on_quarantine: Callable[[str], None] = lambda reason: None) -> InboundResult:
+           on_quarantine: Callable[[str], None] = lambda reason: None,
+           is_sender: Callable[[str, str], bool] | None = None) -> InboundResult:
+    """`is_sender(account, address)`: is `address` one of the account's sending addresses (a reply
+    claiming one is spoofed: sideconv.email.authenticity)."""
     mail_meta, receipt = ses_record["ses"]["mail"], ses_record["ses"]["receipt"]
     ses_message_id = str(mail_meta["messageId"])
     raw_location = f"{config.raw_prefix}{ses_message_id}"
@@ -214,8 +216,11 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
             reason = ("forged_token", "the reply address's token does not verify")
         elif ref is None:
             reason = ("unmatched", "no reply token and no known In-Reply-To/References")
-    reason = _distrust(receipt) or _own_mail(mail, config) or reason
-    if mail.bounce is not None and _distrust(receipt) is None:
+    from_address = mail.sender.email if mail.sender else None
+    forged_from = authenticity.dmarc_failure(receipt, from_address) or authenticity.spoofed_sender(
+        ref.account_id if ref else None, from_address, is_sender)
+    reason = _distrust(receipt) or forged_from or _own_mail(mail, config) or reason
+    if mail.bounce is not None and _distrust(receipt) is None and forged_from is None:
         bounced = _record_bounce(mail.bounce, ref if side_conversation_id is not None else None, store=store,
                                  record_key=record_key, now=now, log=log)
         if bounced is not None:
