@@ -243,3 +243,12 @@ def test_a_domain_no_longer_verified_in_ses_is_not_sent_from(email_world: Any) -
     email_world.send()
     assert email_world.sent(1)[0]["from"].endswith("<support@example.com>")
     assert api("GET", f"{DOMAINS}/acme.example", claims=ACME_ADMIN)[2]["state"] == "failed"
+
+
+def test_an_escaped_address_in_the_path_is_the_address(api: Any) -> None:
+    _add(api)
+    moto_sesv2.verify("acme.example")
+    status, _, body = api("PUT", "/v1/email/senders/billing%40acme.example", {"name": "Acme Billing"},
+                          claims=ACME_ADMIN)
+    assert (status, body["address"]) == (200, "billing@acme.example")
+    assert api("DELETE", "/v1/email/senders/billing%40acme.example", claims=ACME_ADMIN)[0] == 204

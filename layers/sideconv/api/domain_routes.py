@@ -4,6 +4,7 @@ a new side conversation's mail will come from (every agent: the email form shows
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, cast
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -89,6 +90,11 @@ def sending() -> Any:
                    configuration_set=s.ses_configuration_set)
 
 
+def _path(value: str) -> str:
+    # The gateway's raw path keeps the client's escapes ("billing%40acme.example"): the value is the decoded one.
+    return unquote(value)
+
+
 def _caller() -> Caller:
     event = cast(APIGatewayProxyEventV2, router.current_event)
     return caller_from_claims(event.request_context.authorizer.jwt_claim)
@@ -128,7 +134,7 @@ def list_domains() -> Response[EmailDomainList]:
 def get_domain(domain: DomainName) -> Response[EmailDomain]:
     from sideconv.email import senders
 
-    return _json(200, senders.get_domain(sending(), _caller(), domain))
+    return _json(200, senders.get_domain(sending(), _caller(), _path(domain)))
 
 
 @router.delete("/v1/email/domains/<domain>", summary="Remove a sending domain and its senders (admins)",
@@ -136,7 +142,7 @@ def get_domain(domain: DomainName) -> Response[EmailDomain]:
 def delete_domain(domain: DomainName) -> Response[None]:
     from sideconv.email import senders
 
-    senders.delete_domain(sending(), _caller(), domain)
+    senders.delete_domain(sending(), _caller(), _path(domain))
     return _json(204, None)
 
 
@@ -145,7 +151,7 @@ def delete_domain(domain: DomainName) -> Response[None]:
 def put_sender(address: SenderAddress, request: Annotated[PutSender, Body()]) -> Response[EmailSender]:
     from sideconv.email import senders
 
-    return _json(200, senders.put_sender(sending(), _caller(), address, request.name, request.default))
+    return _json(200, senders.put_sender(sending(), _caller(), _path(address), request.name, request.default))
 
 
 @router.get("/v1/email/senders", summary="The account's senders (admins)",
@@ -161,7 +167,7 @@ def list_senders() -> Response[EmailSenderList]:
 def delete_sender(address: SenderAddress) -> Response[None]:
     from sideconv.email import senders
 
-    senders.delete_sender(sending(), _caller(), address)
+    senders.delete_sender(sending(), _caller(), _path(address))
     return _json(204, None)
 
 

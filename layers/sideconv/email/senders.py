@@ -270,6 +270,9 @@ def put_sender(sending: Sending, caller: Caller, raw_address: str, name: str, de
 def list_senders(sending: Sending, caller: Caller) -> dict[str, Any]:
     _admin(caller)
     account = sending.store.account(caller.account_id)
+    for domain in account.domains.values():
+        if domain.state != "verified":
+            _refresh(sending, caller.account_id, domain)
     return {"items": [_sender_view(s, account, sending) for s in sorted(account.senders.values(),
                                                                          key=lambda s: s.address)]}
 
