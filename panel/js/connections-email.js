@@ -153,7 +153,7 @@ class EmailDomains {
     const addressId = uid("sc-sender-address");
     const nameId = uid("sc-sender-name");
     const defaultId = uid("sc-sender-default");
-    const address = h("input", { id: addressId, type: "email", required: true, "data-field": "address" });
+    const address = h("input", { id: addressId, type: "text", required: true, "data-field": "address" });
     const name = h("input", { id: nameId, type: "text", required: true, maxlength: "200", "data-field": "name" });
     const makeDefault = h("input", { id: defaultId, type: "checkbox" });
     const form = h("form", { class: "sc-add-sender" },
