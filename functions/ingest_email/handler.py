@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
 from sideconv.email import clients
 from sideconv.email.inbound import InboundConfig, Storage, ingest
-from sideconv.email.sender_store import configured_store as sender_store
 from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
 
@@ -21,11 +20,6 @@ from sideconv.observability import logger, metrics
 def _quarantined(reason: str) -> None:
     metrics.add_metric(name="Quarantined", unit=MetricUnit.Count, value=1)
     metrics.add_metadata(key="quarantine_reason", value=reason)
-
-
-def _is_sender(account_id: str, address: str) -> bool:
-    """One of the account's sending addresses (1 GetItem)."""
-    return sender_store().sender(account_id, address) is not None
 
 
 @logger.inject_lambda_context
@@ -39,8 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.
     for record in event.get("Records", []):
-        result = ingest(record, store=configured_store(), storage=storage, config=config, on_quarantine=_quarantined,
-                        is_sender=_is_sender)
+        result = ingest(record, store=configured_store(), storage=storage, config=config, on_quarantine=_quarantined)
         if result.outcome == "appended":
             metrics.add_metric(name="EmailReceived", unit=MetricUnit.Count, value=1)
         elif result.outcome == "bounced":

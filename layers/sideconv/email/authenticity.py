@@ -11,7 +11,6 @@ Two rules send a matched reply to the quarantine instead of its thread:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 AuthReason = Literal["dmarc", "spoofed_sender"]
@@ -30,10 +29,5 @@ def dmarc_failure(receipt: dict[str, Any], from_address: str | None) -> tuple[Au
                      f"DKIM {verdict(receipt, 'dkimVerdict')})")
 
 
-def spoofed_sender(account_id: str | None, from_address: str | None,
-                   is_sender: Callable[[str, str], bool] | None) -> tuple[AuthReason, str] | None:
-    if account_id is None or not from_address or is_sender is None:
-        return None
-    if is_sender(account_id, from_address):
-        return "spoofed_sender", f"From {from_address}: one of this account's own sending addresses, from outside"
-    return None
+def spoofed(from_address: str) -> tuple[AuthReason, str]:
+    return "spoofed_sender", f"From {from_address}: one of this account's own sending addresses, from outside"
