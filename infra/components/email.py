@@ -37,9 +37,6 @@ NONCURRENT_DAYS = 30
 ACCOUNT_TAG = "sideconv:account"
 TENANT_PREFIX = "sc-"
 ACCOUNT_TAGGED = {"Null": {f"aws:ResourceTag/{ACCOUNT_TAG}": "false"}}
-# How cdk-nag names the two wildcard resources in its findings.
-IDENTITIES_FINDING = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*"
-TENANTS_FINDING = f"arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:tenant/{TENANT_PREFIX}*"
 
 
 class Email(Construct):
@@ -181,10 +178,10 @@ class Email(Construct):
             resources=[self.account_identities_arn], conditions=ACCOUNT_TAGGED))
         function.add_to_role_policy(iam.PolicyStatement(
             actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[self.tenants_arn]))
-        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{IDENTITIES_FINDING}]",
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.account_identities_arn)}]",
                     "An account's sending domain is named by the account, known only when its admin adds it: "
                     f"the grant holds only identities tagged {ACCOUNT_TAG} (the API tags what it creates).")
-        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{TENANTS_FINDING}]",
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.tenants_arn)}]",
                     "One SES tenant per account, created when the account adds its first domain; the stack "
                     f"names them {TENANT_PREFIX}<account>-<hash> (sideconv.email.domains.tenant_name).")
 
@@ -204,11 +201,20 @@ class Email(Construct):
             resources=[self.tenants_arn]))
         function.add_to_role_policy(iam.PolicyStatement(
             actions=["ses:CreateTenantResourceAssociation"], resources=[self.configuration_set_arn]))
-        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{IDENTITIES_FINDING}]",
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.account_identities_arn)}]",
                     "An account's sending domain is named by its admin: identities are created only with the "
                     f"{ACCOUNT_TAG} tag and managed only when they carry it, never the shared identity.")
-        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{TENANTS_FINDING}]",
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.tenants_arn)}]",
                     f"The accounts' SES tenants, named {TENANT_PREFIX}<account>-<hash> by the stack.")
+
+    def _finding(self, arn: str) -> str:
+        """The resource as cdk-nag names it in a finding: pseudo parameters as `<AWS::Region>`, or the
+        values an environment-bound stack has."""
+        resolved = Stack.of(self).resolve(arn)
+        if isinstance(resolved, str):
+            return resolved
+        parts = resolved["Fn::Join"][1]
+        return "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
 
     @property
     def account_identities_arn(self) -> str:
