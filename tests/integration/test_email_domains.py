@@ -252,3 +252,25 @@ def test_an_escaped_address_in_the_path_is_the_address(api: Any) -> None:
                           claims=ACME_ADMIN)
     assert (status, body["address"]) == (200, "billing@acme.example")
     assert api("DELETE", "/v1/email/senders/billing%40acme.example", claims=ACME_ADMIN)[0] == 204
+
+
+def test_a_domain_ses_refuses_is_released_for_the_account_to_try_again(api: Any) -> None:
+    from unittest import mock
+
+    from moto.sesv2.responses import SESV2Response
+
+    # Given SES refusing the identity (say, the account's identity limit)
+    with mock.patch.object(SESV2Response, "create_email_identity", _raise_limit):
+        status, _ = _add(api)
+    # Then the request fails and leaves nothing behind: no domain, no sender, the claim free again
+    assert status == 500
+    assert api("GET", DOMAINS, claims=ACME_ADMIN)[2]["items"] == []
+    assert api("GET", "/v1/email/senders", claims=ACME_ADMIN)[2]["items"] == []
+    assert _add(api)[0] == 201
+    assert _add(api, claims=GLOBEX_ADMIN)[0] == 409
+
+
+def _raise_limit(self: Any) -> str:
+    from moto.core.exceptions import JsonRESTError
+
+    raise JsonRESTError("LimitExceededException", "too many identities")

@@ -94,14 +94,16 @@ def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, 
                             name=sending.shared_name, domain=domain, created_at=now, updated_at=now)
     known = sending.store.account(caller.account_id)
     claim_key = keys.domain_claim_ref(domain)
+    new_sender = first.address.lower() not in known.senders
     sending.store.claim(DomainClaimItem(claim_key, claim_key, account_id=caller.account_id, domain=domain,
-                                        created_at=now), item,
-                        None if first.address.lower() in known.senders else first)
+                                        created_at=now), item, first if new_sender else None)
     try:
         tokens, state = _create_identity(sending, caller.account_id, domain, tenant)
     except Exception:
         logger.exception("SES refused the domain identity; claim released", extra={"domain": domain})
-        sending.store.release(caller.account_id, domain, [first.address], clear_default=first.address)
+        # Undo only what this request wrote: the sender it added, the default it set.
+        sending.store.release(caller.account_id, domain, [first.address] if new_sender else [],
+                              clear_default=first.address if new_sender and known.default_sender is None else None)
         raise
     item.dkim_tokens, item.state = tokens, state
     sending.store.update_domain(caller.account_id, domain, [EmailDomainItem.dkim_tokens.set(tokens),
