@@ -72,12 +72,6 @@ class SenderStore:
         except DoesNotExist:
             return None
 
-    def sender(self, account_id: str, address: str) -> EmailSenderItem | None:
-        try:
-            return EmailSenderItem.get(keys.email_account_pk(account_id), keys.email_sender_sk(address))
-        except DoesNotExist:
-            return None
-
     def claim(self, claim: DomainClaimItem, domain: EmailDomainItem, sender: EmailSenderItem | None) -> None:
         """1 TransactWriteItems: the claim and the account's domain (both `attribute_not_exists`), and
         a first sender on it, made the default when the account has none. Conflict when taken."""
