@@ -274,3 +274,30 @@ def _raise_limit(self: Any) -> str:
     from moto.core.exceptions import JsonRESTError
 
     raise JsonRESTError("LimitExceededException", "too many identities")
+
+
+@pytest.mark.parametrize(("ses_status", "state"), [("PENDING", "pending"), ("NOT_STARTED", "pending"),
+                                                   ("SUCCESS", "verified"), ("FAILED", "failed"),
+                                                   ("TEMPORARY_FAILURE", "temporary_failure")])
+def test_every_ses_state_reads_as_the_api_says(api: Any, ses_status: str, state: str) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    _add(api)
+    ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].email_identities["acme.example"].verification_status = ses_status
+    assert api("GET", f"{DOMAINS}/acme.example", claims=ACME_ADMIN)[2]["state"] == state
+
+
+def test_removing_a_domain_removes_its_ses_identity_and_senders(api: Any) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    _add(api)
+    moto_sesv2.verify("acme.example")
+    api("PUT", "/v1/email/senders/billing@acme.example", {"name": "Acme Billing", "default": True}, claims=ACME_ADMIN)
+    assert api("DELETE", f"{DOMAINS}/acme.example", claims=ACME_ADMIN)[0] == 204
+    with pytest.raises(ClientError):
+        boto3.client("sesv2").get_email_identity(EmailIdentity="acme.example")
+    assert api("GET", "/v1/email/senders", claims=ACME_ADMIN)[2]["items"] == []
+    assert api("GET", "/v1/email/settings", claims=ACME_ADMIN)[2]["from"]["shared"] is True
+    assert api("DELETE", f"{DOMAINS}/acme.example", claims=ACME_ADMIN)[0] == 404
