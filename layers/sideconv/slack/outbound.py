@@ -208,7 +208,10 @@ class Sender:
     def _post_root(self, summary: SideConversationItem, message: MessageItem, attempts: int,
                    remaining_seconds: float, look: bool) -> None:
         channel = self._channel_for(summary)
-        ts = self._find_root(channel, message) if look else None
+        ts = None
+        if look:
+            ts = self._find_root(channel, message)
+            self._unsure = ts is not None
         if ts is None:
             url = formatting.conversation_url(self._url_template, account_id=summary.account_id,
                                               conversation_id=summary.conversation_id,
@@ -240,7 +243,13 @@ class Sender:
         assert slack is not None
         assert slack.channel_id is not None
         assert slack.thread_ts is not None
-        ts = self._find_reply(slack.channel_id, slack.thread_ts, message) if look else None
+        ts = None
+        if look:
+            # An earlier attempt went where the summary pointed then: before this thread was recorded
+            # (its first message still pending when a later one started it), that was a root post.
+            ts = self._find_reply(slack.channel_id, slack.thread_ts, message) or self._find_root(
+                slack.channel_id, message)
+            self._unsure = ts is not None  # found: it is in Slack; not found anywhere: it is not
         if ts is None:
             ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
                             thread_ts=slack.thread_ts)
@@ -292,7 +301,6 @@ class Sender:
                     return str(found["ts"])
             cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
-                self._unsure = False
                 return None
 
     def _answer_error(self, message: MessageItem, status: int, headers: Any, code: str,
