@@ -415,3 +415,25 @@ def test_a_look_refused_for_good_fails_saying_the_post_may_be_out() -> None:
         assert detail.startswith("missing_scope")
         assert detail.endswith(outbound.MAYBE_POSTED)
         assert world.slack.calls_of("chat.postMessage") == []
+
+
+def test_a_reply_not_found_in_its_thread_nor_at_the_top_level_is_posted_once_in_the_thread() -> None:
+    with slack_world() as world:
+        # Given a thread, and a reply whose first post Slack refused with a 429
+        created = world.start("channel", channel_id="C0GENERAL")
+        world.drain()
+        root_ts = world.get(created["id"])["slack"]["thread_ts"]
+        world.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+        world.reply(created["id"], "second")
+        # When its redelivery looks before posting
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=10)
+        # Then it looked in the thread, then at the channel's top level (where an attempt made before the
+        # thread was recorded would be), each from the message's creation on, and posted once, in the thread
+        [in_thread] = world.slack.calls_of("conversations.replies")
+        [top_level] = world.slack.calls_of("conversations.history")
+        assert (in_thread["channel"], in_thread["ts"], top_level["channel"]) == ("C0GENERAL", root_ts, "C0GENERAL")
+        assert in_thread["oldest"] == top_level["oldest"]
+        posts = [m for m in world.slack.messages("C0GENERAL") if m["text"] == "second"]
+        assert [m["thread_ts"] for m in posts] == [root_ts]
+        [_, reply] = world.get(created["id"])["messages"]
+        assert reply["delivery"]["status"] == "sent"

@@ -136,6 +136,7 @@ def test_slack_thread_reply_is_not_posted_twice(step: str) -> None:
         assert {m["delivery"]["M"]["status"]["S"] for m in w.messages()} == {"sent"}
         assert replies[0]["ts"] in {m["delivery"]["M"]["provider_id"]["S"] for m in w.messages()}
         assert w.slack.calls_of("conversations.replies"), "the redelivery did not look"
+        assert not w.slack.calls_of("conversations.history"), "found in the thread: no second look"
 
 
 def test_a_first_delivery_does_not_look() -> None:
@@ -200,6 +201,9 @@ def test_a_root_posted_before_a_later_message_started_the_thread_is_found_not_po
         assert first["delivery"]["M"]["provider_id"]["S"] == w.slack.messages()[0]["ts"]
         assert w.slack.calls_of("conversations.replies")
         assert w.slack.calls_of("conversations.history")
+        # and replies people write under that post still reach the side conversation
+        assert _thread_ref(w, w.slack.messages()[0])["side_conversation_id"]["S"] == created["id"]
+        assert _summary(w, created["id"])["slack"]["M"]["thread_ts"]["S"] == summary["slack"]["M"]["thread_ts"]["S"]
 
 
 @pytest.mark.parametrize("step", WINDOW_STEPS)
@@ -229,6 +233,17 @@ def _summary(w: World, side_conversation_id: str) -> dict[str, Any]:
         items = client.scan(TableName=TABLE, ConsistentRead=True)["Items"]
     return next(i for i in items if i.get("kind", {}).get("S") == "side_conversation"
                 and i["id"]["S"] == side_conversation_id)
+
+
+def _thread_ref(w: World, post: dict[str, Any]) -> dict[str, Any]:
+    import boto3
+    from sideconv import keys
+
+    ref = keys.slack_thread_ref(w.slack.installation.team_id, post["channel"], post["ts"])
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    with w.faults_off():
+        return dict(client.get_item(TableName=TABLE, Key={"pk": {"S": ref}, "sk": {"S": ref}},
+                                    ConsistentRead=True)["Item"])
 
 
 def test_an_email_result_write_refused_for_a_while_is_retried_not_resent(monkeypatch: pytest.MonkeyPatch) -> None:

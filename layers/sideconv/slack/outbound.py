@@ -220,14 +220,16 @@ class Sender:
                                         body=message.body, url=url)
             ts = self._post(channel, text, message, remaining_seconds)
         permalink = self._permalink(channel, ts)
-        team_id = self._team_id or str(self._client().auth_test()["team_id"])
         slack = summary.slack
         assert slack is not None
-        root = ThreadRoot(team_id, channel, ts, permalink)
+        root = ThreadRoot(self._team(), channel, ts, permalink)
         self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts),
                      message)
         logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
                                                    "thread_ts": ts})
+
+    def _team(self) -> str:
+        return self._team_id or str(self._client().auth_test()["team_id"])
 
     def _permalink(self, channel: str, ts: str) -> str | None:
         # The post is out: failing to fetch its link must not post it again.
@@ -243,13 +245,20 @@ class Sender:
         assert slack is not None
         assert slack.channel_id is not None
         assert slack.thread_ts is not None
-        ts = None
+        ts = stray = None
         if look:
-            # An earlier attempt went where the summary pointed then: before this thread was recorded
-            # (its first message still pending when a later one started it), that was a root post.
-            ts = self._find_reply(slack.channel_id, slack.thread_ts, message) or self._find_root(
-                slack.channel_id, message)
-            self._unsure = ts is not None  # found: it is in Slack; not found anywhere: it is not
+            ts = self._find_reply(slack.channel_id, slack.thread_ts, message)
+            if ts is None:
+                # An earlier attempt went where the summary pointed then: before this thread was recorded
+                # (the side conversation's first message still pending when this one was tried), that was
+                # a root post of its own, at the channel's top level.
+                ts = stray = self._find_root(slack.channel_id, message)
+            self._unsure = ts is not None  # found: it is in Slack; found nowhere: it is not
+        if stray is not None:
+            root = ThreadRoot(self._team(), slack.channel_id, stray, None)
+            self._record(lambda: self._store.mark_stray_root_sent(message, root, clock.now_iso(), attempts),
+                         message)
+            return
         if ts is None:
             ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
                             thread_ts=slack.thread_ts)

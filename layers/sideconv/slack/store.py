@@ -84,6 +84,20 @@ class SlackStore:
                 side_conversation_id=message.side_conversation_id,
             ), condition=SideConversationRefItem.pk.does_not_exist())
 
+    def mark_stray_root_sent(self, message: MessageItem, root: ThreadRoot, now: str, attempts: int) -> None:
+        """A reply found posted as a root of its own (tried before the side conversation's thread was
+        recorded): it is sent, and replies under that post are routed here too; the summary keeps its
+        thread."""
+        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts)
+        with TransactWrite(connection=self._connection) as tx:
+            tx.update(message, [MessageItem.delivery.set(DeliveryMap(
+                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts)),
+                *LEAVE_PENDING_INDEX], condition=MessageItem.pk.exists())
+            tx.save(SideConversationRefItem(
+                ref, ref, account_id=message.account_id, conversation_id=message.conversation_id,
+                side_conversation_id=message.side_conversation_id,
+            ), condition=SideConversationRefItem.pk.does_not_exist())
+
     def mark_delivery(self, message: MessageItem, status: str, now: str, attempts: int, *,
                       provider_id: str | None = None, detail: str | None = None) -> None:
         message.update([MessageItem.delivery.set(DeliveryMap(
