@@ -8,9 +8,10 @@ in the batch waits with it. Nothing sleeps past a short per-channel pacing gap.
 No duplicate post: chat.postMessage takes no idempotency key, but every post carries the message id in
 its Slack message metadata. When an earlier attempt may have reached Slack (the queue delivers the
 message again: ApproximateReceiveCount > 1; or the re-drive put it back: `redrives` on the item, read
-anyway), the sender first looks for its own post (conversations.replies in the thread, or
-conversations.history of the channel since the message was written) and records that one instead of
-posting again. A first delivery, the normal case, costs no look.
+anyway), the sender first looks for its own post (conversations.history of the channel since the
+message was written for a root; for a reply conversations.replies in the thread, then the channel's
+top level, where an attempt made before the thread was recorded went) and records that one instead
+of posting again. A first delivery, the normal case, costs no look.
 """
 
 from __future__ import annotations
