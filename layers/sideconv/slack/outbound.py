@@ -33,7 +33,7 @@ from sideconv.slack.client import bot_identity, web_client
 from sideconv.slack.installation import get_installation
 from sideconv.slack.store import SlackStore, ThreadRoot
 from sideconv.store import models
-from sideconv.store.models import MessageItem, SideConversationItem
+from sideconv.store.models import MessageItem, SideConversationItem, SlackInfoMap
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -249,7 +249,7 @@ class Sender:
         ts = stray = None
         if look:
             ts = self._find_reply(slack.channel_id, slack.thread_ts, message)
-            if ts is None:
+            if ts is None and _maybe_tried_before_thread(message, slack):
                 # An earlier attempt went where the summary pointed then: before this thread was recorded
                 # (the side conversation's first message still pending when this one was tried), that was
                 # a root post of its own, at the channel's top level.
@@ -343,12 +343,24 @@ class Sender:
         return "failed"
 
 
-def _oldest(created_at: str) -> str:
-    """Slack's `oldest` for a look: the message's creation time, less the clock skew allowed."""
+def _epoch(iso: str) -> float:
     from datetime import datetime
 
-    moment = datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp() - CLOCK_SKEW_SECONDS
-    return f"{moment:.6f}"
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _oldest(created_at: str) -> str:
+    """Slack's `oldest` for a look: the message's creation time, less the clock skew allowed."""
+    return f"{_epoch(created_at) - CLOCK_SKEW_SECONDS:.6f}"
+
+
+def _maybe_tried_before_thread(message: MessageItem, slack: SlackInfoMap) -> bool:
+    """Whether an attempt of this reply may have read the summary before its thread was recorded (and
+    so posted a root of its own): not when it was written after that, with the skew allowed between
+    the clocks of the function that wrote it and the one that recorded the thread. A thread recorded
+    before the time was kept: assume it may."""
+    recorded = slack.thread_recorded_at
+    return recorded is None or _epoch(message.created_at) < _epoch(recorded) + CLOCK_SKEW_SECONDS
 
 
 def _error_code(response: Any) -> str:

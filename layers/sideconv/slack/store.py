@@ -76,7 +76,8 @@ class SlackStore:
             tx.update(summary, [
                 SideConversationItem.slack.set(SlackInfoMap(
                     target=slack.target, user_ids=slack.user_ids, channel_id=root.channel_id,
-                    thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id)),
+                    thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id,
+                    thread_recorded_at=now)),
                 SideConversationItem.version.add(1),
             ], condition=SideConversationItem.pk.exists())
             tx.save(SideConversationRefItem(
