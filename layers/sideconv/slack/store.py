@@ -1,8 +1,9 @@
 """Every DynamoDB request of the Slack sender and processor, one method per access pattern.
 
 Sender, per outbound message: 1 BatchGetItem (summary + message) and 1 write (the root's
-TransactWriteItems, or one UpdateItem). Processor, per thread reply: 1 GetItem (thread lookup) and
-1 TransactWriteItems (summary, message, message lookup).
+TransactWriteItems, or one UpdateItem; a reply found posted as a root of its own, a TransactWriteItems).
+Processor, per thread reply: 1 GetItem (thread lookup) and 1 TransactWriteItems (summary, message,
+message lookup).
 """
 
 from __future__ import annotations
