@@ -52,6 +52,9 @@ class SlackInfoMap(MapAttribute[str, Any]):
     thread_ts = UnicodeAttribute(null=True)
     permalink = UnicodeAttribute(null=True)
     team_id = UnicodeAttribute(null=True)
+    # When the root's `sent` recorded the thread: a message written later never saw the side
+    # conversation without it, so it was never posted as a root (sideconv.slack.outbound's look).
+    thread_recorded_at = UnicodeAttribute(null=True)
 
 
 class AttachmentMap(MapAttribute[str, Any]):
