@@ -36,7 +36,8 @@ DEFAULT_MAX_NUDGES = 3
 MAX_NUDGES = 10
 # Which of the summary's attributes the plan reads (also the projection of a stream image).
 ATTRIBUTES = ("follow_up_after", "follow_up_set_at", "follow_up_nudge", "follow_up_fired_at",
-              "follow_up_nudges", "follow_up_repeat", "waiting_since", "created_at", "state", "last_direction")
+              "follow_up_nudges", "follow_up_repeat", "waiting_since", "created_at", "state", "last_direction",
+              "last_message_at", "auto_close_after")
 
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -131,13 +132,15 @@ def nudge_text(subject: str | None) -> str:
 # What the API writes (create, PATCH): in the same single write as the rest of the request.
 
 
-def _after_seconds(request: Any, now: str) -> int:
+def _rule(request: Any, now: str) -> dict[str, Any]:
+    """The stored rule: the interval and the moment it counts from (for `at`, so that it lands on it)."""
     if request.after is not None:
-        return parse_duration(request.after)
-    seconds = int((request.at.astimezone(UTC) - parse_time(now)).total_seconds())
+        return {"follow_up_after": parse_duration(request.after), "follow_up_set_at": now}
+    at = request.at.astimezone(UTC)
+    seconds = int((at - parse_time(now)).total_seconds())
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
         raise InvalidRequest("must be at least a minute and at most a year from now", field="follow_up.at")
-    return seconds
+    return {"follow_up_after": seconds, "follow_up_set_at": iso(at - timedelta(seconds=seconds))}
 
 
 def create_attributes(request: Any, now: str) -> dict[str, Any]:
@@ -148,7 +151,7 @@ def create_attributes(request: Any, now: str) -> dict[str, Any]:
     if "follow_up" not in request.model_fields_set:
         out["follow_up_default"] = True
     elif request.follow_up is not None:
-        out |= {"follow_up_after": _after_seconds(request.follow_up, now), "follow_up_set_at": now}
+        out |= _rule(request.follow_up, now)
     return out
 
 
@@ -163,8 +166,28 @@ def update_actions(request: Any, now: str) -> list[Action]:
         if request.follow_up is None:
             actions += [summary.follow_up_after.remove(), summary.follow_up_fired_at.remove()]
         else:
-            actions += [summary.follow_up_after.set(_after_seconds(request.follow_up, now)),
-                        summary.follow_up_set_at.set(now)]
+            rule = _rule(request.follow_up, now)
+            actions += [summary.follow_up_after.set(rule["follow_up_after"]),
+                        summary.follow_up_set_at.set(rule["follow_up_set_at"])]
     elif request.state == "open":
         actions.append(summary.follow_up_set_at.set(now))
+    if request.state is not None:
+        actions.append(summary.closed_reason.remove())  # an agent's close or reopen, not inactivity
     return actions
+
+
+def auto_close_at(summary: Mapping[str, Any]) -> str | None:
+    """When an open side conversation closes for inactivity (the account's `auto_close_after`)."""
+    limit, last = summary.get("auto_close_after"), summary.get("last_message_at") or summary.get("created_at")
+    if limit is None or summary.get("state") != "open" or not last:
+        return None
+    return shift(str(last), int(limit))
+
+
+def next_fire(summary: Mapping[str, Any]) -> str | None:
+    """When the side conversation's one schedule should fire: its follow-up or its auto-close."""
+    times = [t for t in ((plan(summary) or _NO_PLAN).next_fire, auto_close_at(summary)) if t]
+    return min(times) if times else None
+
+
+_NO_PLAN = Plan("", CANCELLED, 0, False, None)

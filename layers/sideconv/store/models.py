@@ -145,6 +145,10 @@ class SideConversationItem(TableItem, discriminator="side_conversation"):
     follow_up_nudges = NumberAttribute(null=True)
     follow_up_repeat = BooleanAttribute(null=True)
     follow_up_default = BooleanAttribute(null=True)
+    # The account's inactivity limit (seconds), copied from its settings when created; `inactivity` when
+    # that closed it.
+    auto_close_after = NumberAttribute(null=True)
+    closed_reason = UnicodeAttribute(null=True)
 
     by_activity = ByActivityIndex()
     inbox = InboxIndex()
