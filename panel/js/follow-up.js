@@ -57,7 +57,7 @@ export class FollowUpView {
     const selectId = uid("sc-follow-up-when");
     const dateId = uid("sc-follow-up-date");
     const status = h("p", { class: `sc-follow-up-status${followUp?.state === "due" ? " sc-follow-up-due" : ""}`,
-      role: "status", text: followUpText(followUp) || "No follow-up" });
+      text: followUpText(followUp) || "No follow-up" });
     const select = h("select", { id: selectId, "data-focus-key": "follow-up-when" },
       CHOICES.map((choice) => h("option", { value: choice.value, text: choice.label })));
     select.value = this.choice;

@@ -46,7 +46,7 @@ def test_set_a_follow_up_opt_in_to_the_nudge_and_see_it_due(page: Any, demo: Dem
     rail = open_demo(page, demo)
     rail.get_by_role("button", name=re.compile("Courier pickup")).click()
     section = rail.get_by_role("region", name="Follow-up")
-    expect(section.get_by_role("status")).to_have_text("No follow-up")
+    expect(section.locator(".sc-follow-up-status")).to_have_text("No follow-up")
 
     # When the agent picks "Tomorrow morning" with the nudge
     section.get_by_label("Follow up").select_option(label="Tomorrow morning")
@@ -54,7 +54,7 @@ def test_set_a_follow_up_opt_in_to_the_nudge_and_see_it_due(page: Any, demo: Dem
     section.get_by_role("button", name="Set follow-up").click()
 
     # Then the API has it, at 9:00 tomorrow in the agent's time zone, with the nudge
-    expect(section.get_by_role("status")).to_contain_text("with a nudge")
+    expect(section.locator(".sc-follow-up-status")).to_contain_text("with a nudge")
     side = demo.wait_for(lambda: (t := _thread(demo))["follow_up"] and t)
     assert side["follow_up"]["state"] == "scheduled"
     assert side["follow_up"]["nudge"] is True
@@ -75,8 +75,8 @@ def test_set_a_follow_up_opt_in_to_the_nudge_and_see_it_due(page: Any, demo: Dem
     assert moved.status_code == 200, moved.text
 
     # Then the thread shows it due, and the nudge sent under the agent's name, labelled
-    expect(section.get_by_role("status")).to_contain_text("Follow-up due since", timeout=20_000)
-    expect(section.get_by_role("status")).to_contain_text("1 nudge sent")
+    expect(section.locator(".sc-follow-up-status")).to_contain_text("Follow-up due since", timeout=20_000)
+    expect(section.locator(".sc-follow-up-status")).to_contain_text("1 nudge sent")
     nudge = rail.get_by_role("article", name="Sent by Agent 1").filter(has_text="Just checking in on")
     expect(nudge).to_contain_text("Nudge")
     shots(page, "follow-up-due")
@@ -93,7 +93,7 @@ def test_a_follow_up_on_a_date(page: Any, demo: Demo) -> None:
                         "return d.toISOString().slice(0, 10); }")
     section.get_by_label("Follow-up date").fill(day)
     section.get_by_role("button", name="Set follow-up").click()
-    expect(section.get_by_role("status")).to_contain_text("Follow-up")
+    expect(section.locator(".sc-follow-up-status")).to_contain_text("Follow-up")
     side = demo.wait_for(lambda: (t := _thread(demo))["follow_up"] and t)
     expected = page.evaluate("(day) => { const [y, m, d] = day.split('-').map(Number); "
                              "return new Date(y, m - 1, d, 9).toISOString(); }", day)
@@ -101,5 +101,5 @@ def test_a_follow_up_on_a_date(page: Any, demo: Demo) -> None:
     # And "No follow-up" clears it
     section.get_by_label("Follow up").select_option(label="No follow-up")
     section.get_by_role("button", name="Set follow-up").click()
-    expect(section.get_by_role("status")).to_have_text("No follow-up")
+    expect(section.locator(".sc-follow-up-status")).to_have_text("No follow-up")
     assert _thread(demo)["follow_up"] is None
