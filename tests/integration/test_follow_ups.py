@@ -211,3 +211,34 @@ def test_auto_close_after_inactivity_is_off_by_default_and_raises_its_event(api:
     assert _get(api, idle)["state"] == "open"  # created before the setting
     kinds = [e["detail-type"] for e in scheduler.published() if e["detail"]["side_conversation_id"] == side["id"]]
     assert kinds[-3:] == [events.CLOSED, events.WAITING_ENDED, events.AUTO_CLOSED]
+
+
+def test_a_firing_delivered_twice_or_late_after_a_move_changes_nothing(api: Any, scheduler: Any) -> None:
+    from functions.follow_up.handler import lambda_handler
+
+    from tests.conftest import LambdaContextStub
+
+    side = api("POST", path(), email_request(follow_up={"after": "PT1H"}, nudge=True))[2]
+    scheduler.stack.drain()
+    firing = json.loads(_schedules()[f"follow-up-{side['id']}"]["Target"]["Input"])
+    assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "early"}
+    clock.advance(3600 + 1)
+    assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "nudged"}
+    assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "stale"}  # the Scheduler's redelivery
+    assert sum(1 for m in _get(api, side)["messages"] if m.get("nudge")) == 1
+
+
+def test_a_redelivered_stream_batch_arms_the_same_one_schedule(api: Any, scheduler: Any) -> None:
+    from functions.publish_events.handler import lambda_handler
+
+    from tests.conftest import LambdaContextStub
+
+    side = api("POST", path(), email_request(follow_up={"after": "PT24H"}))[2]
+    scheduler.published()
+    before = _schedules()
+    for batch in scheduler.published.batches:  # the stream hands the same records again
+        assert lambda_handler(batch, LambdaContextStub()) == {"batchItemFailures": []}
+    after = _schedules()
+    assert list(after) == [f"follow-up-{side['id']}"]
+    assert after[f"follow-up-{side['id']}"]["ScheduleExpression"] == before[f"follow-up-{side['id']}"][
+        "ScheduleExpression"]
