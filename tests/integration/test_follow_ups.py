@@ -12,7 +12,7 @@ import boto3
 import pytest
 from sideconv import clock, events, follow_ups
 
-from tests.conftest import agent_claims
+from tests.conftest import LambdaContextStub, agent_claims
 from tests.factories import email_request, path, slack_request
 from tests.integration.test_events import published  # noqa: F401 - the fixture
 from tests.integration.test_helpdesk_integration import receive
@@ -215,9 +215,6 @@ def test_auto_close_after_inactivity_is_off_by_default_and_raises_its_event(api:
 
 def test_a_firing_delivered_twice_or_late_after_a_move_changes_nothing(api: Any, scheduler: Any) -> None:
     from functions.follow_up.handler import lambda_handler
-
-    from tests.conftest import LambdaContextStub
-
     side = api("POST", path(), email_request(follow_up={"after": "PT1H"}, nudge=True))[2]
     scheduler.stack.drain()
     firing = json.loads(_schedules()[f"follow-up-{side['id']}"]["Target"]["Input"])
@@ -230,9 +227,6 @@ def test_a_firing_delivered_twice_or_late_after_a_move_changes_nothing(api: Any,
 
 def test_a_redelivered_stream_batch_arms_the_same_one_schedule(api: Any, scheduler: Any) -> None:
     from functions.publish_events.handler import lambda_handler
-
-    from tests.conftest import LambdaContextStub
-
     side = api("POST", path(), email_request(follow_up={"after": "PT24H"}))[2]
     scheduler.published()
     before = _schedules()
