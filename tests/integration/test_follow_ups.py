@@ -84,6 +84,10 @@ def test_a_follow_up_falls_due_marks_the_inbox_first_and_nudges_by_the_channel(a
     assert nudge["delivery"]["status"] == "pending"  # the outbox carries it like any message
     due = [e for e in scheduler.published() if e["detail-type"] == events.FOLLOW_UP_DUE]
     assert [e["detail"]["side_conversation_id"] for e in due] == [side["id"]]
+    from local.event_schemas import MODELS
+
+    for event in scheduler.published():  # each as docs/events/ documents it
+        MODELS[event["detail-type"]].model_validate(event["detail"])
     assert due[0]["detail"]["nudge_sent"] is True
     assert due[0]["detail"]["due_at"] == after["follow_up"]["due_at"]
     # And the next nudge is armed a day later
@@ -211,6 +215,10 @@ def test_auto_close_after_inactivity_is_off_by_default_and_raises_its_event(api:
     assert _get(api, idle)["state"] == "open"  # created before the setting
     kinds = [e["detail-type"] for e in scheduler.published() if e["detail"]["side_conversation_id"] == side["id"]]
     assert kinds[-3:] == [events.CLOSED, events.WAITING_ENDED, events.AUTO_CLOSED]
+    from local.event_schemas import MODELS
+
+    for event in scheduler.published():
+        MODELS[event["detail-type"]].model_validate(event["detail"])
 
 
 def test_a_firing_delivered_twice_or_late_after_a_move_changes_nothing(api: Any, scheduler: Any) -> None:
