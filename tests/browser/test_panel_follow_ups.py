@@ -80,6 +80,9 @@ def test_set_a_follow_up_opt_in_to_the_nudge_and_see_it_due(page: Any, demo: Dem
     nudge = rail.get_by_role("article", name="Sent by Agent 1").filter(has_text="Just checking in on")
     expect(nudge).to_contain_text("Nudge")
     shots(page, "follow-up-due")
+    # And the list marks it
+    rail.get_by_role("button", name="Back to side conversations").click()
+    expect(rail.get_by_role("listitem").filter(has_text="Courier pickup")).to_contain_text("Follow-up due")
 
 
 def test_a_follow_up_on_a_date(page: Any, demo: Demo) -> None:

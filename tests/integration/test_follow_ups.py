@@ -244,3 +244,17 @@ def test_a_redelivered_stream_batch_arms_the_same_one_schedule(api: Any, schedul
     assert list(after) == [f"follow-up-{side['id']}"]
     assert after[f"follow-up-{side['id']}"]["ScheduleExpression"] == before[f"follow-up-{side['id']}"][
         "ScheduleExpression"]
+
+
+def test_a_due_follow_up_moved_by_patch_leaves_the_top_of_the_inbox(api: Any, scheduler: Any) -> None:
+    side = api("POST", path(), email_request(follow_up={"after": "PT1H"}))[2]
+    scheduler.stack.drain()
+    _advance(scheduler, 3600 + 1)
+    assert _inbox(api) == [side["id"]]
+    moved = api("PATCH", path("conv-1", side["id"]), {"follow_up": {"after": "PT4H"}})[2]
+    assert moved["follow_up"]["state"] == "scheduled"
+    scheduler.stack.drain()
+    # The stream put its inbox key back: waiting on the vendor again, not listed as the agent's
+    assert _inbox(api) == []
+    _advance(scheduler, 4 * 3600 + 1)
+    assert _inbox(api) == [side["id"]]
