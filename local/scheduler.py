@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,9 @@ from local.stack import LambdaContext, LocalStack, Reply, Request
 
 MAX_ADVANCE_SECONDS = 366 * 24 * 3600
 ATTEMPTS = 3
+# The glue runs a round every 50 ms and more often when busy; the schedules are looked at this often,
+# and at once when the clock was moved.
+LOOK_EVERY_S = 0.25
 
 
 def _at(expression: str) -> datetime | None:
@@ -44,6 +48,8 @@ class LocalScheduler:
         self.fired: list[dict[str, Any]] = []
         # Schedule name → (its last modification, the time it fires): a schedule is read once per change.
         self._times: dict[str, tuple[Any, datetime | None, dict[str, Any]]] = {}
+        self._next_look = 0.0
+        self._offset_seen = clock.offset_seconds()
 
     def _due(self) -> list[tuple[str, dict[str, Any]]]:
         now = clock.now()
@@ -66,6 +72,10 @@ class LocalScheduler:
         return due
 
     def tick(self) -> int:
+        moved = clock.offset_seconds() != self._offset_seen
+        if not moved and time.monotonic() < self._next_look:
+            return 0
+        self._next_look, self._offset_seen = time.monotonic() + LOOK_EVERY_S, clock.offset_seconds()
         with self.stack.lock:
             due = self._due()
             for name, target in due:
