@@ -22,11 +22,13 @@ def record_handler(record: DynamoDBRecord) -> None:
     if stream is None or record.event_id is None or record.event_name is None:
         return
     new, old = stream.new_image or {}, stream.old_image or {}
+    publish_change(record.event_id, record.event_name.name, new, old)
+    # After the events: a Scheduler outage retries the record without holding them back (its marker
+    # skips them on the retry), and arming again is idempotent.
     target = follow_up_schedules.configured_target()
     if target is not None:
         follow_up_schedules.sync(record.event_name.name, new, old, target)
         follow_up_schedules.unmark_inbox(new)
-    publish_change(record.event_id, record.event_name.name, new, old)
 
 
 @logger.inject_lambda_context

@@ -76,7 +76,8 @@ export class ThreadView {
     const summary = this.panel.summaries.find(thread.id);
     const pending = thread.messages.some((m) => m.delivery && m.delivery.status === "pending");
     const moved = summary && (summary.message_count !== thread.message_count || summary.updated_at !== thread.updated_at
-      || summary.state !== thread.state || (summary.unread_count || 0) > 0);
+      || summary.state !== thread.state || (summary.unread_count || 0) > 0
+      || summary.follow_up?.state !== thread.follow_up?.state);
     if (pending || moved || !summary) await this.reload();
   }
 

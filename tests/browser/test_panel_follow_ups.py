@@ -101,6 +101,10 @@ def test_a_follow_up_on_a_date(page: Any, demo: Demo) -> None:
     expected = page.evaluate("(day) => { const [y, m, d] = day.split('-').map(Number); "
                              "return new Date(y, m - 1, d, 9).toISOString(); }", day)
     assert _due(side) == datetime.fromisoformat(expected.replace("Z", "+00:00"))
+    # When the date passes without a nudge opted in, the open thread shows it due on the next poll
+    moved = requests.post(f"{demo.stack.base_url}/_local/clock", json={"advance_seconds": 4 * 24 * 3600}, timeout=30)
+    assert moved.status_code == 200, moved.text
+    expect(section.locator(".sc-follow-up-status")).to_contain_text("Follow-up due since", timeout=20_000)
     # And "No follow-up" clears it
     section.get_by_label("Follow up").select_option(label="No follow-up")
     section.get_by_role("button", name="Set follow-up").click()
