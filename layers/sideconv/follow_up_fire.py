@@ -28,6 +28,10 @@ from sideconv.store.models import (
     TableItem,
 )
 
+# `at()` has whole seconds and the Scheduler's clock is not ours: a firing this close before its time
+# is the one it was armed for (it deleted itself after running, so there is no later one).
+EARLY_TOLERANCE_S = 60
+
 
 @dataclass(frozen=True)
 class Firing:
@@ -46,7 +50,7 @@ class Firing:
         return cls(*values)  # type: ignore[arg-type]
 
 
-def _read(connection: Connection, firing: Firing) -> tuple[SideConversationItem | None, follow_up_settings.Settings]:
+def _read(firing: Firing) -> tuple[SideConversationItem | None, follow_up_settings.Settings]:
     pk = keys.conversation_pk(firing.account_id, firing.conversation_id)
     settings_key = keys.follow_up_settings_ref(firing.account_id)
     summary, settings = None, None
@@ -70,7 +74,7 @@ def _close(summary: SideConversationItem, now: str) -> bool:
 def fire(connection: Connection, event: dict[str, Any]) -> str:
     """What the firing did: `due`, `nudged`, `auto_closed`, or why nothing (`gone`, `stale`, `early`)."""
     firing = Firing.parse(event)
-    summary, settings = _read(connection, firing)
+    summary, settings = _read(firing)
     if summary is None:
         return "gone"
     now = clock.now_iso()
@@ -81,7 +85,7 @@ def fire(connection: Connection, event: dict[str, Any]) -> str:
     current = follow_ups.plan(attributes)
     if current is None or current.next_fire is None or current.next_fire != firing.next_fire:
         return "stale"
-    if current.next_fire > now:
+    if current.next_fire > follow_ups.shift(now, EARLY_TOLERANCE_S):
         return "early"
     item = SideConversationItem
     nudge = current.nudge and current.nudges_sent < settings.max_nudges

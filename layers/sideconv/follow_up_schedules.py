@@ -94,7 +94,9 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
             scheduler.delete_schedule(Name=name, GroupName=target.group)
         return "DeleteSchedule"
     earliest = clock.now() + timedelta(seconds=EARLIEST_SECONDS)
+    # at() takes whole seconds: round up, so the firing is never before the time it was armed for.
     at = max(follow_ups.parse_time(after), earliest)
+    at = at.replace(microsecond=0) + timedelta(seconds=1 if at.microsecond else 0)
     request = {
         "Name": name, "GroupName": target.group,
         "ScheduleExpression": f"at({at:%Y-%m-%dT%H:%M:%S})", "ScheduleExpressionTimezone": "UTC",

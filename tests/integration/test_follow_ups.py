@@ -63,7 +63,9 @@ def test_a_follow_up_falls_due_marks_the_inbox_first_and_nudges_by_the_channel(a
     scheduler.published()
     schedule = _schedules()[f"follow-up-{side['id']}"]
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
-    assert schedule["ScheduleExpression"] == f"at({side['follow_up']['due_at'][:19]})"
+    due = follow_ups.parse_time(side["follow_up"]["due_at"])
+    rounded_up = due.replace(microsecond=0) + timedelta(seconds=1 if due.microsecond else 0)
+    assert schedule["ScheduleExpression"] == f"at({rounded_up:%Y-%m-%dT%H:%M:%S})"
     assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith("side-conversations-follow-ups-dlq")
     assert json.loads(schedule["Target"]["Input"])["side_conversation_id"] == side["id"]
     receive(older, "Done.")
@@ -227,7 +229,9 @@ def test_a_firing_delivered_twice_or_late_after_a_move_changes_nothing(api: Any,
     scheduler.stack.drain()
     firing = json.loads(_schedules()[f"follow-up-{side['id']}"]["Target"]["Input"])
     assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "early"}
-    clock.advance(3600 + 1)
+    clock.advance(3600 - 90)
+    assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "early"}
+    clock.advance(90 - 30)  # within the Scheduler's second of rounding and its clock: this is the firing
     assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "nudged"}
     assert lambda_handler(firing, LambdaContextStub()) == {"outcome": "stale"}  # the Scheduler's redelivery
     assert sum(1 for m in _get(api, side)["messages"] if m.get("nudge")) == 1
