@@ -123,3 +123,26 @@ def test_the_clock_refuses_a_bad_move(local_stack: LocalStackProcess) -> None:
         response = requests.post(local_stack.base_url + "/_local/clock", json=body, timeout=10)
         assert response.status_code == 422, body
         assert response.json()["errors"][0]["field"] == "advance_seconds"
+
+
+def test_a_slack_nudge_goes_in_the_thread_under_the_agents_name(local_stack: LocalStackProcess) -> None:
+    # Given a Slack side conversation to a channel with a 4-hour follow-up and the nudge, its root posted
+    request = {"channel": "slack", "subject": "Checkout 500s", "body": "Is the fix deployed?",
+               "slack": {"target": "channel", "channel_id": "C0ONCALL"}, "follow_up": {"after": "PT4H"},
+               "nudge": True}
+    response = requests.post(local_stack.base_url + path("conv-f2"), json=request, headers=local_stack.headers(),
+                             timeout=10)
+    assert response.status_code == 201, response.text
+    side = response.json()
+    thread = local_stack.wait_for(lambda: _get(local_stack, "conv-f2", side["id"])["slack"]["thread_ts"], timeout=30)
+    # When four hours pass on the local clock
+    _advance(local_stack, 4 * 3600 + 5)
+
+    # Then the nudge is a reply in the Slack thread, posted as the agent
+    def nudges() -> list[dict[str, Any]]:
+        posted = requests.get(local_stack.base_url + "/_local/slack/messages", timeout=10).json()["messages"]
+        return [m for m in posted if m["thread_ts"] == thread and "Just checking in on" in m["text"]]
+
+    [nudge] = local_stack.wait_for(nudges, timeout=30)
+    assert nudge["username"] == "Agent 1"
+    assert _get(local_stack, "conv-f2", side["id"])["follow_up"]["nudges_sent"] == 1
