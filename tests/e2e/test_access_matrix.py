@@ -154,6 +154,8 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
         body = {"domain": "acme.example"}
     elif method == "PUT" and route.startswith("/v1/email/senders/"):
         body = {"name": f"Billing {MARKER}"}
+    elif method == "PUT" and route == "/v1/settings/follow-ups":
+        body = {"max_nudges": 3}
     query = {"mine": "true", "waiting_on": "external"} if route == "/v1/side-conversations" else {}
     return path, body, query
 
@@ -161,7 +163,7 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
 def expected(method: str, route: str, caller: str) -> set[int]:
     if route.startswith("/v1/email/"):
         return _expected_email(method, route, caller)
-    admin_only = route.startswith("/v1/quarantine")
+    admin_only = route.startswith(("/v1/quarantine", "/v1/settings"))
     listing = method == "GET" and (route.endswith("/side-conversations") or route == "/v1/side-conversations")
     if caller in UNAUTHENTICATED:
         return {401}
@@ -173,8 +175,8 @@ def expected(method: str, route: str, caller: str) -> set[int]:
         # Their own (empty) listing or their own new side conversation; acme's items do not exist for them.
         if listing or (method == "POST" and route.endswith("/side-conversations")):
             return {200, 201}
-        if route == "/v1/quarantine":
-            return {200}
+        if route in ("/v1/quarantine", "/v1/settings/follow-ups"):
+            return {200}  # their own account's
         return {404}
     return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach")) else {200}
 
