@@ -89,10 +89,15 @@ class SideConversationsStack(Stack):
 
         self.api = Api(self, "Api", factory=factory, store=self.store, token_secret=self.token_secret,
                        slack_events_function=self.slack.slack_events, settings=settings,
-                       common_environment={**table_env, **token_env, **self.email.mail_environment})
+                       common_environment={**table_env, **token_env, **self.email.mail_environment,
+                                           "SENDER_NAME": settings.sender_name,
+                                           "SES_CONFIGURATION_SET":
+                                               self.email.configuration_set.configuration_set_name})
         # Admins open a received mail's original, re-file quarantined mail and fetch attachment links.
         self.email.grant_read_mail(self.api.function, RAW_MAIL_PREFIX, ATTACHMENTS_PREFIX)
         self.email.grant_write_attachments(self.api.function)
+        # Admins add and remove their account's sending domains (sideconv.email.senders).
+        self.email.grant_manage_domains(self.api.function)
 
         if settings.deploy_panel:
             self.panel = Panel(self, "Panel", http_api=self.api.http_api,

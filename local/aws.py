@@ -40,9 +40,13 @@ def create_resources(settings: Settings) -> LocalResources:
     )
     s3 = boto3.client("s3", region_name=settings.region)
     s3.create_bucket(Bucket=settings.raw_mail_bucket)
-    # SES sends only from a verified identity; the sending domain is verified in the stack.
-    boto3.client("sesv2", region_name=settings.region).create_email_identity(
-        EmailIdentity=settings.sender_address.rpartition("@")[2])
+    # SES sends only from a verified identity; the shared sending domain is verified in the stack.
+    from local import moto_sesv2
+
+    moto_sesv2.install()  # SES v2 as sending domains need it (identities, MAIL FROM, tenants, DKIM)
+    shared_domain = settings.sender_address.rpartition("@")[2]
+    boto3.client("sesv2", region_name=settings.region).create_email_identity(EmailIdentity=shared_domain)
+    moto_sesv2.verify(shared_domain, region=settings.region)
     sqs = boto3.client("sqs", region_name=settings.region)
     urls = {
         channel: sqs.create_queue(

@@ -5,6 +5,11 @@ SMTP on 127.0.0.1:SMTP_PORT (2525) accepts mail for the inbound domain only, sto
 in the embedded S3 bucket under the rule's prefix (key = prefix + an SES-style message id), then
 invokes `ingest_email` with the receipt event SES would send (recipients from the envelope, every
 verdict PASS). A person can answer a side conversation from any mail client or `swaks`.
+
+To play a mail SES would judge otherwise, give it the header `X-Local-SES-Verdicts` (read by the local
+stack alone; in AWS it is only a header): `spf=FAIL; dkim=FAIL; dmarc=FAIL; dmarc-policy=reject`, any of
+spam, virus, spf, dkim, dmarc (PASS, FAIL, GRAY, PROCESSING_FAILED) and dmarc-policy (none, quarantine,
+reject).
 """
 
 from __future__ import annotations
@@ -24,6 +29,24 @@ from sideconv.config import Settings
 from local.stack import LocalStack, Reply, Request
 
 DEFAULT_SMTP_PORT = 2525
+VERDICTS_HEADER = "X-Local-SES-Verdicts"
+_VERDICT_NAMES = frozenset({"spam", "virus", "spf", "dkim", "dmarc"})
+_VERDICT_VALUES = frozenset({"PASS", "FAIL", "GRAY", "PROCESSING_FAILED"})
+
+
+def local_verdicts(raw: bytes) -> tuple[dict[str, str], str | None]:
+    """The verdicts (and DMARC policy) a mail asks the local stack to play, from `X-Local-SES-Verdicts`."""
+    parsed = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    verdicts: dict[str, str] = {}
+    dmarc_policy = None
+    for part in str(parsed.get(VERDICTS_HEADER, "")).split(";"):
+        name, _, value = part.strip().partition("=")
+        name, value = name.strip().lower(), value.strip()
+        if name in _VERDICT_NAMES and value.upper() in _VERDICT_VALUES:
+            verdicts[name] = value.upper()
+        elif name == "dmarc-policy" and value.lower() in ("none", "quarantine", "reject"):
+            dmarc_policy = value.lower()
+    return verdicts, dmarc_policy
 
 
 def ses_message_id() -> str:
@@ -164,7 +187,9 @@ class InboundSMTP:
         with self.stack.lock:  # S3 action first: the raw mail is stored before anything reads it
             self._s3.put_object(
                 Bucket=self.settings.raw_mail_bucket, Key=f"{self.settings.raw_mail_prefix}{message_id}", Body=raw)
-        event = receipt_event(raw, message_id=message_id, recipients=recipients, mail_from=mail_from)
+        verdicts, dmarc_policy = local_verdicts(raw)
+        event = receipt_event(raw, message_id=message_id, recipients=recipients, mail_from=mail_from,
+                              verdicts=verdicts, dmarc_policy=dmarc_policy)
         self.stack.invoke("ingest_email", lambda_handler, event)
         return message_id
 

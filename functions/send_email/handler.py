@@ -14,6 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
 from sideconv.email import clients
+from sideconv.email.sender_store import configured_store as sender_store
+from sideconv.email.senders import may_send_from
 from sideconv.email.sending import SenderConfig, send_record
 from sideconv.email.store import configured_store
 from sideconv.observability import count_delivery, logger, metrics
@@ -42,9 +44,10 @@ def _record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> s
     settings = get_settings()
     receive_count = int(record.attributes.approximate_receive_count or 1)
     remaining = (lambda: lambda_context.get_remaining_time_in_millis() / 1000) if lambda_context else (lambda: 30.0)
-    result = send_record(json.loads(record.body), receive_count, store=configured_store(),
-                         ses=clients.sesv2(settings.region), config=_config(), fetch_attachment=_fetch,
-                         remaining_seconds=remaining)
+    ses = clients.sesv2(settings.region)
+    result = send_record(json.loads(record.body), receive_count, store=configured_store(), ses=ses,
+                         config=_config(), fetch_attachment=_fetch, remaining_seconds=remaining,
+                         may_send_from=lambda account, address: may_send_from(sender_store(), ses, account, address))
     count_delivery("email", result.status)
     return result.status
 

@@ -32,6 +32,11 @@ ATTACHMENTS_PREFIX = "attachments/"
 RULE_NAME = "store-then-ingest"
 # How long an overwritten or deleted raw mail can still be restored.
 NONCURRENT_DAYS = 30
+# Sending domains (issue 15): the tag on every identity the API creates, and the tenants' name prefix
+# (sideconv.email.domains says the same; tests/infra checks they agree).
+ACCOUNT_TAG = "sideconv:account"
+TENANT_PREFIX = "sc-"
+ACCOUNT_TAGGED = {"Null": {f"aws:ResourceTag/{ACCOUNT_TAG}": "false"}}
 
 
 class Email(Construct):
@@ -162,10 +167,62 @@ class Email(Construct):
                     "Writes the attachments it cuts from a received mail, one key per mail and part.")
 
     def grant_send(self, function: lambda_.Function) -> None:
-        """Send from the identity, through the configuration set, and nothing else."""
+        """Send from the shared identity through the configuration set; and from the accounts' own
+        domains (identities the API created and tagged, sideconv.email.senders) in their tenants
+        (`sc-*`), which it checks are verified (GetEmailIdentity) before each mail."""
         function.add_to_role_policy(iam.PolicyStatement(
             actions=["ses:SendEmail", "ses:SendRawEmail"],
             resources=[self.identity_arn, self.configuration_set_arn]))
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:SendEmail", "ses:SendRawEmail", "ses:GetEmailIdentity"],
+            resources=[self.account_identities_arn], conditions=ACCOUNT_TAGGED))
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[self.tenants_arn]))
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.account_identities_arn)}]",
+                    "An account's sending domain is named by the account, known only when its admin adds it: "
+                    f"the grant holds only identities tagged {ACCOUNT_TAG} (the API tags what it creates).")
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.tenants_arn)}]",
+                    "One SES tenant per account, created when the account adds its first domain; the stack "
+                    f"names them {TENANT_PREFIX}<account>-<hash> (sideconv.email.domains.tenant_name).")
+
+    def grant_manage_domains(self, function: lambda_.Function) -> None:
+        """What the sending-domain use cases do (sideconv.email.senders), and no more: create tagged
+        domain identities and manage only tagged ones, and the accounts' tenants."""
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:CreateEmailIdentity", "ses:TagResource"], resources=[self.account_identities_arn],
+            conditions={"Null": {f"aws:RequestTag/{ACCOUNT_TAG}": "false"},
+                        "ForAllValues:StringEquals": {"aws:TagKeys": [ACCOUNT_TAG]}}))
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:GetEmailIdentity", "ses:DeleteEmailIdentity", "ses:PutEmailIdentityMailFromAttributes",
+                     "ses:CreateTenantResourceAssociation"],
+            resources=[self.account_identities_arn], conditions=ACCOUNT_TAGGED))
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:CreateTenant", "ses:GetTenant", "ses:TagResource", "ses:CreateTenantResourceAssociation"],
+            resources=[self.tenants_arn]))
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:CreateTenantResourceAssociation"], resources=[self.configuration_set_arn]))
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.account_identities_arn)}]",
+                    "An account's sending domain is named by its admin: identities are created only with the "
+                    f"{ACCOUNT_TAG} tag and managed only when they carry it, never the shared identity.")
+        acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::{self._finding(self.tenants_arn)}]",
+                    f"The accounts' SES tenants, named {TENANT_PREFIX}<account>-<hash> by the stack.")
+
+    def _finding(self, arn: str) -> str:
+        """The resource as cdk-nag names it in a finding: pseudo parameters as `<AWS::Region>`, or the
+        values an environment-bound stack has."""
+        resolved = Stack.of(self).resolve(arn)
+        if isinstance(resolved, str):
+            return resolved
+        parts = resolved["Fn::Join"][1]
+        return "".join(p if isinstance(p, str) else f"<{p['Ref']}>" for p in parts)
+
+    @property
+    def account_identities_arn(self) -> str:
+        return Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")
+
+    @property
+    def tenants_arn(self) -> str:
+        return Stack.of(self).format_arn(service="ses", resource="tenant", resource_name=f"{TENANT_PREFIX}*")
 
     @property
     def functions(self) -> list[lambda_.Function]:

@@ -147,3 +147,28 @@ def quarantine_sk(quarantine_id: str) -> str:
 def channel_of(side_conversation_id: str) -> str:
     """The channel is part of the id, so a reply can be routed without reading the summary first."""
     return side_conversation_id.split("-", 1)[0]
+
+
+# Sending domains (issue 15). An account's domains, senders and e-mail settings share one partition
+# (`A#<account>#EMAIL`, never a conversation's: "EMAIL" is not "C#..."), read by one Query; a domain's
+# claim is global, so one domain belongs to one account at most.
+EMAIL_SETTINGS_SK = "SETTINGS"
+
+
+def email_account_pk(account_id: str) -> str:
+    if not ACCOUNT_ID.match(account_id):
+        raise ValueError("account id has characters a key cannot hold")
+    return f"A{_SEP}{account_id}{_SEP}EMAIL"
+
+
+def email_domain_sk(domain: str) -> str:
+    return f"DOMAIN{_SEP}{domain.lower()}"
+
+
+def email_sender_sk(address: str) -> str:
+    return f"SENDER{_SEP}{address.lower()}"
+
+
+def domain_claim_ref(domain: str) -> str:
+    """Global: which account holds a sending domain (written with `attribute_not_exists`)."""
+    return f"EDOMAIN{_SEP}{domain.lower()}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ class Context:
     conversation_id: str
     token_secret: str
     inbound_domain: str
+    # (account, requested `from`) → the sender (sideconv.email.senders.From); None: the shared address.
+    choose_sender: Callable[[str, str | None], Any] | None = None
 
     @property
     def pk(self) -> str:
@@ -198,9 +201,13 @@ def create_side_conversation(
         _validate_email(request, ctx.inbound_domain)
         summary.cc_customer = request.cc_customer
         summary.participants = _participants_email(request)
+        sender = ctx.choose_sender(ctx.caller.account_id, request.from_) if ctx.choose_sender else None
         summary.email = EmailInfoMap(
             reply_to=reply_address(side_conversation_id, secret=ctx.token_secret, domain=ctx.inbound_domain),
             references=[],
+            from_address=sender.email if sender else None,
+            from_name=sender.name if sender else None,
+            from_shared=sender.shared if sender else None,
         )
         lookups.append(SideConversationRefItem(
             keys.side_conversation_ref(side_conversation_id),

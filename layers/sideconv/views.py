@@ -49,6 +49,9 @@ def side_conversation(item: SideConversationItem, viewer: str | None = None) -> 
     }
     if item.email is not None:
         out["email"] = {"reply_to": item.email.reply_to}
+        if item.email.from_address:
+            out["email"]["from"] = {"email": item.email.from_address, "name": item.email.from_name or "",
+                                    "shared": bool(item.email.from_shared)}
         # People who wrote in unaddressed (a vendor's colleague) take part from then on.
         known = {(p.get("email") or "").lower() for p in out["participants"]}
         for replier in (item.email.repliers.as_dict() if item.email.repliers else {}).values():

@@ -5,9 +5,12 @@
 //   mountConnections(root, { api, params });
 
 import { clear, h, uid } from "./dom.js";
+import emailDomains from "./connections-email.js";
 
 /** @type {Array<{id: string, title: string, mount: (element: HTMLElement, context: object) => void}>} */
-const SECTIONS = [];
+const SECTIONS = [
+  emailDomains,
+];
 
 export function mountConnections(root, { api, params }) {
   const titleId = uid("sc-connections");

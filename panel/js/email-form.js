@@ -1,6 +1,7 @@
 // "New email": recipients (To, Cc), subject, message and "CC the customer", with its warning.
 
 import { h, uid } from "./dom.js";
+import { fromLine } from "./email-from.js";
 import { bindSubmit, formFrame } from "./form.js";
 import { personLabel } from "./format.js";
 
@@ -8,11 +9,11 @@ const RECIPIENT = /^(to|cc)\.(\d+)(?:\.(email|name))?$/;
 
 /**
  * The form a create form is mounted with (the Slack form takes the same):
- * @param {{customer: ({name?: string, email: string}|null), directory: object,
+ * @param {{api?: object, customer: ({name?: string, email: string}|null), directory: object,
  *   send: (request: object, key: string) => Promise<void>, cancel: () => void}} context
  * @returns {HTMLFormElement} with a focusable heading as its first child
  */
-export function mountEmailForm({ customer, send, cancel }) {
+export function mountEmailForm({ api, customer, send, cancel }) {
   const toRows = h("ul", { class: "sc-recipients" });
   const ccRows = h("ul", { class: "sc-recipients" });
   addRow(toRows, "To", false);
@@ -23,6 +24,7 @@ export function mountEmailForm({ customer, send, cancel }) {
   const copy = ccCustomer(customer);
   const { form, errors, submit } = formFrame({ title: "New email side conversation", submitLabel: "Send email",
     onCancel: cancel },
+  fromLine(api),
   h("fieldset", {}, h("legend", { text: "To" }), toRows,
     h("button", { type: "button", class: "sc-button sc-link", onclick: () => addRow(toRows, "To", true) },
       "Add recipient")),

@@ -120,6 +120,7 @@ export class Panel {
     this.thread.close();
     this.clearError();
     const form = channel(name).form({
+      api: this.api,
       customer: this.customer,
       directory: this.directory,
       cancel: () => this.showList(),

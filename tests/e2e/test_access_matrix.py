@@ -116,6 +116,13 @@ def world(local_stack: LocalStackProcess) -> World:
 
     received = s.wait_for(inbound)[0]
     assert all(q["reason"] == "forged_token" for q in held[:3])
+    # Sending domains: acme.example verified with a sender to change, and a domain and a sender to remove.
+    for domain in ("acme.example", "acme-old.example"):
+        requests.post(f"{s.base_url}/v1/email/domains", json={"domain": domain}, headers=admin,
+                      timeout=10).raise_for_status()
+        requests.post(f"{s.base_url}/_local/ses/verify", json={"domain": domain}, timeout=10).raise_for_status()
+    requests.put(f"{s.base_url}/v1/email/senders/old@acme.example", json={"name": f"Old {MARKER}"}, headers=admin,
+                 timeout=10).raise_for_status()
     secrets = {MARKER, email["id"], slack["id"], received["id"], *(q["id"] for q in held)}
     return World(s, email["id"], slack["id"], received["id"],
                  {"attach": held[0]["id"], "discard": held[1]["id"], "cross": held[2]["id"]}, secrets)
@@ -125,7 +132,9 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
     """The route with its path filled in with acme's ids, a valid body and the required query."""
     values = {"conversation_id": CONVERSATION, "side_conversation_id": world.email_sc,
               "message_id": world.inbound_message, "attachment_id": "00",
-              "quarantine_id": world.quarantined["attach" if route.endswith("/attach") else "discard"]}
+              "quarantine_id": world.quarantined["attach" if route.endswith("/attach") else "discard"],
+              "domain": "acme-old.example" if method == "DELETE" else "acme.example",
+              "address": "old@acme.example" if method == "DELETE" else "billing@acme.example"}
     unknown = set(re.findall(r"{(\w+)}", route)) - set(values)
     if unknown:
         raise LookupError(f"no value for path parameters {sorted(unknown)} of {route}")
@@ -141,6 +150,10 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
         body = {"message_id": world.inbound_message}
     elif route.endswith("/attach"):
         body = {"conversation_id": CONVERSATION, "side_conversation_id": world.email_sc}
+    elif method == "POST" and route == "/v1/email/domains":
+        body = {"domain": "acme.example"}
+    elif method == "PUT" and route.startswith("/v1/email/senders/"):
+        body = {"name": f"Billing {MARKER}"}
     elif method == "PUT" and route == "/v1/settings/follow-ups":
         body = {"max_nudges": 3}
     query = {"mine": "true", "waiting_on": "external"} if route == "/v1/side-conversations" else {}
@@ -148,6 +161,8 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
 
 
 def expected(method: str, route: str, caller: str) -> set[int]:
+    if route.startswith("/v1/email/"):
+        return _expected_email(method, route, caller)
     admin_only = route.startswith(("/v1/quarantine", "/v1/settings"))
     listing = method == "GET" and (route.endswith("/side-conversations") or route == "/v1/side-conversations")
     if caller in UNAUTHENTICATED:
@@ -164,6 +179,26 @@ def expected(method: str, route: str, caller: str) -> set[int]:
             return {200}  # their own account's
         return {404}
     return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach")) else {200}
+
+
+def _expected_email(method: str, route: str, caller: str) -> set[int]:
+    """Sending domains: admins only, but every agent may read where the mail comes from; another account's
+    admin has none of acme's (404), may not claim its domain (409) nor add a sender on it (422)."""
+    if caller in UNAUTHENTICATED:
+        return {401}
+    if caller == "customer":
+        return {403}
+    if route == "/v1/email/settings":
+        return {200}
+    if "admin" not in caller:
+        return {403}
+    if caller in OUTSIDERS:
+        if method == "GET" and route in ("/v1/email/domains", "/v1/email/senders"):
+            return {200}
+        return {"POST": {409}, "PUT": {422}}.get(method, {404})
+    if method == "DELETE":
+        return {204}
+    return {200}
 
 
 def test_every_route_is_covered(world: World) -> None:

@@ -17,7 +17,10 @@ SHARED_ENV = {"POWERTOOLS_SERVICE_NAME": "side-conversations",
               "POWERTOOLS_METRICS_NAMESPACE": "Atender/SideConversations", "ENVIRONMENT": "prod"}
 EXPECTED_ENV = {
     "Api": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",
-            "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS"},
+            "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS",
+            # Sending domains: the sender's name on an account's first sender, the configuration set its
+            # identities and tenant are given (sideconv.email.senders).
+            "SENDER_NAME", "SES_CONFIGURATION_SET"},
     "SendEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DOMAIN",
                   "SES_CONFIGURATION_SET", "CONVERSATION_URL_TEMPLATE", "RAW_MAIL_BUCKET"},
     "IngestEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",

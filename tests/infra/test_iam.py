@@ -21,9 +21,15 @@ CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl
 STREAM = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 BASE = LOGS | XRAY
 
+# The sending-domain use cases (sideconv.email.senders), and nothing else of SES.
+MANAGE_DOMAINS = {"ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity",
+                  "ses:PutEmailIdentityMailFromAttributes", "ses:TagResource", "ses:CreateTenant", "ses:GetTenant",
+                  "ses:CreateTenantResourceAssociation"}
+
 EXPECTED_ACTIONS = {
-    "Api": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject"},
-    "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "s3:GetObject"},
+    "Api": BASE | TABLE_RW | SECRET | MANAGE_DOMAINS | {"s3:GetObject", "s3:PutObject"},
+    "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "ses:GetEmailIdentity",
+                                                         "s3:GetObject"},
     "IngestEmail": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject", "sqs:SendMessage"},
     "EmailEvents": BASE | TABLE_RW | {"sqs:SendMessage"},
     "SendSlack": BASE | TABLE_RW | SECRET | CONSUME,
@@ -118,7 +124,27 @@ def test_every_statement_names_only_the_functions_own_resources(synthesized: Syn
                 resources = resources if isinstance(resources, list) else [resources]
                 assert all("/inbound/*" in json.dumps(r) or "/attachments/*" in json.dumps(r) for r in resources)
             if service == "ses":
-                assert f"identity/{synthesized.context['senderAddress'].split('@')[1]}" in text
+                _owned_ses_resources(statement, synthesized.context["senderAddress"].split("@")[1])
+
+
+def _owned_ses_resources(statement: dict[str, Any], sender_domain: str) -> None:
+    """The shared identity and configuration set; the accounts' identities only by the tag the API puts on
+    them; their tenants only by the stack's prefix. Never `*`, never an untagged identity by wildcard."""
+    from sideconv.email import domains
+
+    from infra.components.email import ACCOUNT_TAG, TENANT_PREFIX
+
+    assert (ACCOUNT_TAG, TENANT_PREFIX) == (domains.ACCOUNT_TAG, domains.TENANT_PREFIX)
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    for resource in resources:
+        text = json.dumps(resource)
+        if ":identity/*" in text:
+            conditions = json.dumps(statement.get("Condition", {}))
+            assert f"aws:ResourceTag/{ACCOUNT_TAG}" in conditions or f"aws:RequestTag/{ACCOUNT_TAG}" in conditions
+        elif ":tenant/" in text:
+            assert f":tenant/{TENANT_PREFIX}*" in text
+        else:
+            assert f"identity/{sender_domain}" in text or "configuration-set" in text or "Ref" in text, text
 
 
 def test_mail_objects_each_function_may_touch(synthesized: Synthesized) -> None:

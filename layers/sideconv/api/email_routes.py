@@ -27,7 +27,8 @@ ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 
 class QuarantinedMail(Model):
     id: str
-    reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail"]
+    reason: Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail",
+                    "spoofed_sender"]
     detail: str | None = None
     status: Literal["held", "attached", "discarded"]
     received_at: str

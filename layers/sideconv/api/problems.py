@@ -25,7 +25,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
 
 
 # Fields a use case may name that are not in the JSON body.
-_NOT_IN_BODY = {"next_token": "query", "idempotency-key": "header", "conversation_id": "path"}
+_NOT_IN_BODY = {"next_token": "query", "idempotency-key": "header", "conversation_id": "path",
+               "address": "path"}
 
 
 def _status_of(error: errors.DomainError) -> int:

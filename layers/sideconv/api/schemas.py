@@ -116,6 +116,9 @@ class CreateEmailSideConversation(_FollowUpFields):
     cc_customer: bool = False
     customer: EmailAddress | None = None
     external_ids: ExternalIds | None = None
+    # A sender address of the account on a verified domain; the default sender (or the shared address)
+    # when absent (GET /v1/email/settings tells which).
+    from_: EmailAddressText | None = Field(None, alias="from")
 
 
 class CreateSlackSideConversation(_FollowUpFields):
@@ -200,8 +203,16 @@ class Message(Model):
     nudge: bool | None = None
 
 
+class EmailFrom(Model):
+    email: str
+    name: str
+    shared: bool = Field(description="The service's shared address: the account has no verified domain")
+
+
 class EmailInfo(Model):
+    model_config = ConfigDict(populate_by_name=True)
     reply_to: str | None = None
+    from_: EmailFrom | None = Field(None, alias="from", description="The address the thread's mail comes from")
 
 
 class SlackInfo(Model):

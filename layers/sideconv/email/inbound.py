@@ -18,9 +18,10 @@ from typing import Any, Literal
 from pynamodb.expressions.update import Action
 
 from sideconv import activity, clock, keys
+from sideconv.email import authenticity
 from sideconv.email.parse import Bounce, Mailbox, ParsedMail, parse
 from sideconv.email.reply_text import new_text
-from sideconv.email.store import THREAD_REFERENCES, DuplicateMail, EmailStore, Ref
+from sideconv.email.store import THREAD_REFERENCES, DuplicateMail, EmailStore, Ref, SpoofedSender
 from sideconv.observability import logger
 from sideconv.reply_address import side_conversation_id_from
 from sideconv.store.models import (
@@ -39,7 +40,8 @@ RECORD_TTL_SECONDS = 30 * 24 * 3600
 _TOKEN_SHAPE = re.compile(r"^sc\.", re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-Reason = Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail"]
+Reason = Literal["forged_token", "unknown_token", "unmatched", "spam", "virus", "dmarc", "own_mail",
+                 "spoofed_sender"]
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,6 @@ def _distrust(receipt: dict[str, Any]) -> tuple[Reason, str] | None:
         return "virus", "SES virus verdict FAIL"
     if _verdict(receipt, "spamVerdict") == "FAIL":
         return "spam", "SES spam verdict FAIL"
-    policy = str(receipt.get("dmarcPolicy") or "").lower()
-    if _verdict(receipt, "dmarcVerdict") == "FAIL" and policy in ("quarantine", "reject"):
-        return "dmarc", f"DMARC FAIL with policy {policy}"
     return None
 
 
@@ -189,7 +188,9 @@ def store_attachments(mail: ParsedMail, ses_message_id: str, storage: Storage) -
 
 
 def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, config: InboundConfig,
-           on_quarantine: Callable[[str], None] = lambda reason: None) -> InboundResult:
+           on_quarantine: Callable[[str], None] = lambda reason: None, check_senders: bool = True) -> InboundResult:
+    """A reply From one of its account's sending addresses is spoofed (sideconv.email.authenticity)
+    unless `check_senders` is off."""
     mail_meta, receipt = ses_record["ses"]["mail"], ses_record["ses"]["receipt"]
     ses_message_id = str(mail_meta["messageId"])
     raw_location = f"{config.raw_prefix}{ses_message_id}"
@@ -214,8 +215,10 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
             reason = ("forged_token", "the reply address's token does not verify")
         elif ref is None:
             reason = ("unmatched", "no reply token and no known In-Reply-To/References")
-    reason = _distrust(receipt) or _own_mail(mail, config) or reason
-    if mail.bounce is not None and _distrust(receipt) is None:
+    from_address = mail.sender.email if mail.sender else None
+    forged_from = authenticity.dmarc_failure(receipt, from_address)
+    reason = _distrust(receipt) or forged_from or _own_mail(mail, config) or reason
+    if mail.bounce is not None and _distrust(receipt) is None and forged_from is None:
         bounced = _record_bounce(mail.bounce, ref if side_conversation_id is not None else None, store=store,
                                  record_key=record_key, now=now, log=log)
         if bounced is not None:
@@ -228,8 +231,9 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
                              account_id=ref.account_id if ref else None,
                              conversation_id=ref.conversation_id if ref else None,
                              side_conversation_id=ref.side_conversation_id if ref else None)
-    if reason is not None or ref is None:
-        code, detail = reason or ("unmatched", "no side conversation")
+    def hold(code: str, detail: str) -> InboundResult:
+        record.outcome = "quarantined"
+        record.message_id = None
         quarantine_id = clock.new_id()
         record.quarantine_id = quarantine_id
         account = ref.account_id if ref else None
@@ -251,15 +255,23 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
         on_quarantine(code)
         return InboundResult("quarantined", reason=code, quarantine_id=quarantine_id)
 
+    if reason is not None or ref is None:
+        return hold(*(reason or ("unmatched", "no side conversation")))
+
     attachments = store_attachments(mail, ses_message_id, storage)
     message = build_message(ref, mail, ses_message_id=ses_message_id, raw_location=raw_location,
                             attachments=attachments, config=config, now=now)
     record.message_id = message.id
     try:
-        store.append_inbound(record, message, summary_actions(message, mail))
+        # The account's own sending address is checked in the same write (a ConditionCheck on its sender
+        # item): no read more for the mail that is not spoofed, which is nearly all of it.
+        store.append_inbound(record, message, summary_actions(message, mail),
+                             not_a_sender=from_address if check_senders else None)
     except DuplicateMail:
         logger.info("mail seen before; nothing added", extra=log)
         return InboundResult("duplicate")
+    except SpoofedSender:
+        return hold(*authenticity.spoofed(from_address or ""))
     logger.info("reply appended", extra={**log, "side_conversation_id": ref.side_conversation_id,
                                          "auto_reply": bool(message.auto_reply)})
     return InboundResult("appended", ref.side_conversation_id, message.id)

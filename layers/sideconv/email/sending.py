@@ -87,9 +87,26 @@ def _delivery(status: str, *, detail: str | None = None, provider_id: str | None
                        attempts=attempts)
 
 
+def sender_of(summary: SideConversationItem, config: SenderConfig,
+              may_send_from: Callable[[str, str], str | None] | None) -> tuple[str, str, str | None, str | None]:
+    """(address, display name, SES tenant, why the shared address) for this mail: the address chosen at
+    create while the account still holds its domain verified (checked now, not only at create), else
+    the shared address. Never another account's domain, never an unverified one."""
+    email = summary.email
+    address = email.from_address if email is not None else None
+    if not address or address.lower() == config.sender_address.lower():
+        return config.sender_address, config.sender_name, None, None
+    tenant = may_send_from(summary.account_id, address) if may_send_from is not None else None
+    if tenant is None:
+        return (config.sender_address, config.sender_name, None,
+                f"sent from the shared address: {address.rpartition('@')[2]} is not verified for this account")
+    return address, (email.from_name if email is not None and email.from_name else config.sender_name), tenant, None
+
+
 def send_record(stream_record: dict[str, Any], receive_count: int, *, store: EmailStore, ses: Any,
                 config: SenderConfig, fetch_attachment: Callable[[str], bytes] | None = None,
-                remaining_seconds: Callable[[], float] = lambda: 30.0) -> SendResult:
+                remaining_seconds: Callable[[], float] = lambda: 30.0,
+                may_send_from: Callable[[str, str], str | None] | None = None) -> SendResult:
     image = stream_record["dynamodb"]["NewImage"]
     recorded = MessageItem.from_raw_data(image)
     summary, message = store.load_for_send(recorded.pk, recorded.side_conversation_id, recorded.sk)
@@ -108,14 +125,17 @@ def send_record(stream_record: dict[str, Any], receive_count: int, *, store: Ema
                                                               attempts=receive_count))
         return SendResult("failed", "no recipients")
     own_id = mime.own_message_id(message.id, config.inbound_domain)
+    from_address, from_name, tenant, fallback = sender_of(summary, config, may_send_from)
+    if fallback:
+        logger.warning("custom sender refused at send time", extra={**log, "detail": fallback})
     try:
         attachments = [
             mime.OutboundAttachment(a.name, a.content_type, fetch_attachment(a.location))
             for a in message.attachments or [] if a.location and fetch_attachment is not None
         ]
         raw = mime.build(mime.Outbound(
-            sender_address=config.sender_address,
-            sender_display=mime.sender_display(message.author.name, config.sender_name),
+            sender_address=from_address,
+            sender_display=mime.sender_display(message.author.name, from_name),
             to=to, cc=cc,
             reply_to=summary.email.reply_to if summary.email is not None and summary.email.reply_to else "",
             subject=summary.subject or "(no subject)",
@@ -131,12 +151,15 @@ def send_record(stream_record: dict[str, Any], receive_count: int, *, store: Ema
         return SendResult("failed", detail)
 
     request: dict[str, Any] = {
-        "FromEmailAddress": config.sender_address,
+        "FromEmailAddress": from_address,
         "Destination": {"ToAddresses": [r.email for r in to], "CcAddresses": [r.email for r in cc]},
         "Content": {"Raw": {"Data": raw}},
     }
     if config.configuration_set:
         request["ConfigurationSetName"] = config.configuration_set
+    if tenant:
+        # The account's tenant: its own reputation and suppression list (sideconv.email.senders).
+        request["TenantName"] = tenant
     try:
         ses_id = str(ses.send_email(**request)["MessageId"])
     except Exception as exc:
@@ -158,7 +181,8 @@ def send_record(stream_record: dict[str, Any], receive_count: int, *, store: Ema
     # SES took the mail and cannot be asked about it again: a write that fails now would mail it
     # twice on redelivery, so it gets every try the invocation has time for (sideconv.outcome).
     recorded_now = outcome.record(
-        lambda: store.mark_sent(message, summary, _delivery("sent", provider_id=ses_id, attempts=receive_count),
+        lambda: store.mark_sent(message, summary, _delivery("sent", detail=fallback, provider_id=ses_id,
+                                                            attempts=receive_count),
                                 own_id=own_id, wire_id=wire_id),
         remaining_seconds=remaining_seconds, what="email sent")
     if not recorded_now:

@@ -25,6 +25,7 @@ from sideconv.errors import Conflict, NotFound
 from sideconv.store import models
 from sideconv.store.models import (
     DeliveryMap,
+    EmailSenderItem,
     InboundMailItem,
     MessageItem,
     QuarantineItem,
@@ -48,6 +49,10 @@ MAX_THREAD_LOOKUPS = 50
 
 class DuplicateMail(Exception):
     """This SES messageId was handled before: nothing more to do."""
+
+
+class SpoofedSender(Exception):
+    """The mail is From one of its account's own sending addresses (sideconv.email.authenticity)."""
 
 
 @dataclass(frozen=True)
@@ -150,8 +155,9 @@ class EmailStore:
         return None
 
     def append_inbound(self, record: InboundMailItem, message: MessageItem,
-                       summary_actions: list[Action]) -> None:
-        """The received-mail record, the message and the summary, in one write request."""
+                       summary_actions: list[Action], *, not_a_sender: str | None = None) -> None:
+        """The received-mail record, the message and the summary, in one write request; with
+        `not_a_sender`, a ConditionCheck that the address is no sender of the account (SpoofedSender)."""
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         try:
             with TransactWrite(connection=self._connection) as tx:
@@ -159,12 +165,20 @@ class EmailStore:
                 tx.save(message, condition=MessageItem.pk.does_not_exist())
                 tx.update(summary, summary_actions,
                           condition=SideConversationItem.pk.exists() & (SideConversationItem.channel == "email"))
+                if not_a_sender:
+                    tx.condition_check(EmailSenderItem, keys.email_account_pk(message.account_id),
+                                       keys.email_sender_sk(not_a_sender),
+                                       condition=EmailSenderItem.pk.does_not_exist())
         except TransactWriteError as exc:
+            # PynamoDB sends condition checks first, then puts, then updates.
             failed = _failed(exc)
-            if 0 in failed:
+            first = 1 if not_a_sender else 0
+            if first in failed:
                 raise DuplicateMail(record.pk) from exc
-            if 2 in failed:
+            if first + 2 in failed:
                 raise NotFound("side conversation not found") from exc
+            if not_a_sender and 0 in failed:
+                raise SpoofedSender(not_a_sender) from exc
             raise
 
     def latest_outbound(self, ref: Ref) -> str | None:

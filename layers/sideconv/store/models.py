@@ -43,6 +43,11 @@ class EmailInfoMap(MapAttribute[str, Any]):
     # People who wrote in without being addressed by an agent (a vendor's colleague), by lower-case
     # address: a map, so an inbound mail adds one with `if_not_exists` and no read. They get later mail.
     repliers = MapAttribute[str, Any](default=dict)
+    # The address the thread's mail goes out from, chosen at create (sideconv.email.senders): a sender
+    # of the account on its verified domain, or the shared address.
+    from_address = UnicodeAttribute(null=True)
+    from_name = UnicodeAttribute(null=True)
+    from_shared = BooleanAttribute(null=True)
 
 
 class SlackInfoMap(MapAttribute[str, Any]):
@@ -281,6 +286,47 @@ class PublishedEventItem(TableItem, discriminator="published_event"):
     detail_type = UnicodeAttribute()
 
 
+class DomainClaimItem(TableItem, discriminator="domain_claim"):
+    """`EDOMAIN#<domain>`: the one account that holds a sending domain."""
+
+    account_id = UnicodeAttribute()
+    domain = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class EmailDomainItem(TableItem, discriminator="email_domain"):
+    """`A#<account>#EMAIL`, `DOMAIN#<domain>`: an SES domain identity of the account, as last read."""
+
+    domain = UnicodeAttribute()
+    state = UnicodeAttribute()  # pending | verified | failed | temporary_failure
+    mail_from_domain = UnicodeAttribute()
+    dkim_tokens = ListAttribute(of=UnicodeAttribute, default=list)
+    region = UnicodeAttribute()
+    tenant = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class EmailSenderItem(TableItem, discriminator="email_sender"):
+    """`A#<account>#EMAIL`, `SENDER#<address>`: an address the account's mail may come from."""
+
+    address = UnicodeAttribute()
+    name = UnicodeAttribute()
+    domain = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class EmailSettingsItem(TableItem, discriminator="email_settings"):
+    """`A#<account>#EMAIL`, `SETTINGS`: the default sender, and the account's bounces and complaints
+    (counted by `email_events`)."""
+
+    default_sender = UnicodeAttribute(null=True)
+    bounce_count = NumberAttribute(null=True)
+    complaint_count = NumberAttribute(null=True)
+    suppressed_count = NumberAttribute(null=True)
+
+
 class FollowUpSettingsItem(TableItem, discriminator="follow_up_settings"):
     """`SETTINGS#<account>#follow-ups`: the account's follow-up defaults (`PUT /v1/settings/follow-ups`)."""
 
@@ -294,8 +340,8 @@ class FollowUpSettingsItem(TableItem, discriminator="follow_up_settings"):
 def bind(table_name: str, region: str, host: str | None = None) -> None:
     """Point the models at a table. Called once per cold start (and by tests) before any request."""
     for model in (TableItem, SideConversationItem, MessageItem, IdempotencyItem, SideConversationRefItem,
-                  SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem,
-                  FollowUpSettingsItem):
+                  SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem, DomainClaimItem,
+                  EmailDomainItem, EmailSenderItem, EmailSettingsItem, FollowUpSettingsItem):
         model.Meta.table_name = table_name
         model.Meta.region = region
         setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
