@@ -34,6 +34,7 @@ def create_resources(settings: Settings) -> LocalResources:
     )
     s3 = boto3.client("s3", region_name=settings.region)
     s3.create_bucket(Bucket=settings.raw_mail_bucket)
+    s3.create_bucket(Bucket=settings.uploads_bucket)
     # SES sends only from a verified identity; the sending domain is verified in the stack.
     boto3.client("sesv2", region_name=settings.region).create_email_identity(
         EmailIdentity=settings.sender_address.rpartition("@")[2])

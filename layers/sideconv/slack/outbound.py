@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from sideconv import clock, outcome
 from sideconv.config import get_settings
 from sideconv.container import keep
+from sideconv.context import Quoted
 from sideconv.observability import logger
-from sideconv.slack import formatting
+from sideconv.slack import files, formatting
 from sideconv.slack.client import bot_identity, web_client
 from sideconv.slack.installation import get_installation
 from sideconv.slack.store import SlackStore, ThreadRoot
@@ -96,8 +97,10 @@ def _queue_url(arn: str) -> str:
 
 class Sender:
     def __init__(self, store: SlackStore, client: Callable[[], WebClient], pacer: Pacer,
-                 sqs: Callable[[], Any], url_template: str | None, team_id: str | None) -> None:
+                 sqs: Callable[[], Any], url_template: str | None, team_id: str | None,
+                 read_file: Callable[[str], bytes] | None = None) -> None:
         self._store = store
+        self._read_file = read_file
         self._client = client
         self._pacer = pacer
         self._sqs = sqs
@@ -214,8 +217,9 @@ class Sender:
                                               conversation_id=summary.conversation_id,
                                               side_conversation_id=summary.id)
             text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
-                                        body=message.body, url=url)
+                                        body=message.body, url=url, context=_quoted(message))
             ts = self._post(channel, text, message, remaining_seconds)
+            self._share_files(message, channel, ts)
         permalink = self._permalink(channel, ts)
         team_id = self._team_id or str(self._client().auth_test()["team_id"])
         slack = summary.slack
@@ -242,11 +246,23 @@ class Sender:
         assert slack.thread_ts is not None
         ts = self._find_reply(slack.channel_id, slack.thread_ts, message) if look else None
         if ts is None:
-            ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
-                            thread_ts=slack.thread_ts)
+            ts = self._post(slack.channel_id, formatting.reply_text(message.body, _quoted(message)), message,
+                            remaining_seconds, thread_ts=slack.thread_ts)
+            self._share_files(message, slack.channel_id, slack.thread_ts)
         posted = ts
         self._record(lambda: self._store.mark_delivery(message, "sent", clock.now_iso(), attempts,
                                                        provider_id=posted), message)
+
+    def _share_files(self, message: MessageItem, channel: str, thread_ts: str) -> None:
+        """The message's files, into its thread once its text is posted. The post is out: a failure here
+        is logged and the message still ends `sent` (its text reached Slack; the files are listed on it)."""
+        if not message.attachments or self._read_file is None:
+            return
+        try:
+            files.share(self._client(), message.attachments, channel=channel, thread_ts=thread_ts,
+                        read=self._read_file)
+        except Exception as exc:
+            logger.warning("slack files not shared", extra={"message_id": message.id, "error": type(exc).__name__})
 
     def _record(self, write: Callable[[], None], message: MessageItem) -> None:
         """The post is out: its record is retried here, and if it still fails the message goes back to
@@ -325,6 +341,10 @@ class Sender:
         return "failed"
 
 
+def _quoted(message: MessageItem) -> list[Quoted]:
+    return [Quoted(q.author_name, q.author_role, q.sent_at, q.body) for q in message.context or []]
+
+
 def _oldest(created_at: str) -> str:
     """Slack's `oldest` for a look: the message's creation time, less the clock skew allowed."""
     from datetime import datetime
@@ -362,6 +382,13 @@ def sender() -> Sender:
 
         return boto3.client("sqs", region_name=settings.region)
 
+    def read_file(location: str) -> bytes:
+        from sideconv.email import clients
+        from sideconv.uploads import bucket_for
+
+        bucket = bucket_for(location, settings.uploads_bucket, settings.raw_mail_bucket)
+        return bytes(clients.s3(settings.region).get_object(Bucket=bucket, Key=location)["Body"].read())
+
     return Sender(store, web_client,
                   Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,
-                  get_installation().team_id)
+                  get_installation().team_id, read_file)
