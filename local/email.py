@@ -10,6 +10,7 @@ verdict PASS). A person can answer a side conversation from any mail client or `
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import secrets
 import time
@@ -128,6 +129,10 @@ def _as_sent(sent: Any, raw_data: str, settings: Settings) -> dict[str, Any]:
         "in_reply_to": str(message.get("In-Reply-To", "")) or None,
         "references": str(message.get("References", "")) or None,
         "destinations": list(sent.destinations),
+        # Each file the mail carries, with a digest to compare with what was uploaded.
+        "attachments": [{"name": part.get_filename(), "content_type": part.get_content_type(),
+                         "size": len(data := part.get_payload(decode=True) or b""),
+                         "sha256": hashlib.sha256(data).hexdigest()} for part in message.iter_attachments()],
         "raw": message.as_string(policy=policy.SMTP),
     }
 
