@@ -112,6 +112,11 @@ export class Api {
       `${this.base(conversationId)}/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/original`);
   }
 
+  /** A presigned POST for one file to attach (issue 16): {upload_id, url, fields, expires_at}. */
+  upload(conversationId, file) {
+    return this.request("POST", `/v1/conversations/${encodeURIComponent(conversationId)}/uploads`, { body: file });
+  }
+
   attachmentLink(conversationId, id, messageId, attachmentId) {
     return this.request("GET", `${this.base(conversationId)}/${encodeURIComponent(id)}/messages/`
       + `${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(attachmentId)}`);

@@ -4,7 +4,8 @@
 //
 // The host answers the panel's {type: "sideconv:token-request"} with
 // {type: "sideconv:token", token: "<the agent's JWT>"} (and may send a fresh one at any time), only
-// messages from `origin` are trusted. Where the API lives comes from /panel/config.json (written at
+// messages from `origin` are trusted. The host may also send {type: "sideconv:customer-thread",
+// messages: [{author: {name, role}, sent_at, body}]}: the customer's messages an agent may quote. Where the API lives comes from /panel/config.json (written at
 // deploy time, never from the URL: a link must not be able to send the token elsewhere). Opened
 // directly on the local stack, it signs in through /_local/token instead. See docs/PANEL.md.
 
@@ -25,6 +26,8 @@ function fail(text) {
 
 let token = null;
 let tokenWaiters = [];
+let customerThread = [];
+let panel = null;
 
 function setToken(value) {
   token = value;
@@ -82,6 +85,10 @@ async function main() {
     window.addEventListener("message", (event) => {
       if (event.origin !== hostOrigin || event.source !== window.parent) return;
       if (event.data?.type === "sideconv:token" && typeof event.data.token === "string") setToken(event.data.token);
+      if (event.data?.type === "sideconv:customer-thread" && Array.isArray(event.data.messages)) {
+        customerThread = event.data.messages;
+        if (panel) panel.customerThread = customerThread;
+      }
     });
     requestToken();
   } else {
@@ -93,8 +100,9 @@ async function main() {
     setToken(minted);
   }
   const customerEmail = params.get("customer_email");
-  mountPanel(root, {
+  panel = mountPanel(root, {
     conversationId,
+    customerThread,
     getToken,
     apiBase: (await config()).api_base || "",
     customer: customerEmail ? { email: customerEmail, name: params.get("customer_name") || undefined } : undefined,

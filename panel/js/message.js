@@ -2,6 +2,7 @@
 // "Show quoted text" and the attachments' download buttons.
 
 import { h, uid } from "./dom.js";
+import { quotedContext } from "./context-view.js";
 import * as fmt from "./format.js";
 
 /**
@@ -36,6 +37,7 @@ export function renderMessage(message, { directory, quotedOpen, quoted, download
       message.cc?.length ? h("p", { class: "sc-message-cc",
         text: `Cc: ${message.cc.map((p) => fmt.personLabel(p)).join(", ")}` }) : null,
       body,
+      message.context?.length ? quotedContext(message) : null,
       message.complaint ? h("p", { class: "sc-badge sc-badge-warning", text: `Complaint: ${message.complaint}` }) : null,
       message.has_quoted_text ? quotedToggle(message, quotedOpen, quoted) : null,
       message.attachments?.length ? attachments(message, download) : null));
