@@ -13,10 +13,10 @@ export function redactionText(redactions) {
   return parts.length ? `Hidden from the recipient: ${parts.join(", ")}.` : null;
 }
 
-export function quotedContext(message) {
+export function quotedContext(message, open = false) {
   const count = message.context.length;
   const hidden = redactionText(message.redactions);
-  return h("details", { class: "sc-context-sent" },
+  return h("details", { class: "sc-context-sent", open, "data-context-of": message.id },
     h("summary", { text: `Quoted ${count} ${count === 1 ? "message" : "messages"} from the conversation` }),
     message.context.map((quoted) => h("blockquote", { class: "sc-quote" },
       h("p", { class: "sc-muted", text: attribution(quoted) }),

@@ -67,6 +67,13 @@ async function start() {
   });
 }
 
+// "Use in reply": the panel hands a received message to the customer composer on the left.
+rail.addEventListener("sideconv:use-in-reply", (event) => {
+  const composer = document.getElementById("demo-reply");
+  composer.value = composer.value ? `${composer.value}\n\n${event.detail.text}` : event.detail.text;
+  composer.focus();
+});
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   start();

@@ -103,6 +103,8 @@ async function main() {
   panel = mountPanel(root, {
     conversationId,
     customerThread,
+    // "Use in reply": the helpdesk's composer takes the text; only the host origin hears it.
+    onUseInReply: embedded ? (detail) => window.parent.postMessage(detail, hostOrigin) : undefined,
     getToken,
     apiBase: (await config()).api_base || "",
     customer: customerEmail ? { email: customerEmail, name: params.get("customer_name") || undefined } : undefined,

@@ -29,6 +29,7 @@ export { describeError };
  * @param {number} [options.pollMs] how often to look for new replies (default 4000)
  * @param {() => void} [options.onUnauthorized] called on a 401: the token expired, fetch a fresh one
  * @param {Array<object>} [options.customerThread] the customer's messages the agent may quote (docs/PANEL.md)
+ * @param {(detail: {text: string}) => void} [options.onUseInReply] hears "Use in reply" (also a DOM event)
  * (`agentKey`, which kept read marks in localStorage for an API without them, is accepted and unused.)
  */
 export function mountPanel(root, options) {
@@ -46,6 +47,8 @@ export class Panel {
     this.customer = options.customer || null;
     // The customer conversation's messages the agent may quote: [{author: {name, role}, sent_at, body}].
     this.customerThread = options.customerThread || [];
+    // "Use in reply" (use-in-reply.js): the host's composer takes a received message's text.
+    this.onUseInReply = options.onUseInReply;
     this.directory = {
       users: new Map((options.directory?.users || []).map((u) => [u.id, u.name])),
       channels: new Map((options.directory?.channels || []).map((c) => [c.id, c.name])),

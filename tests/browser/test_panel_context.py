@@ -84,7 +84,7 @@ def test_quote_redact_and_attach_by_email(page: Any, demo: Demo, files: dict[str
     shots(page, "sent-with-quote-open")
 
     def mail() -> dict[str, Any] | None:
-        items = requests.get(f"{demo.stack.base_url}/_local/mail", timeout=5).json()["items"]
+        items = requests.get(f"{demo.stack.base_url}/_local/mail", timeout=30).json()["items"]
         return next((m for m in items if m["subject"] == "Damaged parcel, order 1042"), None)
 
     delivered = demo.wait_for(mail)
@@ -108,7 +108,7 @@ def test_quote_and_attach_by_slack(page: Any, demo: Demo, files: dict[str, Path]
 
     def thread() -> list[dict[str, Any]] | None:
         posted = requests.get(f"{demo.stack.base_url}/_local/slack/messages", params={"channel": "C0GENERAL"},
-                              timeout=5).json()["messages"]
+                              timeout=30).json()["messages"]
         root = next((m for m in posted if demo.conversation_id in (m["text"] or "")), None)
         shared = [m for m in posted if root and m.get("files") and m["thread_ts"] == root["ts"]]
         return [root, *shared] if shared else None
@@ -118,3 +118,26 @@ def test_quote_and_attach_by_slack(page: Any, demo: Demo, files: dict[str, Path]
     assert "7946 0958" not in root["text"]
     assert sorted(f["name"] for f in shared["files"]) == ["label.pdf", "screenshot.png"]
     shots(page, "slack-sent")
+
+
+def test_use_in_reply_hands_a_received_message_to_the_customer_composer(page: Any, demo: Demo,
+                                                                         shots: Screenshots) -> None:
+    from tests.browser.test_panel_flows import slack_reply
+
+    # Given a Slack side conversation with an answer from the courier
+    demo.create({"channel": "slack", "subject": "Courier trace", "body": "Where is the parcel?",
+                 "slack": {"target": "channel", "channel_id": "C0ONCALL"}})
+    side = demo.wait_for(lambda: (s := demo.only_side_conversation())["slack"].get("thread_ts") and s)
+    slack_reply(demo, side, "It was <b>dropped</b> at the depot; a new one ships today.")
+    rail = open_demo(page, demo)
+    rail.get_by_role("button", name=re.compile("Courier trace")).click()
+    received = rail.get_by_role("article", name=re.compile("Received from"))
+    expect(received).to_contain_text("a new one ships today")
+    # When the agent uses it in the reply to the customer
+    received.get_by_role("button", name="Use in reply").click()
+    # Then the demo page's composer holds it, attributed, as text; nothing was sent to anyone
+    composer = page.get_by_label("Reply to Maya")
+    expect(composer).to_have_value(re.compile(r"^On \d+ \w{3} \d{4} \d\d:\d\d, .+ \(side conversation\) wrote:\n"
+                                              r"It was <b>dropped</b> at the depot; a new one ships today\.$"))
+    expect(composer).to_be_focused()
+    shots(page, "used-in-reply")
