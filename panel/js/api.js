@@ -93,9 +93,10 @@ export class Api {
     return this.request("POST", this.base(conversationId), { body, idempotencyKey });
   }
 
-  reply(conversationId, id, body, idempotencyKey = newKey()) {
+  /** `reply` is the text, or {body, context, redact, attachments}. */
+  reply(conversationId, id, reply, idempotencyKey = newKey()) {
     return this.request("POST", `${this.base(conversationId)}/${encodeURIComponent(id)}/messages`,
-      { body: { body }, idempotencyKey });
+      { body: typeof reply === "string" ? { body: reply } : reply, idempotencyKey });
   }
 
   update(conversationId, id, patch) {

@@ -56,7 +56,7 @@ export function attachmentPicker(api, conversationId, { maxTotal }) {
   const inputId = uid("sc-files");
   const input = h("input", { type: "file", id: inputId, multiple: true, class: "sc-sr-only", "data-field": "attachments" });
   const list = h("ul", { class: "sc-file-list", "aria-label": "Files to send" });
-  const problem = h("p", { class: "sc-form-error", role: "alert", hidden: true });
+  const problem = h("p", { class: "sc-files-error", role: "alert", hidden: true });
   const zone = h("fieldset", { class: "sc-files" }, h("legend", { text: "Attachments" }),
     h("p", { class: "sc-hint", text: "Drop files here, or " },
       h("label", { for: inputId, class: "sc-button sc-link", text: "choose files" }), input,

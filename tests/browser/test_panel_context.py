@@ -141,3 +141,27 @@ def test_use_in_reply_hands_a_received_message_to_the_customer_composer(page: An
                                               r"It was <b>dropped</b> at the depot; a new one ships today\.$"))
     expect(composer).to_be_focused()
     shots(page, "used-in-reply")
+
+
+def test_a_reply_quotes_and_attaches_too(page: Any, demo: Demo, files: dict[str, Path]) -> None:
+    demo.create({"channel": "email", "subject": "Follow-up on 1042", "body": "First message.",
+                 "to": [{"email": "courier@partner.example"}]})
+    rail = open_demo(page, demo)
+    rail.get_by_role("button", name=re.compile("Follow-up on 1042")).click()
+    rail.get_by_text("Quote messages or attach files").click()
+    rail.get_by_label(re.compile(r"^Maya Lopez \(customer\): Thanks\. If the courier")).check()
+    rail.get_by_label("choose files").set_input_files([str(files["screenshot.png"])])
+    expect(rail.get_by_role("list", name="Files to send").get_by_text("ready")).to_have_count(1)
+    rail.get_by_label("Reply", exact=True).fill("Here is what she wrote, and her screenshot.")
+    rail.get_by_role("button", name="Send reply").click()
+    expect(rail.get_by_role("article", name="Sent by Agent 1").filter(
+        has_text="Here is what she wrote")).to_contain_text("Quoted 1 message from the conversation")
+
+    def mail() -> dict[str, Any] | None:
+        items = requests.get(f"{demo.stack.base_url}/_local/mail", timeout=30).json()["items"]
+        return next((m for m in items if "Here is what she wrote" in m["raw"]), None)
+
+    delivered = demo.wait_for(mail)
+    assert "[phone removed]" in delivered["raw"]
+    assert "[email removed]" in delivered["raw"]
+    assert [a["name"] for a in delivered["attachments"]] == ["screenshot.png"]

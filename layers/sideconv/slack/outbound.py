@@ -383,11 +383,11 @@ def sender() -> Sender:
         return boto3.client("sqs", region_name=settings.region)
 
     def read_file(location: str) -> bytes:
+        # An outbound Slack message's files are the agent's uploads (sideconv.uploads).
         from sideconv.email import clients
-        from sideconv.uploads import bucket_for
 
-        bucket = bucket_for(location, settings.uploads_bucket, settings.raw_mail_bucket)
-        return bytes(clients.s3(settings.region).get_object(Bucket=bucket, Key=location)["Body"].read())
+        return bytes(clients.s3(settings.region).get_object(Bucket=settings.uploads_bucket,
+                                                            Key=location)["Body"].read())
 
     return Sender(store, web_client,
                   Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,

@@ -276,7 +276,7 @@ class SlackEventItem(TableItem, discriminator="slack_event"):
 
 class UploadItem(TableItem, discriminator="upload"):
     """`UP#<upload id>` in its conversation's partition: a file an agent may attach (sideconv.uploads).
-    Expires (TTL) with the presigned POST's window unless a message takes it."""
+    Expires (TTL) a day after the upload; a message that takes it copies what it needs."""
 
     id = UnicodeAttribute()
     name = UnicodeAttribute()
