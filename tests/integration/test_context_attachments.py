@@ -302,3 +302,43 @@ class TestContextBySlack:
         assert len(slack.slack.calls_of("files.getUploadURLExternal")) == 2
         assert len(slack.slack.calls_of("files.completeUploadExternal")) == 1
         assert slack.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
+
+    def test_a_reply_shares_its_file_in_the_thread_reading_it_once(self, slack: SlackWorld) -> None:
+        import boto3
+        from sideconv.config import get_settings
+
+        from local.s3_post import accept
+
+        created = slack.start(body="Root")
+        slack.drain(until=lambda: slack.get(created["id"])["slack"]["thread_ts"])
+        status, form = slack.api("POST", UPLOADS, {"filename": "shot.png", "content_type": "image/png",
+                                                   "size": len(PNG)})
+        accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], PNG)
+        status, reply = slack.api("POST", f"{BASE}/{created['id']}/messages",
+                                  {"body": "See the screenshot", "attachments": [form["upload_id"]]})
+        assert status == 201, reply
+        with counting_aws_requests() as counter:
+            slack.drain(until=lambda: any(m.get("files") for m in slack.slack.messages("C0ONCALL")))
+        assert counter.of("s3").count("GetObject") == 1
+        thread_ts = slack.get(created["id"])["slack"]["thread_ts"]
+        [shared] = [m for m in slack.slack.messages("C0ONCALL") if m.get("files")]
+        assert shared["thread_ts"] == thread_ts
+        assert shared["files"][0]["sha256"] == hashlib.sha256(PNG).hexdigest()
+
+    def test_a_file_slack_refuses_leaves_the_text_sent(self, slack: SlackWorld) -> None:
+        import boto3
+        from sideconv.config import get_settings
+
+        from local.s3_post import accept
+
+        status, form = slack.api("POST", UPLOADS, {"filename": "shot.png", "content_type": "image/png",
+                                                   "size": len(PNG)})
+        accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], PNG)
+        slack.slack.fail_next("files.getUploadURLExternal", error="invalid_arguments")
+        status, created = slack.api("POST", BASE, {"channel": "slack", "body": "With a file",
+                                                   "slack": {"target": "channel", "channel_id": "C0ONCALL"},
+                                                   "attachments": [form["upload_id"]]})
+        assert status == 201, created
+        slack.drain(until=lambda: slack.get(created["id"])["messages"][0]["delivery"]["status"] != "pending")
+        assert slack.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
+        assert not any(m.get("files") for m in slack.slack.messages("C0ONCALL"))
