@@ -340,5 +340,7 @@ class TestContextBySlack:
                                                    "attachments": [form["upload_id"]]})
         assert status == 201, created
         slack.drain(until=lambda: slack.get(created["id"])["messages"][0]["delivery"]["status"] != "pending")
-        assert slack.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
+        delivery = slack.get(created["id"])["messages"][0]["delivery"]
+        assert delivery["status"] == "sent"
+        assert delivery["detail"] == "files not shared: invalid_arguments"
         assert not any(m.get("files") for m in slack.slack.messages("C0ONCALL"))

@@ -110,6 +110,7 @@ class Sender:
         self._delayed: set[str] = set()  # message ids already made invisible
         self._deadline = 0.0  # time.monotonic() when this invocation must have answered
         self._unsure = False  # whether this message may be in Slack without our knowing
+        self._files_detail: str | None = None  # why this message's files are not in its thread
 
     # The SQS side ------------------------------------------------------------------------------
 
@@ -164,6 +165,7 @@ class Sender:
         if message.delivery is None or message.delivery.status != "pending":
             return "skipped"  # a redelivery of a message already sent or failed
         self._deadline = time.monotonic() + remaining_seconds
+        self._files_detail = None
         # The rule (docs/SECURITY.md, "Delivery"): look before posting when an earlier attempt may
         # have reached Slack. Both signals are already in hand, so a first delivery costs nothing.
         look = receive_count > 1 or bool(message.redrives)
@@ -225,8 +227,8 @@ class Sender:
         slack = summary.slack
         assert slack is not None
         root = ThreadRoot(team_id, channel, ts, permalink)
-        self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts),
-                     message)
+        self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts,
+                                                        detail=self._files_detail), message)
         logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
                                                    "thread_ts": ts})
 
@@ -251,7 +253,7 @@ class Sender:
             self._share_files(message, slack.channel_id, slack.thread_ts)
         posted = ts
         self._record(lambda: self._store.mark_delivery(message, "sent", clock.now_iso(), attempts,
-                                                       provider_id=posted), message)
+                                                       provider_id=posted, detail=self._files_detail), message)
 
     def _share_files(self, message: MessageItem, channel: str, thread_ts: str) -> None:
         """The message's files, into its thread once its text is posted. The post is out: a failure here
@@ -262,7 +264,11 @@ class Sender:
             files.share(self._client(), message.attachments, channel=channel, thread_ts=thread_ts,
                         read=self._read_file)
         except Exception as exc:
-            logger.warning("slack files not shared", extra={"message_id": message.id, "error": type(exc).__name__})
+            from slack_sdk.errors import SlackApiError
+
+            code = _error_code(exc.response) if isinstance(exc, SlackApiError) else type(exc).__name__
+            self._files_detail = f"files not shared: {code}"
+            logger.warning("slack files not shared", extra={"message_id": message.id, "error": code})
 
     def _record(self, write: Callable[[], None], message: MessageItem) -> None:
         """The post is out: its record is retried here, and if it still fails the message goes back to
