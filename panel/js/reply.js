@@ -38,7 +38,7 @@ export class ReplyForm {
       send: async (request, key) => {
         const message = await panel.api.reply(panel.conversationId, thread.current.id, request, key);
         box.value = "";
-        this.resetExtras(thread.current);
+        this.resetExtras(thread.current, { fold: true });
         thread.addSent(message);
         panel.announce("Reply recorded; sending.");
         box.focus();
@@ -47,11 +47,11 @@ export class ReplyForm {
   }
 
   /** Fresh quote and file pickers for replies in `item`'s channel. */
-  resetExtras(item) {
+  resetExtras(item, { fold = false } = {}) {
     this.extrasFor = item.id;
     this.extras = outgoingExtras(this.panel, item.channel);
     const summary = this.extrasSlot.querySelector("summary");
-    this.extrasSlot.open = false;
+    if (fold) this.extrasSlot.open = false;
     clear(this.extrasSlot).append(summary, ...this.extras.elements);
   }
 
