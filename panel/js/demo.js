@@ -50,6 +50,8 @@ async function signIn() {
   const minted = await fetchJson(`/_local/token?${query}`);
   token = minted.token;
   status.textContent = `Signed in as ${minted.user} (${minted.role}) at ${minted.account}`;
+  const admin = new URLSearchParams({ role: "admin", account: minted.account, user: minted.user });
+  document.getElementById("connections-link").href = `/panel/connections.html?${admin}`;
 }
 
 async function start() {

@@ -332,3 +332,16 @@ def test_local_token_route(demo: Demo) -> None:
     assert (claims["role"], claims["account_id"], claims["sub"]) == ("customer", "acme", "maya")
     assert requests.get(f"{base}/_local/token", params={"role": "root"}, timeout=5).status_code == 400
     assert requests.get(f"{base}/_local/token", params={"user": "a b"}, timeout=5).status_code == 400
+
+
+def test_the_connections_view_signs_in_as_an_admin(page: Any, demo: Demo, shots: Screenshots) -> None:
+    # Given the demo page, When the admin follows its Connections link
+    page.goto(demo.url)
+    link = page.get_by_role("link", name="Connections (admins)")
+    expect(link).to_have_attribute("href", re.compile(r"role=admin"))
+    link.click()
+
+    # Then the Connections view opens, signed in, with its heading
+    expect(page.get_by_role("heading", name="Connections", exact=True)).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    shots(page, "connections")

@@ -143,12 +143,14 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
         body = {"message_id": world.inbound_message}
     elif route.endswith("/attach"):
         body = {"conversation_id": CONVERSATION, "side_conversation_id": world.email_sc}
+    elif method == "PUT" and route == "/v1/settings/follow-ups":
+        body = {"max_nudges": 3}
     query = {"mine": "true", "waiting_on": "external"} if route == "/v1/side-conversations" else {}
     return path, body, query
 
 
 def expected(method: str, route: str, caller: str) -> set[int]:
-    admin_only = route.startswith("/v1/quarantine")
+    admin_only = route.startswith(("/v1/quarantine", "/v1/settings"))
     listing = method == "GET" and (route.endswith("/side-conversations") or route == "/v1/side-conversations")
     if caller in UNAUTHENTICATED:
         return {401}
@@ -161,8 +163,8 @@ def expected(method: str, route: str, caller: str) -> set[int]:
         # An upload is theirs too: its key and record are in their own account's partition.
         if listing or (method == "POST" and route.endswith(("/side-conversations", "/uploads"))):
             return {200, 201}
-        if route == "/v1/quarantine":
-            return {200}
+        if route in ("/v1/quarantine", "/v1/settings/follow-ups"):
+            return {200}  # their own account's
         return {404}
     return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach", "/uploads")) \
         else {200}
