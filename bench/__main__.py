@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from bench import (
+    attachments,
     cold_import,
     core,
     cost,
@@ -27,7 +28,7 @@ from bench import (
 from bench.core import Figure, broken
 from bench.env import embedded_aws, functions
 
-GROUPS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+GROUPS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 
 
 def _in_aws(build: Callable[..., list[Figure]], *args: object) -> list[Figure]:
@@ -62,6 +63,7 @@ def main(argv: list[str]) -> int:
         ("8", "local stack at scale", local_scale.HOW, local_scale.run),
         ("9", "cost and delivery latency", cost.HOW + " **9b** " + latency.HOW,
          lambda: cost.run() + latency.run()),
+        ("10", "outbound attachments", attachments.HOW, lambda: _in_aws(attachments.run)),
     ]
     figures: list[Figure] = []
     for group, title, text, build in steps:

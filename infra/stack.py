@@ -25,6 +25,7 @@ from infra.components.redrive import Redrive
 from infra.components.senders import Senders
 from infra.components.slack import Slack
 from infra.components.store import Store
+from infra.components.uploads import Uploads
 from infra.settings import DeploySettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,8 @@ class SideConversationsStack(Stack):
                            common_environment=table_env)
         self.slack = Slack(self, "Slack", factory=factory, store=self.store, settings=settings,
                            common_environment=table_env)
+        self.uploads = Uploads(self, "Uploads", retention_days=settings.raw_mail_retention_days,
+                               access_logs=self.email.access_logs, retain_data=settings.retain_data)
         self.senders = Senders(
             self, "Senders", factory=factory, store=self.store, email=self.email, slack=self.slack,
             token_secret=self.token_secret,
@@ -83,16 +86,22 @@ class SideConversationsStack(Stack):
                 "INBOUND_DOMAIN": settings.inbound_domain,
                 "SES_CONFIGURATION_SET": self.email.configuration_set.configuration_set_name,
                 "RAW_MAIL_BUCKET": self.email.raw_mail.bucket_name,
+                **self.uploads.environment,
             },
-            slack_environment={**table_env, **url_env, "SLACK_SECRET_ARN": self.slack.secret.secret_arn},
+            slack_environment={**table_env, **url_env, "SLACK_SECRET_ARN": self.slack.secret.secret_arn,
+                               **self.uploads.environment},
         )
+        self.uploads.grant_read(self.senders.send_email)
+        self.uploads.grant_read(self.senders.send_slack)
 
         self.api = Api(self, "Api", factory=factory, store=self.store, token_secret=self.token_secret,
                        slack_events_function=self.slack.slack_events, settings=settings,
                        common_environment={**table_env, **token_env, **self.email.mail_environment,
                                            "SENDER_NAME": settings.sender_name,
                                            "SES_CONFIGURATION_SET":
-                                               self.email.configuration_set.configuration_set_name})
+                                               self.email.configuration_set.configuration_set_name,
+                                           **self.uploads.environment})
+        self.uploads.grant_sign_and_attach(self.api.function)
         # Admins open a received mail's original, re-file quarantined mail and fetch attachment links.
         self.email.grant_read_mail(self.api.function, RAW_MAIL_PREFIX, ATTACHMENTS_PREFIX)
         self.email.grant_write_attachments(self.api.function)
@@ -101,7 +110,9 @@ class SideConversationsStack(Stack):
 
         if settings.deploy_panel:
             self.panel = Panel(self, "Panel", http_api=self.api.http_api,
-                               frame_ancestors=settings.panel_frame_ancestors)
+                               frame_ancestors=settings.panel_frame_ancestors,
+                               connect_to=[f"https://{self.uploads.bucket.bucket_domain_name}",
+                                           f"https://{self.uploads.bucket.bucket_regional_domain_name}"])
 
         self.publishing = Publishing(self, "Publishing", factory=factory, store=self.store, settings=settings,
                                      common_environment=table_env)

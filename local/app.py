@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from local import email, events, moto_dynamodb, panel, scheduler, ses, slack, token
+from local import email, events, moto_dynamodb, panel, s3_post, scheduler, ses, slack, token
 from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
 
 LOCAL_DEFAULTS = {
@@ -33,6 +33,8 @@ def build() -> LocalStack:
         os.environ.setdefault(name, value)
     from moto import mock_aws
 
+    # The browser posts uploads to the stack, which checks them as S3 would (local.s3_post).
+    os.environ.setdefault("S3_UPLOAD_ENDPOINT", f"http://127.0.0.1:{os.environ.get('PORT', '3000')}/_local/s3")
     moto_dynamodb.install()  # else each transaction and query costs what the whole table holds
     mock_aws().start()
     from sideconv.config import get_settings
@@ -56,4 +58,5 @@ def build() -> LocalStack:
     ses.install(stack)
     slack.install(stack)
     panel.install(stack)
+    s3_post.install(stack)
     return stack

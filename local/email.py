@@ -15,6 +15,7 @@ reject).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import secrets
 import time
@@ -151,8 +152,17 @@ def _as_sent(sent: Any, raw_data: str, settings: Settings) -> dict[str, Any]:
         "in_reply_to": str(message.get("In-Reply-To", "")) or None,
         "references": str(message.get("References", "")) or None,
         "destinations": list(sent.destinations),
+        # Each file the mail carries, with a digest to compare with what was uploaded.
+        "attachments": [_attachment(part) for part in message.iter_attachments()],
         "raw": message.as_string(policy=policy.SMTP),
     }
+
+
+def _attachment(part: Any) -> dict[str, Any]:
+    data = part.get_payload(decode=True)
+    data = data if isinstance(data, bytes) else b""
+    return {"name": part.get_filename(), "content_type": part.get_content_type(), "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest()}
 
 
 class InboundSMTP:

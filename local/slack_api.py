@@ -1,7 +1,9 @@
 """A stand-in for the Slack Web API and Events API, for the local stack and the tests.
 
 It answers the methods the service uses (auth.test, conversations.open, chat.postMessage,
-chat.getPermalink, users.info, conversations.history, conversations.replies) with Slack's response
+chat.getPermalink, users.info, conversations.history, conversations.replies, and the two file methods
+of `files_upload_v2`: files.getUploadURLExternal, whose upload URL this stand-in serves on 127.0.0.1,
+and files.completeUploadExternal, which shares the files in a channel or thread) with Slack's response
 shapes and error modes (invalid_auth, channel_not_found, not_in_channel, user_not_found,
 thread_not_found, invalid_cursor, HTTP 429 with Retry-After), keeps each post's message metadata and
 returns it with `include_all_metadata`, pages with `cursor`/`limit` and bounds with
@@ -96,6 +98,8 @@ class SlackStandIn:
         self._lock = threading.Lock()
         self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
+        # files_upload_v2: file id → what getUploadURLExternal was told, and the bytes once posted.
+        self.files: dict[str, dict[str, Any]] = {}
         self._worker: threading.Thread | None = None
 
     # Lifecycle ------------------------------------------------------------------------------
@@ -165,6 +169,8 @@ class SlackStandIn:
 
     def handle(self, method_verb: str, path: str, query: str, headers: dict[str, str], body: bytes
                ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if path.startswith("/upload/v1/"):
+            return self._receive_file(path.removeprefix("/upload/v1/"), body)
         if not path.startswith("/api/"):
             return 404, {}, {"ok": False, "error": "unknown_method"}
         method = path[len("/api/"):]
@@ -202,6 +208,8 @@ class SlackStandIn:
             "users.info": self._users_info,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }.get(method)
         if handler is None:
             return 404, {}, {"ok": False, "error": "unknown_method"}
@@ -357,9 +365,84 @@ class SlackStandIn:
             out.update(thread_ts=m["ts"], reply_count=len(replies), latest_reply=replies[-1]["ts"],
                        reply_users=sorted({r["user"] for r in replies}), reply_users_count=len(
                            {r["user"] for r in replies}))
+        if m.get("files"):
+            out["files"] = [{k: v for k, v in f.items() if k != "sha256"} for f in m["files"]]
         if _flag(params.get("include_all_metadata")) and m.get("metadata"):
             out["metadata"] = m["metadata"]
         return out
+
+    # Files (files_upload_v2) ----------------------------------------------------------------
+
+    def _upload_url(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except ValueError:
+            length = 0
+        if not filename:
+            return 200, {}, {"ok": False, "error": "invalid_arguments"}
+        if length <= 0:
+            return 200, {}, {"ok": False, "error": "invalid_length"}
+        if length > 1024 ** 3:
+            return 200, {}, {"ok": False, "error": "file_too_large"}
+        file_id = "F" + uuid.uuid4().hex[:10].upper()
+        with self._lock:
+            self.files[file_id] = {"id": file_id, "name": filename, "length": length, "data": None}
+        return 200, {}, {"ok": True, "file_id": file_id,
+                         "upload_url": f"http://{self.host}:{self.port}/upload/v1/{file_id}"}
+
+    def _receive_file(self, file_id: str, body: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """The upload URL: the bytes of one file, as many as getUploadURLExternal was told."""
+        with self._lock:
+            entry = self.files.get(file_id)
+            if entry is None:
+                return 404, {}, {"ok": False, "error": "file_not_found"}
+            if len(body) != entry["length"]:
+                return 400, {}, {"ok": False, "error": "file_upload_size_mismatch"}
+            entry["data"] = body
+        return 200, {}, {"ok": True}
+
+    def _complete_upload(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        import mimetypes
+
+        raw = params.get("files")
+        try:
+            named = json.loads(raw) if isinstance(raw, str) else list(raw or [])
+        except ValueError:
+            return 200, {}, {"ok": False, "error": "invalid_json"}
+        if not named:
+            return 200, {}, {"ok": False, "error": "invalid_arguments"}
+        channel = str(params.get("channel_id") or "")
+        thread_ts = str(params.get("thread_ts") or "") or None
+        if channel:
+            refused = self._readable(channel)
+            if refused is not None:
+                return refused
+        shared = []
+        with self._lock:
+            for item in named:
+                entry = self.files.get(str(item.get("id")))
+                if entry is None or entry["data"] is None:
+                    return 200, {}, {"ok": False, "error": "file_not_found" if entry is None else "file_not_uploaded"}
+                shared.append({"id": entry["id"], "name": entry["name"], "title": item.get("title") or entry["name"],
+                               "size": len(entry["data"]),
+                               "mimetype": mimetypes.guess_type(entry["name"])[0] or "application/octet-stream",
+                               "sha256": hashlib.sha256(entry["data"]).hexdigest()})
+            if channel and thread_ts and not any(m["channel"] == channel and m["ts"] == thread_ts
+                                                 for m in self.posted):
+                return 200, {}, {"ok": False, "error": "thread_not_found"}
+            if channel:
+                ts = self._next_ts()
+                self.posted.append({"channel": channel, "ts": ts, "thread_ts": thread_ts,
+                                    "text": params.get("initial_comment") or "", "username": None,
+                                    "user": self.installation.bot_user_id, "bot_id": self.installation.bot_id,
+                                    "app_id": self.installation.app_id, "metadata": None, "files": shared})
+        return 200, {}, {"ok": True, "files": [{k: v for k, v in f.items() if k != "sha256"} for f in shared]}
+
+    def file_bytes(self, file_id: str) -> bytes | None:
+        with self._lock:
+            entry = self.files.get(file_id)
+            return entry["data"] if entry else None
 
     def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         user = str(params.get("user") or "")

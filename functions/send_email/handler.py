@@ -19,6 +19,7 @@ from sideconv.email.senders import may_send_from
 from sideconv.email.sending import SenderConfig, send_record
 from sideconv.email.store import configured_store
 from sideconv.observability import count_delivery, logger, metrics
+from sideconv.uploads import bucket_for
 
 # A failed record fails only the rest of its own group (its side conversation): other threads go on.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -34,10 +35,11 @@ def _config() -> SenderConfig:
                         configuration_set=s.ses_configuration_set, attachment_bucket=s.raw_mail_bucket)
 
 
-def _fetch(key: str) -> bytes:
+def _open(key: str) -> Any:
+    """An attachment's bytes as a stream: an agent's upload, or a file cut from a received mail."""
     settings = get_settings()
-    body = clients.s3(settings.region).get_object(Bucket=settings.raw_mail_bucket, Key=key)["Body"]
-    return bytes(body.read())
+    bucket = bucket_for(key, settings.uploads_bucket, settings.raw_mail_bucket)
+    return clients.s3(settings.region).get_object(Bucket=bucket, Key=key)["Body"]
 
 
 def _record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
@@ -46,7 +48,7 @@ def _record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> s
     remaining = (lambda: lambda_context.get_remaining_time_in_millis() / 1000) if lambda_context else (lambda: 30.0)
     ses = clients.sesv2(settings.region)
     result = send_record(json.loads(record.body), receive_count, store=configured_store(), ses=ses,
-                         config=_config(), fetch_attachment=_fetch, remaining_seconds=remaining,
+                         config=_config(), open_attachment=_open, remaining_seconds=remaining,
                          may_send_from=lambda account, address: may_send_from(sender_store(), ses, account, address))
     count_delivery("email", result.status)
     return result.status

@@ -43,7 +43,7 @@ function handler(event) {
 
 class Panel(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, http_api: apigwv2.IHttpApi,
-                 frame_ancestors: Sequence[str] = ()) -> None:
+                 frame_ancestors: Sequence[str] = (), connect_to: Sequence[str] = ()) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.bucket = private_bucket(
@@ -57,6 +57,8 @@ class Panel(Construct):
                     "static files rebuilt from the repository on every deploy; reads are logged by CloudFront")
 
         ancestors = " ".join(frame_ancestors) or "'none'"
+        # Besides its own origin the panel posts attachments straight to the uploads bucket.
+        connect = " ".join(["'self'", *connect_to])
         headers = cloudfront.ResponseHeadersPolicy(
             self, "Headers",
             comment="Side conversations panel: CSP, no sniffing, no referrer, HSTS",
@@ -64,7 +66,7 @@ class Panel(Construct):
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=(
                         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                        f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                        f"connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; "
                         f"frame-ancestors {ancestors}"),
                     override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),

@@ -53,6 +53,10 @@ class Settings:
     redrive_after_s: int = 900
     redrive_max: int = 3
     redrive_give_up_s: int = 6 * 3600
+    # Outbound attachments (sideconv.uploads): their bucket, and locally the endpoint the browser posts
+    # them to (the local stack's stand-in for S3's POST; None in AWS, where S3's own URL is signed).
+    uploads_bucket: str = "side-conversations-uploads"
+    s3_upload_endpoint: str | None = None
 
     @cached_property
     def token_secret(self) -> str:
@@ -115,4 +119,6 @@ def get_settings() -> Settings:
         redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS") or 900),
         redrive_max=int(env.get("REDRIVE_MAX") or 3),
         redrive_give_up_s=int(env.get("REDRIVE_GIVE_UP_SECONDS") or 6 * 3600),
+        uploads_bucket=env.get("UPLOADS_BUCKET", "side-conversations-uploads"),
+        s3_upload_endpoint=env.get("S3_UPLOAD_ENDPOINT") or None,
     )

@@ -103,6 +103,16 @@ def idempotency_sk(caller_id: str, operation: str, key_digest: str) -> str:
     return f"IDEM{_SEP}{operation}{_SEP}{caller_id}{_SEP}{key_digest}"
 
 
+def upload_sk(upload_id: str) -> str:
+    """An agent's upload, in its conversation's partition: another conversation's id finds nothing."""
+    return f"UP{_SEP}{upload_id}"
+
+
+def upload_object_key(account_id: str, conversation_id: str, upload_id: str) -> str:
+    """Where the upload's bytes are in the uploads bucket (under `uploads/`, the lifecycle's prefix)."""
+    return f"uploads/{account_id}/{conversation_id}/{upload_id}"
+
+
 def side_conversation_ref(side_conversation_id: str) -> str:
     """Global lookup from a side conversation id (from a verified reply token) to its partition."""
     return f"REF{_SEP}{side_conversation_id}"

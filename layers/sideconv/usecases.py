@@ -52,6 +52,8 @@ class Context:
     inbound_domain: str
     # (account, requested `from`) → the sender (sideconv.email.senders.From); None: the shared address.
     choose_sender: Callable[[str, str | None], Any] | None = None
+    # Outbound attachments' S3 side (sideconv.uploads), built on the first request that names a file.
+    uploads: Callable[[], Any] | None = None
 
     @property
     def pk(self) -> str:
@@ -97,7 +99,12 @@ def _replay(replay: IdempotentReplay, expected: IdempotencyItem) -> Result:
     return Result(int(record.status_code), json.loads(record.response))
 
 
-def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: str) -> MessageItem:
+def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: str,
+                      request: Any = None) -> MessageItem:
+    from sideconv import outgoing
+
+    extras = outgoing.extras(request, pk=ctx.pk, channel=keys.channel_of(side_conversation_id),
+                             uploads=ctx.uploads)
     message_id = clock.new_id()
     return MessageItem.new(
         account_id=ctx.caller.account_id,
@@ -112,6 +119,7 @@ def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: s
         # On the pending index until a sender (or the re-drive) records the outcome.
         gsi2pk=keys.pending_pk(keys.channel_of(side_conversation_id)),
         gsi2sk=keys.pending_sk(now, message_id),
+        **extras,
     )
 
 
@@ -230,7 +238,7 @@ def create_side_conversation(
     for name, value in follow_ups.create_attributes(request, now).items():
         setattr(summary, name, value)
 
-    first = _outbound_message(ctx, side_conversation_id, request.body, now)
+    first = _outbound_message(ctx, side_conversation_id, request.body, now, request)
     body = views.side_conversation(summary, viewer=ctx.caller.agent_id)
     body["messages"] = [views.message(first)]
     result = Result(201, body)
@@ -248,7 +256,7 @@ def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
     pk = ctx.pk
     _require_id_shape(side_conversation_id)
     now = clock.now_iso()
-    message = _outbound_message(ctx, side_conversation_id, request.body, now)
+    message = _outbound_message(ctx, side_conversation_id, request.body, now, request)
     summary_key = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id),
                                        channel=keys.channel_of(side_conversation_id))
     # A reply to a closed side conversation reopens it.

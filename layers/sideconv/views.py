@@ -91,6 +91,11 @@ def message(item: MessageItem) -> dict[str, Any]:
         out["edited"] = bool(item.edited)
         out["deleted"] = bool(item.deleted)
         out["bot"] = bool(item.from_bot)
+    if item.context:
+        out["context"] = [{"author": {"name": q.author_name, "role": q.author_role}, "sent_at": q.sent_at,
+                           "body": q.body} for q in item.context]
+    if item.redactions is not None:
+        out["redactions"] = [{"kind": r.kind, "count": int(r.count)} for r in item.redactions]
     if item.nudge:
         out["nudge"] = True
     if item.delivery is not None:

@@ -93,9 +93,10 @@ export class Api {
     return this.request("POST", this.base(conversationId), { body, idempotencyKey });
   }
 
-  reply(conversationId, id, body, idempotencyKey = newKey()) {
+  /** `reply` is the text, or {body, context, redact, attachments}. */
+  reply(conversationId, id, reply, idempotencyKey = newKey()) {
     return this.request("POST", `${this.base(conversationId)}/${encodeURIComponent(id)}/messages`,
-      { body: { body }, idempotencyKey });
+      { body: typeof reply === "string" ? { body: reply } : reply, idempotencyKey });
   }
 
   update(conversationId, id, patch) {
@@ -110,6 +111,11 @@ export class Api {
   original(conversationId, id, messageId) {
     return this.request("GET",
       `${this.base(conversationId)}/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/original`);
+  }
+
+  /** A presigned POST for one file to attach (issue 16): {upload_id, url, fields, expires_at}. */
+  upload(conversationId, file) {
+    return this.request("POST", `/v1/conversations/${encodeURIComponent(conversationId)}/uploads`, { body: file });
   }
 
   attachmentLink(conversationId, id, messageId, attachmentId) {

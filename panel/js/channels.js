@@ -15,6 +15,7 @@ const others = (item) => externalParticipants(item).filter((p) => p.role !== "cr
 const DEFAULTS = {
   icon: "",
   newLabel: null, // the toolbar's "New …" button, for a channel with a `form`
+  maxAttachmentBytes: null, // the most a message may carry in files, all together (null: only per file)
   form: null, // (context) => a <form> element; see email-form.js for the context it gets
   untitled: () => "(no subject)",
   listPeople: (item, directory) => `To: ${others(item).map((p) => (p.role === "customer"
@@ -50,6 +51,7 @@ export const CHANNELS = {
     icon: "✉",
     newLabel: "New email",
     form: mountEmailForm,
+    maxAttachmentBytes: 30 * 1024 * 1024, // SES's 40 MB counts the base64
   },
   slack: {
     label: "Slack",

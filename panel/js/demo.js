@@ -7,6 +7,16 @@ const params = new URLSearchParams(window.location.search);
 const conversationId = params.get("conversation") || "demo-1042";
 const pollMs = Number(params.get("poll")) || 3000;
 const customer = { name: "Maya Lopez", email: "maya@customer.example" };
+// The customer conversation on the left, as the helpdesk hands it to the panel (embed API: customerThread).
+const customerThread = [
+  { author: { name: "Maya Lopez", role: "customer" }, sent_at: "2026-12-02T09:12:00Z",
+    body: "Hi, my blender (order 1042) arrived with a cracked jar. Can I get a replacement or a refund?\n"
+      + "I attached a photo." },
+  { author: { name: "Agent 1", role: "agent" }, sent_at: "2026-12-02T09:20:00Z",
+    body: "Sorry to hear that, Maya! I'm checking with our warehouse and finance team and will get back to you today." },
+  { author: { name: "Maya Lopez", role: "customer" }, sent_at: "2026-12-02T09:31:00Z",
+    body: "Thanks. If the courier needs to reach me, my phone is +44 20 7946 0958 (maya@customer.example)." },
+];
 
 const form = document.getElementById("identity");
 const status = document.getElementById("identity-status");
@@ -54,10 +64,17 @@ async function start() {
   }
   panel?.destroy();
   panel = mountPanel(rail, {
-    conversationId, customer, directory, pollMs,
+    conversationId, customer, directory, pollMs, customerThread,
     getToken: () => token,
   });
 }
+
+// "Use in reply": the panel hands a received message to the customer composer on the left.
+rail.addEventListener("sideconv:use-in-reply", (event) => {
+  const composer = document.getElementById("demo-reply");
+  composer.value = composer.value ? `${composer.value}\n\n${event.detail.text}` : event.detail.text;
+  composer.focus();
+});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

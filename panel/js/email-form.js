@@ -13,7 +13,7 @@ const RECIPIENT = /^(to|cc)\.(\d+)(?:\.(email|name))?$/;
  *   send: (request: object, key: string) => Promise<void>, cancel: () => void}} context
  * @returns {HTMLFormElement} with a focusable heading as its first child
  */
-export function mountEmailForm({ api, customer, send, cancel }) {
+export function mountEmailForm({ api, customer, send, cancel, extras }) {
   const toRows = h("ul", { class: "sc-recipients" });
   const ccRows = h("ul", { class: "sc-recipients" });
   addRow(toRows, "To", false);
@@ -33,7 +33,7 @@ export function mountEmailForm({ api, customer, send, cancel }) {
       "Add Cc")),
   h("div", { class: "sc-field" }, h("label", { for: subjectId, text: "Subject" }), subject),
   h("div", { class: "sc-field" }, h("label", { for: bodyId, text: "Message" }), body),
-  copy.element);
+  extras?.elements, copy.element);
   copy.checkbox.addEventListener("change", () => {
     submit.textContent = copy.checkbox.checked ? "Send email, customer copied" : "Send email";
   });
@@ -41,9 +41,9 @@ export function mountEmailForm({ api, customer, send, cancel }) {
     const request = { channel: "email", subject: subject.value.trim(), body: body.value, to: recipients(toRows),
       cc: recipients(ccRows), cc_customer: copy.checkbox.checked };
     if (copy.checkbox.checked) request.customer = copy.customer();
-    return request;
+    return { ...request, ...extras?.collect() };
   };
-  bindSubmit(form, { submit, errors, collect, check, send, fields: {
+  bindSubmit(form, { submit, errors, collect, check: (r) => [...check(r), ...(extras?.check() || [])], send, fields: {
     control: (field) => recipientInput(field, toRows, ccRows),
     label: (field) => {
       const recipient = RECIPIENT.exec(field);

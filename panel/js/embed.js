@@ -4,7 +4,9 @@
 //
 // The host answers the panel's {type: "sideconv:token-request"} with
 // {type: "sideconv:token", token: "<the agent's JWT>"} (and may send a fresh one at any time), only
-// messages from `origin` are trusted. Where the API lives comes from /panel/config.json (written at
+// messages from `origin` are trusted. The host may also send {type: "sideconv:customer-thread",
+// messages: [{author: {name, role}, sent_at, body}]}: the customer's messages an agent may quote; and
+// hears {type: "sideconv:use-in-reply", text, ...} when the agent uses a received message in a reply. Where the API lives comes from /panel/config.json (written at
 // deploy time, never from the URL: a link must not be able to send the token elsewhere). Opened
 // directly on the local stack, it signs in through /_local/token instead. See docs/PANEL.md.
 
@@ -13,6 +15,18 @@ import { apiBase, signIn } from "./signin.js";
 
 const params = new URLSearchParams(window.location.search);
 const root = document.getElementById("panel-root");
+const hostOrigin = params.get("origin") || window.location.origin;
+let customerThread = [];
+let panel = null;
+
+// The customer thread to quote from, whenever the host sends it (before or after the panel mounts).
+window.addEventListener("message", (event) => {
+  if (event.origin !== hostOrigin || event.source !== window.parent) return;
+  if (event.data?.type === "sideconv:customer-thread" && Array.isArray(event.data.messages)) {
+    customerThread = event.data.messages;
+    if (panel) panel.customerThread = customerThread;
+  }
+});
 
 function fail(text) {
   const p = document.createElement("p");
@@ -43,8 +57,11 @@ async function main() {
     return;
   }
   const customerEmail = params.get("customer_email");
-  mountPanel(root, {
+  panel = mountPanel(root, {
     conversationId,
+    customerThread,
+    // "Use in reply": the helpdesk's composer takes the text; only the host origin hears it.
+    onUseInReply: session.embedded ? (detail) => window.parent.postMessage(detail, hostOrigin) : undefined,
     getToken: session.getToken,
     apiBase: await apiBase(),
     customer: customerEmail ? { email: customerEmail, name: params.get("customer_name") || undefined } : undefined,

@@ -2,6 +2,7 @@
 // "Show quoted text" and the attachments' download buttons.
 
 import { h, uid } from "./dom.js";
+import { quotedContext } from "./context-view.js";
 import * as fmt from "./format.js";
 
 /**
@@ -9,7 +10,7 @@ import * as fmt from "./format.js";
  * @param {{directory: object, quotedOpen: boolean, quoted: (message) => Promise<string>,
  *   download: (message, attachment) => void}} actions where the quoted text and the attachments come from
  */
-export function renderMessage(message, { directory, quotedOpen, quoted, download }) {
+export function renderMessage(message, { directory, quotedOpen, quoted, download, contextOpen, useInReply }) {
   const inbound = message.direction === "inbound";
   const person = message.author;
   // People outside show their address; an agent is known by name.
@@ -37,9 +38,12 @@ export function renderMessage(message, { directory, quotedOpen, quoted, download
       message.cc?.length ? h("p", { class: "sc-message-cc",
         text: `Cc: ${message.cc.map((p) => fmt.personLabel(p)).join(", ")}` }) : null,
       body,
+      message.context?.length ? quotedContext(message, contextOpen) : null,
       message.complaint ? h("p", { class: "sc-badge sc-badge-warning", text: `Complaint: ${message.complaint}` }) : null,
       message.has_quoted_text ? quotedToggle(message, quotedOpen, quoted) : null,
-      message.attachments?.length ? attachments(message, download) : null));
+      message.attachments?.length ? attachments(message, download) : null,
+      inbound && useInReply && !message.deleted ? h("button", { type: "button", class: "sc-button sc-link",
+        "data-focus-key": "use-in-reply", onclick: () => useInReply(message) }, "Use in reply") : null));
 }
 
 /** The quoted history the API stripped, fetched on the first "Show quoted text". */

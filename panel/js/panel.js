@@ -12,6 +12,7 @@ import { channel, creatable } from "./channels.js";
 import { append, clear, h, uid } from "./dom.js";
 import { describeError } from "./format.js";
 import { ListView } from "./list.js";
+import { outgoingExtras } from "./outgoing.js";
 import { Summaries } from "./summaries.js";
 import { ThreadView } from "./thread.js";
 
@@ -27,6 +28,8 @@ export { describeError };
  * @param {{users?: Array<{id,name}>, channels?: Array<{id,name}>}} [options.directory] Slack names for pickers
  * @param {number} [options.pollMs] how often to look for new replies (default 4000)
  * @param {() => void} [options.onUnauthorized] called on a 401: the token expired, fetch a fresh one
+ * @param {Array<object>} [options.customerThread] the customer's messages the agent may quote (docs/PANEL.md)
+ * @param {(detail: {text: string}) => void} [options.onUseInReply] hears "Use in reply" (also a DOM event)
  * (`agentKey`, which kept read marks in localStorage for an API without them, is accepted and unused.)
  */
 export function mountPanel(root, options) {
@@ -42,6 +45,10 @@ export class Panel {
     this.api = options.api || new Api({ baseUrl: options.apiBase || "", getToken: options.getToken,
       onUnauthorized: options.onUnauthorized });
     this.customer = options.customer || null;
+    // The customer conversation's messages the agent may quote: [{author: {name, role}, sent_at, body}].
+    this.customerThread = options.customerThread || [];
+    // "Use in reply" (use-in-reply.js): the host's composer takes a received message's text.
+    this.onUseInReply = options.onUseInReply;
     this.directory = {
       users: new Map((options.directory?.users || []).map((u) => [u.id, u.name])),
       channels: new Map((options.directory?.channels || []).map((c) => [c.id, c.name])),
@@ -123,6 +130,7 @@ export class Panel {
       api: this.api,
       customer: this.customer,
       directory: this.directory,
+      extras: outgoingExtras(this, name),
       cancel: () => this.showList(),
       send: async (request, key) => {
         const created = await this.api.create(this.conversationId, request, key);

@@ -4,6 +4,7 @@
 import { channel } from "./channels.js";
 import { clear, h, uid } from "./dom.js";
 import { bindSubmit } from "./form.js";
+import { outgoingExtras } from "./outgoing.js";
 
 export class ReplyForm {
   /** @param {import("./thread.js").ThreadView} thread */
@@ -21,17 +22,23 @@ export class ReplyForm {
       this.destination,
       box,
       h("p", { class: "sc-hint", id: hintId, text: "Ctrl+Enter sends." }),
+      // Quoted messages and files (outgoing.js), rebuilt for each thread and after each reply.
+      this.extrasSlot = h("details", { class: "sc-reply-extras" },
+        h("summary", { text: "Quote messages or attach files" })),
       errors,
       h("div", { class: "sc-form-actions" }, submit));
     const { panel } = thread;
+    this.panel = panel;
     this.directory = panel.directory;
     bindSubmit(this.form, {
       submit, errors,
-      collect: () => box.value,
-      check: (text) => (text.trim() ? [] : [{ field: "body", detail: "Write a reply first." }]),
-      send: async (text, key) => {
-        const message = await panel.api.reply(panel.conversationId, thread.current.id, text, key);
+      collect: () => ({ body: box.value, ...this.extras?.collect() }),
+      check: (request) => [...(request.body.trim() ? [] : [{ field: "body", detail: "Write a reply first." }]),
+        ...(this.extras?.check() || [])],
+      send: async (request, key) => {
+        const message = await panel.api.reply(panel.conversationId, thread.current.id, request, key);
         box.value = "";
+        this.resetExtras(thread.current, { fold: true });
         thread.addSent(message);
         panel.announce("Reply recorded; sending.");
         box.focus();
@@ -39,9 +46,19 @@ export class ReplyForm {
     });
   }
 
+  /** Fresh quote and file pickers for replies in `item`'s channel. */
+  resetExtras(item, { fold = false } = {}) {
+    this.extrasFor = item.id;
+    this.extras = outgoingExtras(this.panel, item.channel);
+    const summary = this.extrasSlot.querySelector("summary");
+    if (fold) this.extrasSlot.open = false;
+    clear(this.extrasSlot).append(summary, ...this.extras.elements);
+  }
+
   /** Says where a reply to `item` goes. */
   update(item) {
     if (!item || !item.channel) return;
+    if (this.extrasFor !== item.id) this.resetExtras(item);
     clear(this.destination).append(`Goes to ${channel(item.channel).destination(item, this.directory)}.`);
     if (item.cc_customer) {
       this.destination.append(" ", h("strong", { class: "sc-warning-text",

@@ -11,7 +11,7 @@ const TARGETS = [["user", "A person (direct message)"], ["group", "A group of 2 
 const NAMES = { "slack.user_ids": "Slack people", "slack.channel_id": "Slack channel" };
 
 /** Mounted like the email form (see email-form.js for the context). */
-export function mountSlackForm({ directory, send, cancel }) {
+export function mountSlackForm({ directory, send, cancel, extras }) {
   const usersList = uid("sc-slack-users");
   const channelsList = uid("sc-slack-channels");
   const name = uid("sc-target");
@@ -41,7 +41,7 @@ export function mountSlackForm({ directory, send, cancel }) {
   h("datalist", { id: channelsList },
     [...directory.channels].map(([id, label]) => h("option", { value: id, text: `#${label}` }))),
   h("div", { class: "sc-field" }, h("label", { for: subjectId, text: "Subject (optional)" }), subject),
-  h("div", { class: "sc-field" }, h("label", { for: bodyId, text: "Message" }), body));
+  h("div", { class: "sc-field" }, h("label", { for: bodyId, text: "Message" }), body), extras?.elements);
   const target = () => form.querySelector(`input[name="${name}"]:checked`).value;
   targets.addEventListener("change", () => {
     for (const wrapper of form.querySelectorAll("[data-target]")) wrapper.hidden = wrapper.dataset.target !== target();
@@ -53,9 +53,9 @@ export function mountSlackForm({ directory, send, cancel }) {
     else slack.user_ids = raw.split(",").map((part) => resolve(part, /^@/, SLACK_USER, directory.users)).filter(Boolean);
     const request = { channel: "slack", body: body.value, slack };
     if (subject.value.trim()) request.subject = subject.value.trim();
-    return request;
+    return { ...request, ...extras?.collect() };
   };
-  bindSubmit(form, { submit, errors, collect, check, send, fields: {
+  bindSubmit(form, { submit, errors, collect, check: (r) => [...check(r), ...(extras?.check() || [])], send, fields: {
     // Both person targets say `slack.user_ids`: the one on show is meant.
     control: (field) => (field.startsWith("slack.") ? inputs[target()] : null),
     label: (field) => NAMES[field.split(".").slice(0, 2).join(".")] || null,

@@ -8,6 +8,7 @@ import { FollowUpView } from "./follow-up.js";
 import * as fmt from "./format.js";
 import { renderMessage } from "./message.js";
 import { ReplyForm } from "./reply.js";
+import { handOver } from "./use-in-reply.js";
 
 export class ThreadView {
   /** @param {import("./panel.js").Panel} panel */
@@ -121,6 +122,7 @@ export class ThreadView {
     const list = this.messages;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const expanded = new Set([...list.querySelectorAll("[data-quoted-open]")].map((el) => el.dataset.quotedOpen));
+    const contextOpen = new Set([...list.querySelectorAll("details[open][data-context-of]")].map((el) => el.dataset.contextOf));
     // Keep focus on the same control of the same message across a re-render.
     const active = list.contains(document.activeElement) ? document.activeElement : null;
     const focusMessage = active?.closest("[data-message-id]")?.dataset.messageId;
@@ -129,9 +131,11 @@ export class ThreadView {
     const messages = this.current.messages || [];
     if (!messages.length) list.append(h("li", { class: "sc-empty", text: "No messages." }));
     const actions = { directory: this.panel.directory, quoted: (message) => this.quoted(message),
-      download: (message, attachment) => this.download(message, attachment) };
+      download: (message, attachment) => this.download(message, attachment),
+      useInReply: (message) => handOver(this.panel, message, this.current) };
     for (const message of messages) {
-      list.append(renderMessage(message, { ...actions, quotedOpen: expanded.has(message.id) }));
+      list.append(renderMessage(message, { ...actions, quotedOpen: expanded.has(message.id),
+        contextOpen: contextOpen.has(message.id) }));
     }
     if (atBottom) list.scrollTop = list.scrollHeight;
     if (focusMessage && focusKey) {

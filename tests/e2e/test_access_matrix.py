@@ -144,6 +144,8 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
         body = {"channel": "email", "subject": "Hello", "body": "Hi", "to": [{"email": "x@partner.example"}]}
     elif method == "POST" and route.endswith("/messages"):
         body = {"body": "Any news?"}
+    elif method == "POST" and route.endswith("/uploads"):
+        body = {"filename": "label.pdf", "content_type": "application/pdf", "size": 10}
     elif method == "PATCH":
         body = {"state": "open"}
     elif method == "PUT" and route.endswith("/read"):
@@ -173,12 +175,14 @@ def expected(method: str, route: str, caller: str) -> set[int]:
         return {403}
     if caller in OUTSIDERS:
         # Their own (empty) listing or their own new side conversation; acme's items do not exist for them.
-        if listing or (method == "POST" and route.endswith("/side-conversations")):
+        # An upload is theirs too: its key and record are in their own account's partition.
+        if listing or (method == "POST" and route.endswith(("/side-conversations", "/uploads"))):
             return {200, 201}
         if route in ("/v1/quarantine", "/v1/settings/follow-ups"):
             return {200}  # their own account's
         return {404}
-    return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach")) else {200}
+    return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach", "/uploads")) \
+        else {200}
 
 
 def _expected_email(method: str, route: str, caller: str) -> set[int]:

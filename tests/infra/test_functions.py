@@ -17,16 +17,16 @@ SHARED_ENV = {"POWERTOOLS_SERVICE_NAME": "side-conversations",
               "POWERTOOLS_METRICS_NAMESPACE": "Atender/SideConversations", "ENVIRONMENT": "prod"}
 EXPECTED_ENV = {
     "Api": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",
-            "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS",
+            "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS", "UPLOADS_BUCKET",
             # Sending domains: the sender's name on an account's first sender, the configuration set its
             # identities and tenant are given (sideconv.email.senders).
             "SENDER_NAME", "SES_CONFIGURATION_SET"},
     "SendEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DOMAIN",
-                  "SES_CONFIGURATION_SET", "CONVERSATION_URL_TEMPLATE", "RAW_MAIL_BUCKET"},
+                  "SES_CONFIGURATION_SET", "CONVERSATION_URL_TEMPLATE", "RAW_MAIL_BUCKET", "UPLOADS_BUCKET"},
     "IngestEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",
                     "SENDER_ADDRESS"},
     "EmailEvents": {"TABLE_NAME"},
-    "SendSlack": {"TABLE_NAME", "SLACK_SECRET_ARN", "CONVERSATION_URL_TEMPLATE"},
+    "SendSlack": {"TABLE_NAME", "SLACK_SECRET_ARN", "CONVERSATION_URL_TEMPLATE", "UPLOADS_BUCKET"},
     "SlackEvents": {"TABLE_NAME", "SLACK_SECRET_ARN", "SLACK_EVENTS_QUEUE_URL"},
     "SlackProcessor": {"TABLE_NAME", "SLACK_SECRET_ARN"},
     "PublishEvents": {"TABLE_NAME", "EVENT_BUS_NAME", "FOLLOW_UP_SCHEDULE_GROUP", "FOLLOW_UP_FUNCTION_ARN",
@@ -66,7 +66,8 @@ def test_every_function_gets_only_the_environment_it_reads(synthesized: Synthesi
 # Settings whose default suits only the local stack: a deployed function that reads one must be given it.
 # (The others have defaults that are right in AWS, are optional, or come from the Slack secret.)
 LOCAL_DEFAULT_ONLY = {"TABLE_NAME", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET",
-                      "RAW_MAIL_PREFIX", "SLACK_SECRET_ARN", "SLACK_EVENTS_QUEUE_URL", "EVENT_BUS_NAME"}
+                      "UPLOADS_BUCKET", "RAW_MAIL_PREFIX", "SLACK_SECRET_ARN", "SLACK_EVENTS_QUEUE_URL",
+                      "EVENT_BUS_NAME"}
 
 
 def _setting_variables() -> dict[str, set[str]]:

@@ -27,12 +27,15 @@ MANAGE_DOMAINS = {"ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:Delete
                   "ses:CreateTenantResourceAssociation"}
 
 EXPECTED_ACTIONS = {
-    "Api": BASE | TABLE_RW | SECRET | MANAGE_DOMAINS | {"s3:GetObject", "s3:PutObject"},
+    # Uploads (issue 16): the API signs the browser's POST (PutObject with its tagging), checks the object
+    # (GetObject for HeadObject, ListBucket so a missing one is a 404) and re-tags it.
+    "Api": BASE | TABLE_RW | SECRET | MANAGE_DOMAINS | {"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging",
+                                                        "s3:ListBucket"},
     "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "ses:GetEmailIdentity",
                                                          "s3:GetObject"},
     "IngestEmail": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject", "sqs:SendMessage"},
     "EmailEvents": BASE | TABLE_RW | {"sqs:SendMessage"},
-    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME,
+    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME | {"s3:GetObject"},
     "SlackEvents": BASE | SECRET | {"dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:SendMessage",
                                     "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
     "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME,
@@ -103,12 +106,13 @@ def test_every_statement_names_only_the_functions_own_resources(synthesized: Syn
     table = synthesized.logical_id(stack.store.table)
     token_secret = synthesized.logical_id(stack.token_secret)
     bucket = synthesized.logical_id(stack.email.raw_mail)
+    uploads = synthesized.logical_id(stack.uploads.bucket)
     config_set = synthesized.logical_id(stack.email.configuration_set)
     pseudo = {"AWS::Partition", "AWS::Region", "AWS::AccountId"}
     for name, function in _functions(synthesized).items():
         log_group = refs(synthesized.resources[synthesized.logical_id(function)]["Properties"]["LoggingConfig"])
         allowed = {"dynamodb": {table}, "logs": log_group, "sqs": _queues_of(synthesized, function),
-                   "secretsmanager": {token_secret}, "s3": {bucket}, "ses": {config_set},
+                   "secretsmanager": {token_secret}, "s3": {bucket, uploads}, "ses": {config_set},
                    "events": {synthesized.logical_id(stack.publishing.bus)},
                    "scheduler": set(), "iam": {synthesized.logical_id(stack.follow_ups.scheduler_role)}}
         for statement in _statements(synthesized, synthesized.logical_id(function.role)):
@@ -122,7 +126,10 @@ def test_every_statement_names_only_the_functions_own_resources(synthesized: Syn
             if service == "s3":
                 resources = statement["Resource"]
                 resources = resources if isinstance(resources, list) else [resources]
-                assert all("/inbound/*" in json.dumps(r) or "/attachments/*" in json.dumps(r) for r in resources)
+                assert all("/inbound/*" in json.dumps(r) or "/attachments/*" in json.dumps(r)
+                           or refs(r) == {uploads} for r in resources)
+                if refs(resources) == {uploads} and _actions(statement) != ["s3:ListBucket"]:
+                    assert all("/uploads/*" in json.dumps(r) for r in resources)
             if service == "ses":
                 _owned_ses_resources(statement, synthesized.context["senderAddress"].split("@")[1])
 
@@ -155,11 +162,14 @@ def test_mail_objects_each_function_may_touch(synthesized: Synthesized) -> None:
                 if action.startswith("s3:"):
                     text = json.dumps(statement["Resource"])
                     access.setdefault(name, set()).update(
-                        f"{action} {prefix}" for prefix in ("inbound/", "attachments/") if f"/{prefix}*" in text)
+                        f"{action} {prefix}" for prefix in ("inbound/", "attachments/", "uploads/")
+                        if f"/{prefix}*" in text)
     assert access == {
         "IngestEmail": {"s3:GetObject inbound/", "s3:PutObject attachments/"},
-        "SendEmail": {"s3:GetObject attachments/"},
-        "Api": {"s3:GetObject inbound/", "s3:GetObject attachments/", "s3:PutObject attachments/"},
+        "SendEmail": {"s3:GetObject attachments/", "s3:GetObject uploads/"},
+        "SendSlack": {"s3:GetObject uploads/"},
+        "Api": {"s3:GetObject inbound/", "s3:GetObject attachments/", "s3:PutObject attachments/",
+                "s3:GetObject uploads/", "s3:PutObject uploads/", "s3:PutObjectTagging uploads/"},
     }
 
 

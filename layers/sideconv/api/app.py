@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import domain_routes, email_routes, follow_up_routes, problems
+from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, upload_routes
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -53,6 +53,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
 app.include_router(email_routes.router)
 app.include_router(domain_routes.router)
 app.include_router(follow_up_routes.router)
+app.include_router(upload_routes.router)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
                                      description="The customer conversation's id in the helpdesk.")]
@@ -100,6 +101,7 @@ def _context(conversation_id: str) -> usecases.Context:
         token_secret=settings.token_secret,
         inbound_domain=settings.inbound_domain,
         choose_sender=_sender_chooser,
+        uploads=upload_routes.uploads,
     )
 
 

@@ -160,4 +160,4 @@ def attachment(conversation_id: ConversationId, side_conversation_id: SideConver
     settings = get_settings()
     return _json(200, admin.attachment_link(_store(), clients.s3(settings.region), settings.raw_mail_bucket,
                                             _caller(), conversation_id, side_conversation_id, message_id,
-                                            attachment_id))
+                                            attachment_id, uploads_bucket=settings.uploads_bucket))

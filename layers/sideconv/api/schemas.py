@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -74,6 +75,32 @@ class _Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 
+class ContextAuthor(_Strict):
+    name: Annotated[DisplayName, StringConstraints(min_length=1)]
+    role: Literal["customer", "agent"]
+
+
+class ContextMessage(_Strict):
+    """A message of the customer conversation, quoted below the agent's text (sideconv.context)."""
+
+    author: ContextAuthor
+    sent_at: datetime
+    body: Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+
+
+UploadId = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+
+
+class _Outgoing(_Strict):
+    """What a new outbound message may carry besides its text: quoted context, what to mask in it, files."""
+
+    context: Annotated[list[ContextMessage], Field(max_length=20)] = []
+    redact: Annotated[list[Literal["email", "phone", "card", "iban"]], Field(max_length=4)] = Field(
+        [], description="Masked in the context before it leaves; card numbers are masked always")
+    attachments: Annotated[list[UploadId], Field(max_length=10)] = Field(
+        [], description="Upload ids from POST .../uploads, each completed")
+
+
 class EmailAddress(_Strict):
     email: EmailAddressText
     name: DisplayName | None = None
@@ -107,7 +134,7 @@ class _FollowUpFields(_Strict):
                                                  "under the agent's name (at most the account's max_nudges)")
 
 
-class CreateEmailSideConversation(_FollowUpFields):
+class CreateEmailSideConversation(_FollowUpFields, _Outgoing):
     channel: Literal["email"]
     subject: Subject
     body: Body
@@ -121,7 +148,7 @@ class CreateEmailSideConversation(_FollowUpFields):
     from_: EmailAddressText | None = Field(None, alias="from")
 
 
-class CreateSlackSideConversation(_FollowUpFields):
+class CreateSlackSideConversation(_FollowUpFields, _Outgoing):
     channel: Literal["slack"]
     subject: Subject | None = None
     body: Body
@@ -134,7 +161,7 @@ CreateSideConversation = Annotated[
 ]
 
 
-class CreateMessage(_Strict):
+class CreateMessage(_Outgoing):
     body: Body
 
 
@@ -173,6 +200,17 @@ class Attachment(Model):
     size: int
 
 
+class QuotedMessage(Model):
+    author: ContextAuthor
+    sent_at: str
+    body: str = Field(description="As sent: masked")
+
+
+class Redaction(Model):
+    kind: Literal["email", "phone", "card", "iban"]
+    count: int
+
+
 class Delivery(Model):
     status: Literal["pending", "sent", "failed", "bounced"]
     detail: str | None = None
@@ -199,6 +237,9 @@ class Message(Model):
     has_quoted_text: bool | None = None
     cc: list[Author] | None = None
     complaint: str | None = None
+    # Outbound: the quoted context as it was sent (masked), and what was masked in it.
+    context: list[QuotedMessage] | None = None
+    redactions: list[Redaction] | None = None
     # Sent by the follow-up under the agent's name, not typed by them.
     nudge: bool | None = None
 

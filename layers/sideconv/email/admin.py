@@ -107,14 +107,19 @@ def original(store: EmailStore, storage: Storage, caller: Caller, conversation_i
 
 
 def attachment_link(store: EmailStore, s3: Any, bucket: str, caller: Caller, conversation_id: str,
-                    side_conversation_id: str, message_id: str, attachment_id: str) -> dict[str, Any]:
+                    side_conversation_id: str, message_id: str, attachment_id: str, *,
+                    uploads_bucket: str | None = None) -> dict[str, Any]:
+    """A received file (the mail bucket) or an agent's outbound one (the uploads bucket)."""
+    from sideconv.uploads import bucket_for
+
     message = _message(store, caller, conversation_id, side_conversation_id, message_id)
     found = next((a for a in message.attachments or [] if a.id == attachment_id and a.location), None)
     if found is None:
         raise NotFound("attachment not found")
     safe_name = found.name.replace('"', "'")
     url = s3.generate_presigned_url("get_object", ExpiresIn=LINK_SECONDS, Params={
-        "Bucket": bucket, "Key": found.location, "ResponseContentType": found.content_type,
+        "Bucket": bucket_for(found.location, uploads_bucket or bucket, bucket), "Key": found.location,
+        "ResponseContentType": found.content_type,
         "ResponseContentDisposition": f'attachment; filename="{safe_name}"'})
     return {"id": found.id, "name": found.name, "content_type": found.content_type, "size": int(found.size),
             "url": url, "expires_in": LINK_SECONDS}

@@ -7,15 +7,20 @@ again here, so a value that slipped through fails the build instead of reaching 
 
 from __future__ import annotations
 
+import base64
 import html
 import re
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any, BinaryIO
+
+from sideconv.context import Quoted, as_text
 
 # CRLF line ends, and lines up to RFC 5322's 998: at the default 78, the standard library writes a
 # long Message-ID in In-Reply-To (an unstructured header to it) as RFC 2047 encoded-words, which
@@ -55,6 +60,8 @@ class Outbound:
     message_id: str
     references: Sequence[str] = ()
     attachments: Sequence[OutboundAttachment] = field(default_factory=list)
+    # Quoted messages of the customer conversation, below the agent's text (as stored: masked).
+    context: Sequence[Quoted] = ()
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -82,11 +89,24 @@ def _address(recipient: Recipient) -> Address:
     return Address(display_name=name, username=_safe(username, "an address"), domain=_safe(domain, "an address"))
 
 
-def _html(body: str) -> str:
-    paragraphs = [p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
-    inner = "\n".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+def _paragraphs(text: str) -> str:
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "\n".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def _html(body: str, context: Sequence[Quoted] = ()) -> str:
+    inner = _paragraphs(body)
+    # Every quoted value is escaped: a customer's "<script>" arrives as the text it is.
+    for quoted in context:
+        inner += (f'\n<p style="color:#555;margin:16px 0 4px">{html.escape(quoted.attribution())}</p>'
+                  '\n<blockquote type="cite" style="margin:0 0 0 8px;padding-left:8px;border-left:2px solid '
+                  f'#ccc;color:#333">{_paragraphs(quoted.body)}</blockquote>')
     return ('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
             f'<body style="font-family:sans-serif">{inner}</body></html>')
+
+
+def text_with_context(body: str, context: Sequence[Quoted]) -> str:
+    return f"{body.rstrip()}\n\n{as_text(context)}" if context else body
 
 
 def thread_references(earlier: Sequence[str], own_id: str) -> list[str]:
@@ -116,11 +136,12 @@ def build(out: Outbound, *, now: datetime | None = None) -> EmailMessage:
     # Tell auto-responders not to answer and mailing lists to leave us alone.
     msg["Auto-Submitted"] = "no"
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    text = out.body if out.body.endswith("\n") else out.body + "\n"
+    body = text_with_context(out.body, out.context)
+    text = body if body.endswith("\n") else body + "\n"
     cte = "7bit" if text.isascii() and max((len(x) for x in text.splitlines()), default=0) < 900 \
         else "quoted-printable"
     msg.set_content(text, subtype="plain", charset="utf-8", cte=cte)
-    msg.add_alternative(_html(out.body), subtype="html", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(_html(out.body, out.context), subtype="html", charset="utf-8", cte="quoted-printable")
     for attachment in out.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         msg.add_attachment(attachment.data, maintype=maintype or "application",
@@ -128,3 +149,68 @@ def build(out: Outbound, *, now: datetime | None = None) -> EmailMessage:
     return msg
 
 
+@dataclass(frozen=True)
+class StreamedFile:
+    """An attachment whose bytes are read when the mail is written: `open()` gives a stream (S3's body)."""
+
+    name: str
+    content_type: str
+    open: Callable[[], BinaryIO | Any]
+
+
+# 57 bytes of input are one 76-character base64 line; a chunk is a whole number of lines.
+_LINE_BYTES = 57
+_CHUNK_BYTES = _LINE_BYTES * 16 * 1024  # about 0.9 MB read at a time
+
+
+def _base64_lines(stream: Any) -> Iterator[bytes]:
+    """The stream as base64 in CRLF-ended 76-character lines, one chunk at a time."""
+    pending = b""
+    while True:
+        chunk = stream.read(_CHUNK_BYTES)
+        if not chunk:
+            break
+        pending += chunk
+        whole = len(pending) - len(pending) % _LINE_BYTES
+        if whole:
+            encoded = base64.b64encode(pending[:whole])
+            yield b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76)) + b"\r\n"
+            pending = pending[whole:]
+    if pending:
+        yield base64.b64encode(pending) + b"\r\n"
+
+
+def build_raw(out: Outbound, files: Sequence[StreamedFile], *, now: datetime | None = None) -> bytes:
+    """The wire bytes of `out` with `files` attached, each read once from its stream and base64-encoded
+    a chunk at a time: a 25 MB file is held once, encoded (34 MB), never also whole as bytes."""
+    msg = build(out, now=now)
+    if not files:
+        return msg.as_bytes()
+    markers: list[bytes] = []
+    msg.make_mixed()
+    for index, file in enumerate(files):
+        maintype, _, subtype = file.content_type.partition("/")
+        part = EmailMessage(policy=_POLICY)
+        placeholder = f"sideconv-file-{uuid.uuid4().hex}-{index}"
+        part.set_content(b"", maintype=maintype or "application", subtype=subtype or "octet-stream",
+                         filename=_safe(file.name, "a file name"), cte="base64")
+        part.set_payload(placeholder)
+        msg.attach(part)
+        markers.append(placeholder.encode())
+    head = msg.as_bytes()
+    pieces: list[bytes] = []
+    for marker, file in zip(markers, files, strict=True):
+        before, _, head = head.partition(marker)
+        pieces.append(before.rstrip(b"\r\n") + b"\r\n")
+        stream = file.open()
+        try:
+            pieces.extend(_base64_lines(stream))
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        head = head.lstrip(b"\r\n")
+    pieces.append(head)
+    raw = b"".join(pieces)
+    pieces.clear()
+    return raw

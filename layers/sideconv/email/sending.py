@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sideconv import clock, outcome
+from sideconv.context import Quoted
 from sideconv.email import mime
 from sideconv.email.store import EmailStore
 from sideconv.observability import logger
@@ -103,8 +104,12 @@ def sender_of(summary: SideConversationItem, config: SenderConfig,
     return address, (email.from_name if email is not None and email.from_name else config.sender_name), tenant, None
 
 
+def _opener(open_attachment: Callable[[str], Any], location: str) -> Callable[[], Any]:
+    return lambda: open_attachment(location)
+
+
 def send_record(stream_record: dict[str, Any], receive_count: int, *, store: EmailStore, ses: Any,
-                config: SenderConfig, fetch_attachment: Callable[[str], bytes] | None = None,
+                config: SenderConfig, open_attachment: Callable[[str], Any] | None = None,
                 remaining_seconds: Callable[[], float] = lambda: 30.0,
                 may_send_from: Callable[[str, str], str | None] | None = None) -> SendResult:
     image = stream_record["dynamodb"]["NewImage"]
@@ -129,11 +134,10 @@ def send_record(stream_record: dict[str, Any], receive_count: int, *, store: Ema
     if fallback:
         logger.warning("custom sender refused at send time", extra={**log, "detail": fallback})
     try:
-        attachments = [
-            mime.OutboundAttachment(a.name, a.content_type, fetch_attachment(a.location))
-            for a in message.attachments or [] if a.location and fetch_attachment is not None
-        ]
-        raw = mime.build(mime.Outbound(
+        # Each file is read from S3 once, as the mail is written (mime.build_raw).
+        files = [mime.StreamedFile(a.name, a.content_type, _opener(open_attachment, a.location))
+                 for a in message.attachments or [] if a.location and open_attachment is not None]
+        raw = mime.build_raw(mime.Outbound(
             sender_address=from_address,
             sender_display=mime.sender_display(message.author.name, from_name),
             to=to, cc=cc,
@@ -142,8 +146,8 @@ def send_record(stream_record: dict[str, Any], receive_count: int, *, store: Ema
             body=message.body,
             message_id=own_id,
             references=[str(r) for r in summary.email.references or []] if summary.email is not None else [],
-            attachments=attachments,
-        )).as_bytes()
+            context=[Quoted(q.author_name, q.author_role, q.sent_at, q.body) for q in message.context or []],
+        ), files)
     except ValueError as exc:
         # A CR/LF or control character in a header: refused here, never handed to SES.
         detail = f"not sent: {exc}"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sideconv.context import Quoted
+
 # Slack's control sequences all start with "<" (<!channel>, <!here>, <@U123>, <#C123>, <url|label>);
 # escaping these three characters is what Slack documents, and enough to make typed text inert.
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
@@ -29,12 +33,26 @@ def conversation_url(template: str | None, *, account_id: str, conversation_id: 
                            side_conversation_id=side_conversation_id)
 
 
-def root_text(*, agent_name: str | None, subject: str | None, body: str, url: str | None) -> str:
-    """The thread's first post: the subject, the agent's text, who sent it and the way back."""
+def quote(context: Sequence[Quoted]) -> str:
+    """Quoted messages as Slack block quotes: the attribution in italics, each line after '>'. The text
+    is escaped, so a customer's '<!channel>' or '<script>' stays text."""
+    blocks = []
+    for message in context:
+        lines = [f"_{escape(message.attribution())}_"]
+        lines += [f">{escape(line)}" for line in message.body.splitlines() or [""]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def root_text(*, agent_name: str | None, subject: str | None, body: str, url: str | None,
+              context: Sequence[Quoted] = ()) -> str:
+    """The thread's first post: the subject, the agent's text and its quote, who sent it and the way back."""
     lines = []
     if subject:
         lines += [f"*{escape(subject)}*", ""]
     lines.append(escape(body))
+    if context:
+        lines += ["", quote(context)]
     footer = f"_{escape(agent_name or 'An agent')} started this side conversation in Atender_"
     if url:
         footer += f" · <{escape(url)}|Open the conversation>"
@@ -42,5 +60,5 @@ def root_text(*, agent_name: str | None, subject: str | None, body: str, url: st
     return "\n".join(lines)
 
 
-def reply_text(body: str) -> str:
-    return escape(body)
+def reply_text(body: str, context: Sequence[Quoted] = ()) -> str:
+    return f"{escape(body)}\n\n{quote(context)}" if context else escape(body)

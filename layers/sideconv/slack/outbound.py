@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 from sideconv import clock, outcome
 from sideconv.config import get_settings
 from sideconv.container import keep
+from sideconv.context import Quoted
 from sideconv.observability import logger
-from sideconv.slack import formatting
+from sideconv.slack import files, formatting
 from sideconv.slack.client import bot_identity, web_client
 from sideconv.slack.installation import get_installation
 from sideconv.slack.store import SlackStore, ThreadRoot
@@ -97,8 +98,10 @@ def _queue_url(arn: str) -> str:
 
 class Sender:
     def __init__(self, store: SlackStore, client: Callable[[], WebClient], pacer: Pacer,
-                 sqs: Callable[[], Any], url_template: str | None, team_id: str | None) -> None:
+                 sqs: Callable[[], Any], url_template: str | None, team_id: str | None,
+                 read_file: Callable[[str], bytes] | None = None) -> None:
         self._store = store
+        self._read_file = read_file
         self._client = client
         self._pacer = pacer
         self._sqs = sqs
@@ -108,6 +111,7 @@ class Sender:
         self._delayed: set[str] = set()  # message ids already made invisible
         self._deadline = 0.0  # time.monotonic() when this invocation must have answered
         self._unsure = False  # whether this message may be in Slack without our knowing
+        self._files_detail: str | None = None  # why this message's files are not in its thread
 
     # The SQS side ------------------------------------------------------------------------------
 
@@ -162,6 +166,7 @@ class Sender:
         if message.delivery is None or message.delivery.status != "pending":
             return "skipped"  # a redelivery of a message already sent or failed
         self._deadline = time.monotonic() + remaining_seconds
+        self._files_detail = None
         # The rule (docs/SECURITY.md, "Delivery"): look before posting when an earlier attempt may
         # have reached Slack. Both signals are already in hand, so a first delivery costs nothing.
         look = receive_count > 1 or bool(message.redrives)
@@ -218,14 +223,15 @@ class Sender:
                                               conversation_id=summary.conversation_id,
                                               side_conversation_id=summary.id)
             text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
-                                        body=message.body, url=url)
+                                        body=message.body, url=url, context=_quoted(message))
             ts = self._post(channel, text, message, remaining_seconds)
+            self._share_files(message, channel, ts)
         permalink = self._permalink(channel, ts)
         slack = summary.slack
         assert slack is not None
         root = ThreadRoot(self._team(), channel, ts, permalink)
-        self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts),
-                     message)
+        self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts,
+                                                        detail=self._files_detail), message)
         logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
                                                    "thread_ts": ts})
 
@@ -261,11 +267,27 @@ class Sender:
                          message)
             return
         if ts is None:
-            ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
-                            thread_ts=slack.thread_ts)
+            ts = self._post(slack.channel_id, formatting.reply_text(message.body, _quoted(message)), message,
+                            remaining_seconds, thread_ts=slack.thread_ts)
+            self._share_files(message, slack.channel_id, slack.thread_ts)
         posted = ts
         self._record(lambda: self._store.mark_delivery(message, "sent", clock.now_iso(), attempts,
-                                                       provider_id=posted), message)
+                                                       provider_id=posted, detail=self._files_detail), message)
+
+    def _share_files(self, message: MessageItem, channel: str, thread_ts: str) -> None:
+        """The message's files, into its thread once its text is posted. The post is out: a failure here
+        is logged and the message still ends `sent` (its text reached Slack; the files are listed on it)."""
+        if not message.attachments or self._read_file is None:
+            return
+        try:
+            files.share(self._client(), message.attachments, channel=channel, thread_ts=thread_ts,
+                        read=self._read_file)
+        except Exception as exc:
+            from slack_sdk.errors import SlackApiError
+
+            code = _error_code(exc.response) if isinstance(exc, SlackApiError) else type(exc).__name__
+            self._files_detail = f"files not shared: {code}"
+            logger.warning("slack files not shared", extra={"message_id": message.id, "error": code})
 
     def _record(self, write: Callable[[], None], message: MessageItem) -> None:
         """The post is out: its record is retried here, and if it still fails the message goes back to
@@ -343,6 +365,10 @@ class Sender:
         return "failed"
 
 
+def _quoted(message: MessageItem) -> list[Quoted]:
+    return [Quoted(q.author_name, q.author_role, q.sent_at, q.body) for q in message.context or []]
+
+
 def _epoch(iso: str) -> float:
     from datetime import datetime
 
@@ -392,6 +418,13 @@ def sender() -> Sender:
 
         return boto3.client("sqs", region_name=settings.region)
 
+    def read_file(location: str) -> bytes:
+        # An outbound Slack message's files are the agent's uploads (sideconv.uploads).
+        from sideconv.email import clients
+
+        return bytes(clients.s3(settings.region).get_object(Bucket=settings.uploads_bucket,
+                                                            Key=location)["Body"].read())
+
     return Sender(store, web_client,
                   Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,
-                  get_installation().team_id)
+                  get_installation().team_id, read_file)

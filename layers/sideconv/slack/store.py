@@ -65,14 +65,14 @@ class SlackStore:
         return summary, message
 
     def mark_root_sent(self, message: MessageItem, slack: SlackInfoMap, root: ThreadRoot, now: str,
-                       attempts: int) -> None:
+                       attempts: int, detail: str | None = None) -> None:
         """The root is out: the message is sent, the summary knows its thread, and the thread lookup
         exists, all in one request, so a reply in the thread can always be routed."""
         ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts)
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         with TransactWrite(connection=self._connection) as tx:
             tx.update(message, [MessageItem.delivery.set(DeliveryMap(
-                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts)),
+                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts, detail=detail)),
                 *LEAVE_PENDING_INDEX], condition=MessageItem.pk.exists())
             tx.update(summary, [
                 SideConversationItem.slack.set(SlackInfoMap(

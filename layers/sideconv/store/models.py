@@ -71,6 +71,20 @@ class AttachmentMap(MapAttribute[str, Any]):
     location = UnicodeAttribute(null=True)
 
 
+class QuotedMap(MapAttribute[str, Any]):
+    """A quoted message of the customer conversation, as it was sent (masked): sideconv.context."""
+
+    author_name = UnicodeAttribute()
+    author_role = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    body = UnicodeAttribute()
+
+
+class RedactionMap(MapAttribute[str, Any]):
+    kind = UnicodeAttribute()
+    count = NumberAttribute()
+
+
 class DeliveryMap(MapAttribute[str, Any]):
     status = UnicodeAttribute()
     detail = UnicodeAttribute(null=True)
@@ -190,6 +204,9 @@ class MessageItem(TableItem, discriminator="message"):
     has_quoted_text = BooleanAttribute(null=True)
     raw_location = UnicodeAttribute(null=True)
     complaint = UnicodeAttribute(null=True)
+    # Outbound: quoted context (masked) and what was masked in it, by kind.
+    context = ListAttribute(of=QuotedMap, null=True)
+    redactions = ListAttribute(of=RedactionMap, null=True)
     # Outbound and still pending: keys of the sparse GSI `pending_outbound` (sideconv.redrive).
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
@@ -280,6 +297,19 @@ class SlackEventItem(TableItem, discriminator="slack_event"):
     received_at = UnicodeAttribute(null=True)
 
 
+class UploadItem(TableItem, discriminator="upload"):
+    """`UP#<upload id>` in its conversation's partition: a file an agent may attach (sideconv.uploads).
+    Expires (TTL) a day after the upload; a message that takes it copies what it needs."""
+
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    location = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
 class PublishedEventItem(TableItem, discriminator="published_event"):
     """`EVT#<stream event id>`: the change's event reached EventBridge (kept a week)."""
 
@@ -341,7 +371,7 @@ def bind(table_name: str, region: str, host: str | None = None) -> None:
     """Point the models at a table. Called once per cold start (and by tests) before any request."""
     for model in (TableItem, SideConversationItem, MessageItem, IdempotencyItem, SideConversationRefItem,
                   SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem, DomainClaimItem,
-                  EmailDomainItem, EmailSenderItem, EmailSettingsItem, FollowUpSettingsItem):
+                  EmailDomainItem, EmailSenderItem, EmailSettingsItem, FollowUpSettingsItem, UploadItem):
         model.Meta.table_name = table_name
         model.Meta.region = region
         setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
