@@ -60,18 +60,23 @@ def configured_target() -> Target | None:
 
 def apply_defaults(new: dict[str, Any]) -> bool:
     """A new side conversation: the account's default follow-up (when it was created without one)
-    and its inactivity limit. True when the summary was updated (its change re-enters the stream)."""
+    and its inactivity limit. True when the summary was updated (its change re-enters the stream).
+
+    The default lands only while the summary still carries its `follow_up_default` marker: an agent's
+    PATCH of `follow_up` (set or cleared) removes it, and may come before this record is read. Then
+    only the inactivity limit is written (a second UpdateItem, on that rare race alone)."""
     settings = follow_up_settings.get(str(new["account_id"]))
     summary = SideConversationItem
-    actions = []
-    if new.get("follow_up_default") and settings.default_after is not None:
-        actions.append(summary.follow_up_after.set(summary.follow_up_after | settings.default_after))
-    if settings.auto_close_after is not None:
-        actions.append(summary.auto_close_after.set(settings.auto_close_after))
-    if not actions:
-        return False
+    limit = [] if settings.auto_close_after is None else [summary.auto_close_after.set(settings.auto_close_after)]
     item = SideConversationItem(new["pk"], new["sk"])
-    return models.update_if(item, [*actions, summary.follow_up_default.remove()], summary.pk.exists())
+    if new.get("follow_up_default") and settings.default_after is not None:
+        default = [summary.follow_up_after.set(summary.follow_up_after | settings.default_after),
+                   summary.follow_up_default.remove()]
+        if models.update_if(item, [*limit, *default], summary.follow_up_default.exists()):
+            return True
+    if not limit:
+        return False
+    return models.update_if(item, [*limit, summary.follow_up_default.remove()], summary.pk.exists())
 
 
 def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Target) -> str | None:

@@ -5,12 +5,12 @@ fires it on a moved clock through the real `follow_up` handler."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 import boto3
 import pytest
-from sideconv import clock, events, follow_ups
+from sideconv import clock, events, follow_up_fire, follow_ups
 
 from tests.conftest import LambdaContextStub, agent_claims
 from tests.factories import email_request, path, slack_request
@@ -261,4 +261,141 @@ def test_a_due_follow_up_moved_by_patch_leaves_the_top_of_the_inbox(api: Any, sc
     # The stream put its inbox key back: waiting on the vendor again, not listed as the agent's
     assert _inbox(api) == []
     _advance(scheduler, 4 * 3600 + 1)
+    assert _inbox(api) == [side["id"]]
+
+
+# Cases a review tried beyond the ones above: durations and times at the edges, a PATCH racing the
+# stream's default, the settings' validation and access, the bus's order on a vendor reply after due,
+# a vendor reply racing the firing, and no nudge allowed.
+
+
+@pytest.mark.parametrize("after", ["PT0S", "-PT1H", "abc", "P", "PT", "P1Y", "PT1.5H", "P1DT", "pt1h", "P366D", 3600])
+def test_a_duration_outside_weeks_to_seconds_or_a_minute_to_a_year_is_refused(api: Any, after: Any) -> None:
+    status, _, problem = api("POST", path(), email_request(follow_up={"after": after}))
+    assert status == 422, problem
+    assert "follow_up.after" in [e["field"] for e in problem["errors"]], problem
+
+
+def test_a_day_in_days_and_a_time_with_an_offset(api: Any, scheduler: Any) -> None:
+    side = api("POST", path(), email_request(follow_up={"after": "P1D"}))[2]
+    assert side["follow_up"]["due_at"] == follow_ups.shift(side["created_at"], DAY)
+    at = follow_ups.parse_time(follow_ups.shift(clock.now_iso(), 3 * 3600))
+    local = at.astimezone(timezone(timedelta(hours=2))).isoformat()
+    side2 = api("POST", path(), email_request(follow_up={"at": local}))[2]
+    assert side2["follow_up"]["due_at"] == follow_ups.iso(at)
+
+
+def test_a_follow_up_set_on_a_closed_one_waits_for_the_reopen(api: Any, scheduler: Any) -> None:
+    side = api("POST", path(), email_request())[2]
+    api("PATCH", path("conv-1", side["id"]), {"state": "closed"})
+    scheduler.stack.drain()
+    status, _, body = api("PATCH", path("conv-1", side["id"]), {"follow_up": {"after": "PT1H"}})
+    assert status == 200, body
+    assert body["follow_up"]["state"] == "cancelled"
+    scheduler.stack.drain()
+    assert _schedules() == {}
+    _advance(scheduler, 2 * 3600)
+    reopened = api("PATCH", path("conv-1", side["id"]), {"state": "open"})[2]
+    assert reopened["follow_up"]["due_at"] == follow_ups.shift(reopened["updated_at"], 3600)
+    scheduler.stack.drain()
+    assert len(_schedules()) == 1
+
+
+def test_a_nudge_without_a_follow_up_schedules_nothing(api: Any, scheduler: Any) -> None:
+    side = api("POST", path(), email_request(follow_up=None, nudge=True))[2]
+    assert side["follow_up"] is None
+    scheduler.stack.drain()
+    assert _schedules() == {}
+
+
+def test_a_clear_before_the_stream_applies_the_default_stays_cleared(api: Any, scheduler: Any) -> None:
+    api("PUT", "/v1/settings/follow-ups", {"default_after": "PT4H"}, claims=ADMIN)
+    side = api("POST", path(), email_request())[2]
+    cleared = api("PATCH", path("conv-1", side["id"]), {"follow_up": None})[2]
+    assert cleared["follow_up"] is None
+    scheduler.stack.drain()
+    assert _get(api, side)["follow_up"] is None
+    assert _schedules() == {}
+
+
+def test_a_follow_up_set_before_the_stream_applies_the_default_stays(api: Any, scheduler: Any) -> None:
+    api("PUT", "/v1/settings/follow-ups", {"default_after": "PT4H", "auto_close_after": "P7D"}, claims=ADMIN)
+    side = api("POST", path(), email_request())[2]
+    moved = api("PATCH", path("conv-1", side["id"]), {"follow_up": {"after": "PT1H"}})[2]
+    scheduler.stack.drain()
+    got = _get(api, side)
+    assert got["follow_up"]["due_at"] == moved["follow_up"]["due_at"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"max_nudges": 11}, "max_nudges"), ({"max_nudges": -1}, "max_nudges"), ({"max_nudges": 2.5}, "max_nudges"),
+    ({"default_after": "P1M"}, "default_after"), ({"auto_close_after": "PT0S"}, "auto_close_after"),
+    ({"nudges": 1}, "nudges"),
+])
+def test_a_bad_setting_is_a_problem_naming_the_field(api: Any, body: Any, field: str) -> None:
+    status, headers, problem = api("PUT", "/v1/settings/follow-ups", body, claims=ADMIN)
+    assert status == 422, problem
+    assert headers["Content-Type"] == "application/problem+json"
+    assert field in [e["field"] for e in problem["errors"]], problem
+
+
+def test_a_customer_or_another_account_reads_and_touches_nothing(api: Any) -> None:
+    customer = agent_claims(sub="cust-1", role="customer")
+    for method, body in (("GET", None), ("PUT", {"max_nudges": 1})):
+        assert api(method, "/v1/settings/follow-ups", body, claims=customer)[0] == 403
+    other = agent_claims(account="globex", sub="admin-9", role="admin")
+    assert api("PUT", "/v1/settings/follow-ups", {"max_nudges": 1, "default_after": "PT1H"}, claims=other)[0] == 200
+    assert api("GET", "/v1/settings/follow-ups", claims=ADMIN)[2] == {
+        "default_after": None, "max_nudges": 3, "auto_close_after": None}
+    side = api("POST", path(), email_request())[2]
+    status, _, body = api("PATCH", path("conv-1", side["id"]), {"follow_up": {"after": "PT1H"}}, claims=other)
+    assert status == 404, body
+    status, _, body = api("PATCH", path("conv-1", side["id"]), {"nudge": True}, claims=customer)
+    assert status == 403, body
+    assert _get(api, side)["follow_up"] is None
+
+
+def test_started_due_ended_in_order_when_the_vendor_answers_after_due(api: Any, scheduler: Any) -> None:
+    side = api("POST", path(), email_request(follow_up={"after": "PT1H"}))[2]
+    scheduler.stack.drain()
+    _advance(scheduler, 3600 + 1)
+    assert _get(api, side)["follow_up"]["state"] == "due"
+    receive(side, "Sorry, here it is.")
+    scheduler.stack.drain()
+    kinds = [e["detail-type"] for e in scheduler.published() if e["detail"].get("side_conversation_id") == side["id"]]
+    kinds = [k for k in kinds if k in (events.WAITING_STARTED, events.FOLLOW_UP_DUE, events.WAITING_ENDED)]
+    assert kinds == [events.WAITING_STARTED, events.FOLLOW_UP_DUE, events.WAITING_ENDED]
+    after = _get(api, side)
+    assert after["follow_up"]["state"] == "cancelled"
+    assert after["follow_up"]["nudges_sent"] == 0
+    assert _schedules() == {}
+
+
+def test_a_vendor_reply_between_the_firings_read_and_write_sends_no_nudge(api: Any, scheduler: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    side = api("POST", path(), email_request(follow_up={"after": "PT1H"}, nudge=True))[2]
+    scheduler.stack.drain()
+    real = follow_up_fire._read
+
+    def read_then_reply(firing: Any) -> Any:
+        out = real(firing)
+        receive(side, "Here!")  # lands after the firing read the summary, before it writes
+        return out
+
+    monkeypatch.setattr(follow_up_fire, "_read", read_then_reply)
+    _advance(scheduler, 3600 + 1)
+    got = _get(api, side)
+    assert not any(m.get("nudge") for m in got["messages"])
+    assert got["follow_up"]["state"] == "cancelled"
+    assert [e for e in scheduler.published() if e["detail-type"] == events.FOLLOW_UP_DUE] == []
+
+
+def test_max_nudges_zero_marks_due_and_sends_none(api: Any, scheduler: Any) -> None:
+    api("PUT", "/v1/settings/follow-ups", {"max_nudges": 0}, claims=ADMIN)
+    side = api("POST", path(), email_request(follow_up={"after": "PT1H"}, nudge=True))[2]
+    scheduler.stack.drain()
+    _advance(scheduler, 3600 + 1)
+    got = _get(api, side)
+    assert got["follow_up"]["state"] == "due"
+    assert not any(m.get("nudge") for m in got["messages"])
     assert _inbox(api) == [side["id"]]
