@@ -7,9 +7,6 @@ The schedule is named by the side conversation (`follow_ups.schedule_name`), one
 no flexible window, deletes itself after it ran, and keeps what it could not deliver in a dead-letter
 queue. Its target is the follow-up function with the side conversation's keys and the time it was
 armed for: a firing that no longer matches the summary is ignored there.
-
-A new summary also gets the account's defaults here (one GetItem and, when the account has any, one
-UpdateItem): the create request itself reads nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sideconv import clock, follow_up_settings, follow_ups, keys
+from sideconv import clock, follow_ups, keys
 from sideconv.config import get_settings
 from sideconv.container import keep
 from sideconv.observability import logger
@@ -58,35 +55,10 @@ def configured_target() -> Target | None:
                   os.environ.get("FOLLOW_UP_SCHEDULER_ROLE_ARN", ""), os.environ.get("FOLLOW_UP_DLQ_ARN", ""))
 
 
-def apply_defaults(new: dict[str, Any]) -> bool:
-    """A new side conversation: the account's default follow-up (when it was created without one)
-    and its inactivity limit. True when the summary was updated (its change re-enters the stream).
-
-    The default lands only while the summary still carries its `follow_up_default` marker: an agent's
-    PATCH of `follow_up` (set or cleared) removes it, and may come before this record is read. Then
-    only the inactivity limit is written (a second UpdateItem, on that rare race alone)."""
-    settings = follow_up_settings.get(str(new["account_id"]))
-    summary = SideConversationItem
-    limit = [] if settings.auto_close_after is None else [summary.auto_close_after.set(settings.auto_close_after)]
-    item = SideConversationItem(new["pk"], new["sk"])
-    if new.get("follow_up_default") and settings.default_after is not None:
-        default = [summary.follow_up_after.set(summary.follow_up_after | settings.default_after),
-                   summary.follow_up_default.remove()]
-        if models.update_if(item, [*limit, *default], summary.follow_up_default.exists()):
-            return True
-    if not limit:
-        return False
-    return models.update_if(item, [*limit, summary.follow_up_default.remove()], summary.pk.exists())
-
-
 def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Target) -> str | None:
     """Arm, move or delete the schedule for this change of a summary; the Scheduler call made, if any."""
     if (new.get("kind") or old.get("kind")) != "side_conversation":
         return None
-    if event_name == "INSERT":
-        models.bind_configured()
-        if apply_defaults(new):
-            return None  # the update's own stream record arms the schedule
     before = None if event_name == "INSERT" else follow_ups.next_fire(old)
     after = None if event_name == "REMOVE" else follow_ups.next_fire(new)
     if before == after:

@@ -166,9 +166,14 @@ def test_the_accounts_default_applies_to_a_side_conversation_created_without_one
     assert (status, body) == (200, {"default_after": "PT4H", "max_nudges": 1, "auto_close_after": None})
     with_default = api("POST", path(), email_request())[2]
     without = api("POST", path(), email_request(follow_up=None))[2]
+    # The create's answer already shows it, as the side conversation will
+    due_at = follow_ups.shift(with_default["created_at"], 4 * 3600)
+    assert with_default["follow_up"] == {"due_at": due_at, "state": "scheduled", "nudges_sent": 0, "nudge": False}
+    assert without["follow_up"] is None
     scheduler.stack.drain()
-    assert _get(api, with_default)["follow_up"]["due_at"] == follow_ups.shift(with_default["created_at"], 4 * 3600)
+    assert _get(api, with_default)["follow_up"]["due_at"] == due_at
     assert _get(api, without)["follow_up"] is None
+    assert list(_schedules()) == [f"follow-up-{with_default['id']}"]
     # Another account's settings are its own
     other = agent_claims(account="globex", sub="admin-9", role="admin")
     assert api("GET", "/v1/settings/follow-ups", claims=other)[2]["default_after"] is None
@@ -264,8 +269,8 @@ def test_a_due_follow_up_moved_by_patch_leaves_the_top_of_the_inbox(api: Any, sc
     assert _inbox(api) == [side["id"]]
 
 
-# Cases a review tried beyond the ones above: durations and times at the edges, a PATCH racing the
-# stream's default, the settings' validation and access, the bus's order on a vendor reply after due,
+# Cases a review tried beyond the ones above: durations and times at the edges, a PATCH right after a
+# create with the account's default, the settings' validation and access, the bus's order on a vendor reply after due,
 # a vendor reply racing the firing, and no nudge allowed.
 
 
@@ -308,7 +313,7 @@ def test_a_nudge_without_a_follow_up_schedules_nothing(api: Any, scheduler: Any)
     assert _schedules() == {}
 
 
-def test_a_clear_before_the_stream_applies_the_default_stays_cleared(api: Any, scheduler: Any) -> None:
+def test_a_clear_right_after_a_create_with_the_default_stays_cleared(api: Any, scheduler: Any) -> None:
     api("PUT", "/v1/settings/follow-ups", {"default_after": "PT4H"}, claims=ADMIN)
     side = api("POST", path(), email_request())[2]
     cleared = api("PATCH", path("conv-1", side["id"]), {"follow_up": None})[2]
@@ -318,7 +323,7 @@ def test_a_clear_before_the_stream_applies_the_default_stays_cleared(api: Any, s
     assert _schedules() == {}
 
 
-def test_a_follow_up_set_before_the_stream_applies_the_default_stays(api: Any, scheduler: Any) -> None:
+def test_a_follow_up_set_right_after_a_create_with_the_default_stays(api: Any, scheduler: Any) -> None:
     api("PUT", "/v1/settings/follow-ups", {"default_after": "PT4H", "auto_close_after": "P7D"}, claims=ADMIN)
     side = api("POST", path(), email_request())[2]
     moved = api("PATCH", path("conv-1", side["id"]), {"follow_up": {"after": "PT1H"}})[2]
@@ -399,3 +404,48 @@ def test_max_nudges_zero_marks_due_and_sends_none(api: Any, scheduler: Any) -> N
     assert got["follow_up"]["state"] == "due"
     assert not any(m.get("nudge") for m in got["messages"])
     assert _inbox(api) == [side["id"]]
+
+
+def test_a_firing_that_keeps_failing_lands_in_the_dead_letter_queue(api: Any, scheduler: Any) -> None:
+    side = api("POST", path(), email_request(follow_up={"after": "PT1H"}))[2]
+    scheduler.stack.drain()
+    expected = json.loads(_schedules()[f"follow-up-{side['id']}"]["Target"]["Input"])
+
+    def failing(event: Any, context: Any) -> Any:
+        raise RuntimeError("the table is unreachable")
+
+    scheduler.handler = failing
+    _advance(scheduler, 3600 + 1)
+    sqs = boto3.client("sqs")
+    queue = sqs.get_queue_url(QueueName="side-conversations-follow-ups-dlq")["QueueUrl"]
+    kept = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"]) for m in kept] == [expected]
+    assert _get(api, side)["follow_up"]["state"] == "scheduled"  # nothing was marked
+
+
+def test_a_create_reads_its_accounts_defaults_at_most_once_a_minute(api: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sideconv import follow_up_settings
+
+    reads: list[str] = []
+    real = follow_up_settings.get
+
+    def counted(account_id: str, **options: Any) -> Any:
+        reads.append(account_id)
+        return real(account_id, **options)
+
+    monkeypatch.setattr(follow_up_settings, "get", counted)
+    for _ in range(2):
+        assert api("POST", path(), email_request())[0] == 201
+    assert reads == ["acme"]
+    assert api("POST", path(), email_request(), claims=agent_claims(account="globex"))[0] == 201
+    assert reads == ["acme", "globex"]  # each account its own
+    # An admin's change is what the next create in this container takes, without a read
+    api("PUT", "/v1/settings/follow-ups", {"default_after": "PT2H"}, claims=ADMIN)
+    side = api("POST", path(), email_request())[2]
+    assert side["follow_up"]["due_at"] == follow_ups.shift(side["created_at"], 2 * 3600)
+    assert reads == ["acme", "globex"]
+    # A minute on, it is read again
+    monkeypatch.setattr(follow_up_settings, "CACHE_SECONDS", 0.0)
+    api("POST", path(), email_request())
+    assert reads == ["acme", "globex", "acme"]
