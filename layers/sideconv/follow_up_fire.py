@@ -29,7 +29,7 @@ from sideconv.store.models import (
 )
 
 # `at()` has whole seconds and the Scheduler's clock is not ours: a firing this close before its time
-# is the one it was armed for (it deleted itself after running, so there is no later one).
+# is the one it was armed for (a one-time schedule runs once; only a change of the summary moves it).
 EARLY_TOLERANCE_S = 60
 
 

@@ -4,9 +4,13 @@
 schedule: nothing on the API's write path, and no third reader on the stream. A change calls the
 Scheduler only when the firing time changed (`follow_ups.next_fire` of the old and new image), once.
 The schedule is named by the side conversation (`follow_ups.schedule_name`), one-time (`at()`), with
-no flexible window, deletes itself after it ran, and keeps what it could not deliver in a dead-letter
-queue. Its target is the follow-up function with the side conversation's keys and the time it was
-armed for: a firing that no longer matches the summary is ignored there.
+no flexible window, and keeps what it could not deliver in a dead-letter queue. It does not delete
+itself after it ran (`ActionAfterCompletion: NONE`): the firing's own change of the summary comes back
+here, and either moves it to the next nudge (UpdateSchedule) or deletes it (DeleteSchedule), one call
+either way. A schedule that deleted itself would race that re-arm: the Scheduler's deletion could land
+after the UpdateSchedule of the same name and drop the next nudge. Its target is the follow-up
+function with the side conversation's keys and the time it was armed for: a firing that no longer
+matches the summary is ignored there.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
     name = follow_ups.schedule_name(str(image["id"]))
     scheduler = _scheduler()
     if after is None:
-        with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):  # it ran, deleted itself
+        with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):  # never created (an outage)
             scheduler.delete_schedule(Name=name, GroupName=target.group)
         return "DeleteSchedule"
     earliest = clock.now() + timedelta(seconds=EARLIEST_SECONDS)
@@ -77,7 +81,7 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
     request = {
         "Name": name, "GroupName": target.group,
         "ScheduleExpression": f"at({at:%Y-%m-%dT%H:%M:%S})", "ScheduleExpressionTimezone": "UTC",
-        "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "DELETE",
+        "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "NONE",
         "Target": {"Arn": target.function_arn, "RoleArn": target.role_arn,
                    "Input": json.dumps({"account_id": image["account_id"],
                                         "conversation_id": image["conversation_id"],
@@ -85,9 +89,8 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
                    "DeadLetterConfig": {"Arn": target.dead_letter_arn},
                    "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}},
     }
-    # A schedule that just ran deleted itself; otherwise one exists when the old image had a time.
-    ran = new.get("follow_up_fired_at") != old.get("follow_up_fired_at")
-    exists = before is not None and not ran
+    # One exists when the old image had a time (one that ran stays until moved or deleted here).
+    exists = before is not None
     try:
         (scheduler.update_schedule if exists else scheduler.create_schedule)(**request)
     except scheduler.exceptions.ResourceNotFoundException:

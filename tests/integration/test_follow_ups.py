@@ -63,6 +63,7 @@ def test_a_follow_up_falls_due_marks_the_inbox_first_and_nudges_by_the_channel(a
     scheduler.published()
     schedule = _schedules()[f"follow-up-{side['id']}"]
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert schedule["ActionAfterCompletion"] == "NONE"  # the stream moves or deletes it after it ran
     due = follow_ups.parse_time(side["follow_up"]["due_at"])
     rounded_up = due.replace(microsecond=0) + timedelta(seconds=1 if due.microsecond else 0)
     assert schedule["ScheduleExpression"] == f"at({rounded_up:%Y-%m-%dT%H:%M:%S})"
