@@ -109,7 +109,9 @@ def fire(connection: Connection, event: dict[str, Any]) -> str:
         gsi2pk=keys.pending_pk(summary.channel), gsi2sk=keys.pending_sk(now, message_id))
     actions += [item.follow_up_nudges.set(sent), item.follow_up_repeat.set(sent < settings.max_nudges),
                 item.message_count.add(1), item.preview_text.set(views.preview(text)),
-                item.last_message_at.set(now)]
+                item.last_message_at.set(now), item.updated_at.set(now),
+                # Listed by its newest message, as any message out moves it (sideconv.activity)
+                item.lsi1sk.set(keys.by_activity_sk("open", now, summary.id))]
     try:
         with TransactWrite(connection=connection) as tx:
             tx.update(summary, actions, condition=condition, add_version_condition=False)

@@ -450,3 +450,13 @@ def test_a_create_reads_its_accounts_defaults_at_most_once_a_minute(api: Any,
     monkeypatch.setattr(follow_up_settings, "CACHE_SECONDS", 0.0)
     api("POST", path(), email_request())
     assert reads == ["acme", "globex", "acme"]
+
+
+def test_a_nudge_lists_its_side_conversation_as_the_most_recently_active(api: Any, scheduler: Any) -> None:
+    nudged = api("POST", path(), email_request(follow_up={"after": "PT1H"}, nudge=True))[2]
+    later = api("POST", path(), email_request(subject="Later"))[2]
+    scheduler.stack.drain()
+    _advance(scheduler, 3600 + 1)
+    listed = api("GET", path())[2]["items"]
+    assert [s["id"] for s in listed] == [nudged["id"], later["id"]]
+    assert listed[0]["last_message_at"] > later["last_message_at"]
