@@ -18,6 +18,8 @@ documents on stdout, which Lambda ships to CloudWatch Logs alike). The usage mod
   DeleteMessageBatch);
 - EventBridge Pipes: one request per record after filtering; its DynamoDB Streams reads
   (GetRecords; Lambda's own stream reads are free) one per record at batch size 1;
+- EventBridge Scheduler: one invocation per run of the `follow_up` function (a schedule fired); its
+  Create/Update/DeleteSchedule calls from `publish_events` counted, not billed;
 - EventBridge PutEvents entries; SES messages (and inbound 256 KB chunks); S3 requests and the
   raw mail kept `rawMailRetentionDays`; API Gateway HTTP API requests; CloudWatch Logs ingestion;
   X-Ray traces (active tracing, one per invocation: an upper bound, sampling can only lower it).
@@ -43,10 +45,12 @@ from bench.core import ROOT, Figure, broken
 from bench.env import APP_ID, SIGNING_SECRET, TEAM_ID, Aws, Context, embedded_aws, handler, slack_request
 from bench.prices import PRICES, READ_ON, REGION
 
-HOW = ("Per channel, 40 messages (after a warm-up) through the real handlers on embedded AWS, with the local "
-       "stack's glue between them and the Slack stand-in over HTTP; every AWS request recorded with its "
-       "parameters, every invocation timed, every log byte counted; then priced per 1,000 messages with "
-       f"`bench/prices.py` ({REGION} list prices as of {READ_ON}, each with its source). Model: `bench/cost.py`.")
+HOW = ("Per channel, 40 messages (after a warm-up; and 40 e-mail nudges of follow-ups falling due together on "
+       "the local scheduler's moved clock, so the stream and the outbox take them in batches) through the real "
+       "handlers on embedded AWS, with the local stack's glue between them and the Slack stand-in over HTTP; "
+       "every AWS request recorded with its parameters, every invocation timed, every log byte counted; then "
+       f"priced per 1,000 messages with `bench/prices.py` ({REGION} list prices as of {READ_ON}, each with its "
+       "source). Model: `bench/cost.py`.")
 MESSAGES = 40
 KB = 1024
 GB = 1024 ** 3
@@ -187,6 +191,8 @@ class Flow:
         used: defaultdict[str, float] = defaultdict(float, self.extra)
         for invocation in self.invocations:
             used["lambda.requests"] += 1
+            if invocation.function == "follow_up":  # only the Scheduler invokes it
+                used["scheduler.invocations"] += 1
             billed_ms = math.ceil(invocation.seconds * 1000)  # Lambda bills each invocation by the ms
             used["lambda.arm64_gb_s"] += billed_ms / 1000 * memory_mb.get(invocation.function, 512) / 1024
             used["logs.ingest_gb"] += invocation.log_bytes / GB
@@ -207,6 +213,8 @@ class Flow:
                 used["s3.get" if call.operation in ("GetObject", "HeadObject") else "s3.put"] += 1
             elif call.service == "sesv2" and call.operation == "SendEmail":
                 used["ses.outbound_messages"] += 1
+            elif call.service == "scheduler":
+                used["scheduler.api_requests"] += 1
             elif call.service == "events" and call.operation == "PutEvents":
                 for entry in p.get("Entries", []):
                     used["eventbridge.events"] += chunks(len(json.dumps(entry).encode()), 64 * KB)
@@ -229,6 +237,7 @@ LINE_OF = {
     "dynamodb.wru": "DynamoDB writes", "dynamodb.rru": "DynamoDB reads",
     "dynamodb.stream_rru": "DynamoDB Streams reads (pipes)", "dynamodb.gb_month": "DynamoDB storage (1 month)",
     "sqs.fifo_requests": "SQS FIFO", "pipes.requests": "EventBridge Pipes", "eventbridge.events": "EventBridge events",
+    "scheduler.invocations": "EventBridge Scheduler", "scheduler.api_requests": "EventBridge Scheduler",
     "ses.outbound_messages": "SES", "ses.attachment_gb": "SES", "ses.inbound_messages": "SES",
     "ses.inbound_chunks": "SES", "s3.put": "S3 requests", "s3.get": "S3 requests",
     "s3.gb_month": "S3 storage (raw mail, retention)", "apigw.http_requests": "API Gateway",
@@ -467,6 +476,54 @@ def _slack_replies(w: World) -> Flow:
     return flow
 
 
+def _follow_up_nudges(w: World) -> Flow:
+    """A follow-up falls due and nudges by e-mail: the local scheduler (played on a moved clock) fires
+    the real `follow_up` handler, the nudge goes out by the outbox, `publish_events` publishes the event
+    and arms the next nudge. Per nudge: the Scheduler's invocation and everything after it. They fall due
+    together (one move of the clock), so the stream and the outbox take them in batches, as at a busy hour."""
+    from sideconv import clock, follow_up_schedules
+
+    from local.scheduler import install
+
+    scheduler = install(w.stack)
+    scheduler.handler = w.meter.wrap("follow_up", scheduler.handler)
+    body = {"channel": "email", "subject": "Refund approval", "body": "Hi finance, can you approve 42 EUR?",
+            "to": [{"email": "finance@vendor.example"}], "follow_up": {"after": "PT1H"}, "nudge": True}
+    path = scenario.base("conv-cost-follow-up")
+    moved = 0.0
+
+    def fall_due() -> None:
+        nonlocal moved
+        clock.advance(3600 + 1)
+        moved += 3600 + 1
+        w.stack.drain()
+
+    flow = Flow("email nudge (a follow-up due)")
+    try:
+        warm = scenario.api_json("POST", path, body, expect=201)  # the warm-up: its nudge is not measured
+        w.stack.drain()
+        fall_due()
+        scenario.api_json("PATCH", f"{path}/{warm['id']}", {"state": "closed"})  # no second nudge
+        w.stack.drain()
+        for _ in range(MESSAGES):
+            scenario.api_json("POST", path, body, expect=201)
+        w.stack.drain()
+        counting.watch(follow_up_schedules._scheduler())
+        w.meter.flow = flow
+        fall_due()
+        w.meter.flow = None
+    finally:
+        clock.advance(-moved)
+    fired = sum(1 for i in flow.invocations if i.function == "follow_up")
+    assert fired == MESSAGES, f"{fired} of {MESSAGES} follow-ups fell due"
+    flow.messages = MESSAGES
+    records = sum(i.records for i in flow.invocations if i.function == ROUTER)
+    flow.extra["pipes.requests"] += records
+    flow.extra["dynamodb.stream_rru"] += sum(1 for i in flow.invocations if i.function == ROUTER)
+    _queue_work(flow, "send_email")
+    return flow
+
+
 def _api_event_get(path: str) -> dict[str, Any]:
     from local.apigw import http_api_event
 
@@ -505,7 +562,8 @@ def price(flow: Flow, table: dict[tuple[str, str], dict[str, Any]], memory: tupl
 def measure() -> list[FlowCost]:
     memory = configured_memory()
     out = []
-    for build in (lambda w: _outbound(w, "email"), lambda w: _outbound(w, "slack"), _inbound_email, _slack_replies):
+    for build in (lambda w: _outbound(w, "email"), lambda w: _outbound(w, "slack"), _inbound_email, _slack_replies,
+                  _follow_up_nudges):
         with world() as w:
             flow = build(w)
             out.append(price(flow, _table_items(w.aws), memory))

@@ -29,6 +29,8 @@ _LAMBDA = "https://aws.amazon.com/lambda/pricing/"
 _DDB = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
 _SES = "https://aws.amazon.com/ses/pricing/"
 _EB = "https://aws.amazon.com/eventbridge/pricing/"
+# Scheduler bills each invocation of a target; creating, updating and deleting schedules is not billed.
+_SCHEDULER = "https://aws.amazon.com/eventbridge/pricing/#Scheduler"
 
 # meter → price. A meter is what the usage model counts (bench/cost.py).
 PRICES: dict[str, Price] = {
@@ -41,6 +43,8 @@ PRICES: dict[str, Price] = {
     "sqs.fifo_requests": Price(0.50, 1e6, "FIFO requests (64 KB chunks)", "https://aws.amazon.com/sqs/pricing/"),
     "pipes.requests": Price(0.40, 1e6, "Pipes requests after filtering (64 KB chunks)", _EB),
     "eventbridge.events": Price(1.00, 1e6, "custom events put (64 KB chunks)", _EB),
+    "scheduler.invocations": Price(1.00, 1e6, "Scheduler target invocations (a follow-up firing)", _SCHEDULER),
+    "scheduler.api_requests": Price(0.0, 1e6, "Scheduler Create/Update/DeleteSchedule (not billed)", _SCHEDULER),
     "ses.outbound_messages": Price(0.10, 1000, "outbound messages", _SES),
     "ses.attachment_gb": Price(0.12, 1, "GB of attachments sent", _SES),
     "ses.inbound_messages": Price(0.10, 1000, "inbound messages", _SES),

@@ -141,6 +141,8 @@ def _check_recorded(aws: Aws, created: dict[str, Any]) -> None:
         raise AssertionError("the Slack reply was not recorded")
 
 
+NOTES = {"create": "after the warm-up create: the account's follow-up settings are read (1 GetItem) at most "
+                    "once a minute per container and account (sideconv.follow_up_settings.for_create)"}
 SCHEDULER_PER_CHANGE = "1 Scheduler call per change of the firing time, 0 otherwise"
 
 
@@ -167,7 +169,7 @@ def run(aws: Aws) -> list[Figure]:
     figures: list[Figure] = []
     try:
         for name, recorder in measure_api(aws).items():
-            figures.append(_figure(name, recorder))
+            figures.append(_figure(name, recorder, note=NOTES.get(name, "")))
     except Exception as exc:
         figures.append(broken("2", "requests: API", "see rows", exc))
     figures += _follow_up_figures(aws)

@@ -3,8 +3,9 @@
 The follow-ups' one-time schedules are created, moved and deleted in embedded AWS by the real
 `publish_events` (sideconv.follow_up_schedules); here each round of the glue fires those whose `at()`
 time has passed on the local clock (`sideconv.clock`): the real `follow_up` handler with the schedule's
-input, then the schedule deleted, as `ActionAfterCompletion: DELETE` does. A firing that fails three
-times goes to the schedule's dead-letter queue, as the Scheduler's retry policy would end.
+input, once: the schedule stays (`ActionAfterCompletion: NONE`) until `publish_events` moves it (it fires
+again at its new time) or deletes it. A firing that fails three times goes to the schedule's
+dead-letter queue, as the Scheduler's retry policy would end.
 
 `POST /_local/clock {"advance_seconds": n}` moves the clock (and fires what fell due);
 `GET /_local/clock` reads it.
@@ -48,10 +49,12 @@ class LocalScheduler:
         self.fired: list[dict[str, Any]] = []
         # Schedule name → (its last modification, the time it fires): a schedule is read once per change.
         self._times: dict[str, tuple[Any, datetime | None, dict[str, Any]]] = {}
+        # Schedule name → the modification that fired: a one-time schedule fires once per version.
+        self._ran: dict[str, Any] = {}
         self._next_look = 0.0
         self._offset_seen = clock.offset_seconds()
 
-    def _due(self) -> list[tuple[str, dict[str, Any]]]:
+    def _due(self) -> list[tuple[str, Any, dict[str, Any]]]:
         now = clock.now()
         due = []
         pages = self.client.get_paginator("list_schedules").paginate(GroupName=FOLLOW_UP_GROUP)
@@ -65,10 +68,12 @@ class LocalScheduler:
                     schedule = self.client.get_schedule(Name=name, GroupName=FOLLOW_UP_GROUP)
                     known = (modified, _at(schedule["ScheduleExpression"]), schedule["Target"])
                     self._times[name] = known
-                if known[1] is not None and known[1] <= now:
-                    due.append((name, known[2]))
+                if known[1] is not None and known[1] <= now and self._ran.get(name) != modified:
+                    due.append((name, modified, known[2]))
         for gone in set(self._times) - names:
             del self._times[gone]
+        for gone in set(self._ran) - names:
+            del self._ran[gone]
         return due
 
     def tick(self) -> int:
@@ -78,7 +83,8 @@ class LocalScheduler:
         self._next_look, self._offset_seen = time.monotonic() + LOOK_EVERY_S, clock.offset_seconds()
         with self.stack.lock:
             due = self._due()
-            for name, target in due:
+            for name, modified, target in due:
+                self._ran[name] = modified
                 self._fire(name, target)
         return len(due)
 
@@ -95,8 +101,6 @@ class LocalScheduler:
             dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn", "")
             queue = self.sqs.get_queue_url(QueueName=dead_letter.rpartition(":")[2])["QueueUrl"]
             self.sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(event))
-        self.client.delete_schedule(Name=name, GroupName=FOLLOW_UP_GROUP)
-        self._times.pop(name, None)
 
     def read_clock(self, _: Request) -> Reply:
         return Reply.json(200, self._clock())

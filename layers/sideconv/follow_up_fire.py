@@ -29,7 +29,7 @@ from sideconv.store.models import (
 )
 
 # `at()` has whole seconds and the Scheduler's clock is not ours: a firing this close before its time
-# is the one it was armed for (it deleted itself after running, so there is no later one).
+# is the one it was armed for (a one-time schedule runs once; only a change of the summary moves it).
 EARLY_TOLERANCE_S = 60
 
 
@@ -109,7 +109,9 @@ def fire(connection: Connection, event: dict[str, Any]) -> str:
         gsi2pk=keys.pending_pk(summary.channel), gsi2sk=keys.pending_sk(now, message_id))
     actions += [item.follow_up_nudges.set(sent), item.follow_up_repeat.set(sent < settings.max_nudges),
                 item.message_count.add(1), item.preview_text.set(views.preview(text)),
-                item.last_message_at.set(now)]
+                item.last_message_at.set(now), item.updated_at.set(now),
+                # Listed by its newest message, as any message out moves it (sideconv.activity)
+                item.lsi1sk.set(keys.by_activity_sk("open", now, summary.id))]
     try:
         with TransactWrite(connection=connection) as tx:
             tx.update(summary, actions, condition=condition, add_version_condition=False)

@@ -4,12 +4,13 @@
 schedule: nothing on the API's write path, and no third reader on the stream. A change calls the
 Scheduler only when the firing time changed (`follow_ups.next_fire` of the old and new image), once.
 The schedule is named by the side conversation (`follow_ups.schedule_name`), one-time (`at()`), with
-no flexible window, deletes itself after it ran, and keeps what it could not deliver in a dead-letter
-queue. Its target is the follow-up function with the side conversation's keys and the time it was
-armed for: a firing that no longer matches the summary is ignored there.
-
-A new summary also gets the account's defaults here (one GetItem and, when the account has any, one
-UpdateItem): the create request itself reads nothing.
+no flexible window, and keeps what it could not deliver in a dead-letter queue. It does not delete
+itself after it ran (`ActionAfterCompletion: NONE`): the firing's own change of the summary comes back
+here, and either moves it to the next nudge (UpdateSchedule) or deletes it (DeleteSchedule), one call
+either way. A schedule that deleted itself would race that re-arm: the Scheduler's deletion could land
+after the UpdateSchedule of the same name and drop the next nudge. Its target is the follow-up
+function with the side conversation's keys and the time it was armed for: a firing that no longer
+matches the summary is ignored there.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sideconv import clock, follow_up_settings, follow_ups, keys
+from sideconv import clock, follow_ups, keys
 from sideconv.config import get_settings
 from sideconv.container import keep
 from sideconv.observability import logger
@@ -58,30 +59,10 @@ def configured_target() -> Target | None:
                   os.environ.get("FOLLOW_UP_SCHEDULER_ROLE_ARN", ""), os.environ.get("FOLLOW_UP_DLQ_ARN", ""))
 
 
-def apply_defaults(new: dict[str, Any]) -> bool:
-    """A new side conversation: the account's default follow-up (when it was created without one)
-    and its inactivity limit. True when the summary was updated (its change re-enters the stream)."""
-    settings = follow_up_settings.get(str(new["account_id"]))
-    summary = SideConversationItem
-    actions = []
-    if new.get("follow_up_default") and settings.default_after is not None:
-        actions.append(summary.follow_up_after.set(summary.follow_up_after | settings.default_after))
-    if settings.auto_close_after is not None:
-        actions.append(summary.auto_close_after.set(settings.auto_close_after))
-    if not actions:
-        return False
-    item = SideConversationItem(new["pk"], new["sk"])
-    return models.update_if(item, [*actions, summary.follow_up_default.remove()], summary.pk.exists())
-
-
 def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Target) -> str | None:
     """Arm, move or delete the schedule for this change of a summary; the Scheduler call made, if any."""
     if (new.get("kind") or old.get("kind")) != "side_conversation":
         return None
-    if event_name == "INSERT":
-        models.bind_configured()
-        if apply_defaults(new):
-            return None  # the update's own stream record arms the schedule
     before = None if event_name == "INSERT" else follow_ups.next_fire(old)
     after = None if event_name == "REMOVE" else follow_ups.next_fire(new)
     if before == after:
@@ -90,7 +71,7 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
     name = follow_ups.schedule_name(str(image["id"]))
     scheduler = _scheduler()
     if after is None:
-        with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):  # it ran, deleted itself
+        with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):  # never created (an outage)
             scheduler.delete_schedule(Name=name, GroupName=target.group)
         return "DeleteSchedule"
     earliest = clock.now() + timedelta(seconds=EARLIEST_SECONDS)
@@ -100,7 +81,7 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
     request = {
         "Name": name, "GroupName": target.group,
         "ScheduleExpression": f"at({at:%Y-%m-%dT%H:%M:%S})", "ScheduleExpressionTimezone": "UTC",
-        "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "DELETE",
+        "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "NONE",
         "Target": {"Arn": target.function_arn, "RoleArn": target.role_arn,
                    "Input": json.dumps({"account_id": image["account_id"],
                                         "conversation_id": image["conversation_id"],
@@ -108,9 +89,8 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
                    "DeadLetterConfig": {"Arn": target.dead_letter_arn},
                    "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}},
     }
-    # A schedule that just ran deleted itself; otherwise one exists when the old image had a time.
-    ran = new.get("follow_up_fired_at") != old.get("follow_up_fired_at")
-    exists = before is not None and not ran
+    # One exists when the old image had a time (one that ran stays until moved or deleted here).
+    exists = before is not None
     try:
         (scheduler.update_schedule if exists else scheduler.create_schedule)(**request)
     except scheduler.exceptions.ResourceNotFoundException:

@@ -1,15 +1,19 @@
 """An account's follow-up defaults: one item per account (`SETTINGS#<account>#follow-ups`).
 
-Read by the stream when a side conversation was created without a follow-up (the default applies off
-the API's write path) and by the follow-up function with its summary (one BatchGetItem).
+Read by the create (`for_create`: at most once a minute per container and account, so a create stays
+one write and its answer shows the default's follow-up) and by the follow-up function with its summary
+(one BatchGetItem).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sideconv import clock, follow_ups, keys
+from sideconv.container import keep
 from sideconv.store.models import FollowUpSettingsItem
 
 
@@ -40,12 +44,37 @@ def from_item(item: FollowUpSettingsItem | None) -> Settings:
                     number(item.auto_close_after))
 
 
-def get(account_id: str) -> Settings:
+# A change of the settings reaches a create in another container within this (in this one at once).
+CACHE_SECONDS = 60.0
+_CACHED_ACCOUNTS = 1024
+
+
+def get(account_id: str, *, consistent: bool = True) -> Settings:
     key = keys.follow_up_settings_ref(account_id)
     try:
-        return from_item(FollowUpSettingsItem.get(key, key, consistent_read=True))
+        return from_item(FollowUpSettingsItem.get(key, key, consistent_read=consistent))
     except FollowUpSettingsItem.DoesNotExist:
         return Settings()
+
+
+@keep
+@lru_cache(maxsize=1)
+def _cached() -> dict[str, tuple[float, Settings]]:
+    return {}
+
+
+def for_create(account_id: str) -> Settings:
+    """The defaults a new side conversation takes: one GetItem (eventually consistent) per account at
+    most every `CACHE_SECONDS` in this container, none otherwise."""
+    cache, now = _cached(), time.monotonic()
+    hit = cache.get(account_id)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    settings = get(account_id, consistent=False)
+    if len(cache) >= _CACHED_ACCOUNTS:
+        cache.clear()
+    cache[account_id] = (now, settings)
+    return settings
 
 
 def put(account_id: str, settings: Settings, updated_by: str) -> Settings:
@@ -53,4 +82,5 @@ def put(account_id: str, settings: Settings, updated_by: str) -> Settings:
     FollowUpSettingsItem(key, key, default_after=settings.default_after, max_nudges=settings.max_nudges,
                          auto_close_after=settings.auto_close_after, updated_at=clock.now_iso(),
                          updated_by=updated_by).save()
+    _cached()[account_id] = (time.monotonic(), settings)
     return settings

@@ -143,15 +143,20 @@ def _rule(request: Any, now: str) -> dict[str, Any]:
     return {"follow_up_after": seconds, "follow_up_set_at": iso(at - timedelta(seconds=seconds))}
 
 
-def create_attributes(request: Any, now: str) -> dict[str, Any]:
-    """The summary's follow-up attributes for a create request (`follow_up`, `nudge`)."""
+def create_attributes(request: Any, now: str, defaults: Any) -> dict[str, Any]:
+    """The summary's follow-up attributes for a create request (`follow_up`, `nudge`); left out, the
+    account's `defaults` (`follow_up_settings.Settings`) give the follow-up; they give its inactivity
+    limit either way."""
     out: dict[str, Any] = {}
     if request.nudge is not None:
         out["follow_up_nudge"] = request.nudge
     if "follow_up" not in request.model_fields_set:
-        out["follow_up_default"] = True
+        if defaults.default_after is not None:
+            out |= {"follow_up_after": defaults.default_after, "follow_up_set_at": now}
     elif request.follow_up is not None:
         out |= _rule(request.follow_up, now)
+    if defaults.auto_close_after is not None:
+        out["auto_close_after"] = defaults.auto_close_after
     return out
 
 
@@ -162,7 +167,6 @@ def update_actions(request: Any, now: str) -> list[Action]:
     if request.nudge is not None:
         actions.append(summary.follow_up_nudge.set(request.nudge))
     if "follow_up" in request.model_fields_set:
-        actions.append(summary.follow_up_default.remove())
         if request.follow_up is None:
             actions += [summary.follow_up_after.remove(), summary.follow_up_fired_at.remove()]
         else:

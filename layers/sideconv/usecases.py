@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from sideconv import activity, clock, follow_ups, keys, pagination, views
+from sideconv import activity, clock, follow_up_settings, follow_ups, keys, pagination, views
 from sideconv.api.schemas import (
     CreateEmailSideConversation,
     CreateMessage,
@@ -235,7 +235,8 @@ def create_side_conversation(
         summary.slack = SlackInfoMap(target=target.target, user_ids=target.user_ids,
                                      channel_id=target.channel_id)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
-    for name, value in follow_ups.create_attributes(request, now).items():
+    defaults = follow_up_settings.for_create(ctx.caller.account_id)
+    for name, value in follow_ups.create_attributes(request, now, defaults).items():
         setattr(summary, name, value)
 
     first = _outbound_message(ctx, side_conversation_id, request.body, now, request)

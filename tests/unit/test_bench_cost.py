@@ -101,6 +101,17 @@ class TestFlowUsage:
         assert (used["s3.get"], used["s3.put"]) == (1, 1)
         assert used["pipes.requests"] == 1
 
+    def test_a_follow_up_firing_is_one_scheduler_invocation_and_its_schedule_calls_are_free(self) -> None:
+        flow = cost.Flow("t", messages=1, invocations=[cost.Invocation("follow_up", 0.01, 0, 1),
+                                                        cost.Invocation("publish_events", 0.01, 0, 1)],
+                         calls=[Call("scheduler", "CreateSchedule", {}), Call("scheduler", "DeleteSchedule", {})])
+        used = flow.usage({}, {})
+        assert used["scheduler.invocations"] == 1
+        assert used["scheduler.api_requests"] == 2
+        lines = cost.grouped(cost.cost_lines(used))
+        assert lines["EventBridge Scheduler"] == pytest.approx(PRICES["scheduler.invocations"].of(1))
+        assert PRICES["scheduler.invocations"].of(1e6) == pytest.approx(1.00)
+
 
 class TestPricing:
     def test_prices_are_one_table_with_region_and_date(self) -> None:

@@ -311,12 +311,12 @@ class SideConversationList(Model):
 
 class FollowUpSettings(_Strict):
     default_after: Duration | None = Field(None, description=(
-        "The follow-up of a side conversation created without one (set moments after the create, so its "
-        "answer still shows none); null: none"))
+        "The follow-up of a side conversation created without one; null: none. A change reaches every "
+        "create within a minute"))
     max_nudges: Annotated[int, Field(ge=0, le=10)] = Field(3, description="Nudges at most, per silence")
     auto_close_after: Duration | None = Field(None, description=(
         "Close a side conversation after this long without a message; null (the default): never. Applies "
-        "to side conversations created after it is set"))
+        "to side conversations created after it is set (within a minute)"))
 
 
 class ProblemFieldError(Model):

@@ -158,15 +158,13 @@ class SideConversationItem(TableItem, discriminator="side_conversation"):
     # Maps on the summary, so a marker is one UpdateItem and every listing shows unread counts.
     read_counts = MapAttribute[str, Any](default=dict)
     read_messages = MapAttribute[str, Any](default=dict)
-    # The follow-up's rule and its last firing (sideconv.follow_ups); `follow_up_default`: created
-    # without one, so the account default applies (set from the stream, off the API's write path).
+    # The follow-up's rule and its last firing (sideconv.follow_ups).
     follow_up_after = NumberAttribute(null=True)
     follow_up_set_at = UnicodeAttribute(null=True)
     follow_up_nudge = BooleanAttribute(null=True)
     follow_up_fired_at = UnicodeAttribute(null=True)
     follow_up_nudges = NumberAttribute(null=True)
     follow_up_repeat = BooleanAttribute(null=True)
-    follow_up_default = BooleanAttribute(null=True)
     # The account's inactivity limit (seconds), copied from its settings when created; `inactivity` when
     # that closed it.
     auto_close_after = NumberAttribute(null=True)
