@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ class Context:
     conversation_id: str
     token_secret: str
     inbound_domain: str
+    # Which Slack workspace a new Slack side conversation goes to (sideconv.slack.targets.choose).
+    slack_workspace: Callable[[str, str | None, str | None], Any] | None = None
 
     @property
     def pk(self) -> str:
@@ -217,8 +220,13 @@ def create_side_conversation(
             summary.participants = [PersonMap(kind="slack_channel", role="to", id=target.channel_id)]
         else:
             summary.participants = [PersonMap(kind="slack", role="to", id=u) for u in target.user_ids or []]
+        if ctx.slack_workspace is None:
+            raise InvalidRequest("no Slack workspace is connected to this account", field="slack.team_id")
+        chosen = ctx.slack_workspace(ctx.caller.account_id, target.team_id, target.channel_id)
         summary.slack = SlackInfoMap(target=target.target, user_ids=target.user_ids,
-                                     channel_id=target.channel_id)
+                                     channel_id=target.channel_id, team_id=chosen.team_id,
+                                     team_name=chosen.team_name, shared_externally=chosen.shared_externally,
+                                     source=chosen.source)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
 
     first = _outbound_message(ctx, side_conversation_id, request.body, now)

@@ -61,6 +61,9 @@ def side_conversation(item: SideConversationItem, viewer: str | None = None) -> 
             "channel_id": item.slack.channel_id,
             "thread_ts": item.slack.thread_ts,
             "permalink": item.slack.permalink,
+            "team_id": item.slack.team_id,
+            "team_name": item.slack.team_name,
+            "shared_externally": bool(item.slack.shared_externally),
         }
     return out
 
@@ -87,6 +90,7 @@ def message(item: MessageItem) -> dict[str, Any]:
         out["edited"] = bool(item.edited)
         out["deleted"] = bool(item.deleted)
         out["bot"] = bool(item.from_bot)
+        out["external"] = bool(item.external)
     if item.delivery is not None:
         out["delivery"] = {
             "status": item.delivery.status,

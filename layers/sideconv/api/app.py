@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import email_routes, problems
+from sideconv.api import email_routes, problems, slack_routes
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -51,6 +51,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "body": json.dumps(problem), "isBase64Encoded": False}
     return app.resolve(event, context)
 app.include_router(email_routes.router)
+app.include_router(slack_routes.router)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
                                      description="The customer conversation's id in the helpdesk.")]
@@ -97,7 +98,17 @@ def _context(conversation_id: str) -> usecases.Context:
         conversation_id=conversation_id,
         token_secret=settings.token_secret,
         inbound_domain=settings.inbound_domain,
+        slack_workspace=_slack_workspace,
     )
+
+
+def _slack_workspace(account_id: str, team_id: str | None, channel_id: str | None) -> Any:
+    from sideconv.slack import targets
+    from sideconv.slack.installation import get_installation
+
+    environment = get_installation()
+    return targets.choose(account_id, team_id, channel_id, single_workspace=environment.single_workspace,
+                          environment_team_id=environment.team_id)
 
 
 def _json(result: usecases.Result) -> Response[Any]:

@@ -33,6 +33,7 @@ Subject = Annotated[SingleLine, StringConstraints(min_length=1, max_length=250)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
+SlackTeamId = Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,30}$")]
 ExternalIds = Annotated[
     dict[
         Annotated[str, StringConstraints(min_length=1, max_length=64)],
@@ -64,6 +65,8 @@ class SlackTarget(_Strict):
     target: Literal["user", "group", "channel"]
     user_ids: Annotated[list[SlackUserId], Field(min_length=1, max_length=8)] | None = None
     channel_id: SlackChannelId | None = None
+    # The account's workspace to post in; optional when it has one (issue 14).
+    team_id: SlackTeamId | None = None
 
 
 class CreateEmailSideConversation(_Strict):
@@ -148,6 +151,8 @@ class Message(Model):
     edited: bool | None = None
     deleted: bool | None = None
     bot: bool | None = None
+    # Slack Connect: written by a member of another organisation.
+    external: bool | None = None
     # E-mail: an auto-reply (kept, never a person's answer); quoted history was stripped from `body`
     # (GET .../messages/{id}/original has the full text); who the sender copied (shown, never mailed);
     # a recipient's complaint.
@@ -167,6 +172,10 @@ class SlackInfo(Model):
     channel_id: str | None = None
     thread_ts: str | None = None
     permalink: str | None = None
+    team_id: str | None = None
+    team_name: str | None = None
+    shared_externally: bool | None = Field(None, description="The channel is shared with another organisation "
+                                                             "(Slack Connect)")
 
 
 class SideConversation(Model):

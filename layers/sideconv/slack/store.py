@@ -31,6 +31,8 @@ class ThreadRoot:
     channel_id: str
     thread_ts: str
     permalink: str | None
+    # The account whose own installation sent it: the thread lookup is keyed by it too.
+    account_id: str | None = None
 
 
 # The outcome is recorded: the message leaves the sparse pending index the re-drive reads.
@@ -67,7 +69,7 @@ class SlackStore:
                        attempts: int) -> None:
         """The root is out: the message is sent, the summary knows its thread, and the thread lookup
         exists, all in one request, so a reply in the thread can always be routed."""
-        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts)
+        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts, root.account_id)
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         with TransactWrite(connection=self._connection) as tx:
             tx.update(message, [MessageItem.delivery.set(DeliveryMap(
@@ -76,7 +78,8 @@ class SlackStore:
             tx.update(summary, [
                 SideConversationItem.slack.set(SlackInfoMap(
                     target=slack.target, user_ids=slack.user_ids, channel_id=root.channel_id,
-                    thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id)),
+                    thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id,
+                    team_name=slack.team_name, shared_externally=slack.shared_externally, source=slack.source)),
                 SideConversationItem.version.add(1),
             ], condition=SideConversationItem.pk.exists())
             tx.save(SideConversationRefItem(
