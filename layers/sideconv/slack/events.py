@@ -97,9 +97,10 @@ def _sqs() -> Any:
     return _session().create_client("sqs", region_name=get_settings().region)
 
 
-# How long a container trusts what it read about a workspace's account (an uninstall takes effect
-# within this; a new install is seen at once, since an unknown workspace is not remembered).
+# How long a container trusts what it read about a workspace's account, found or not: an uninstall
+# (and an install after the container met the workspace) takes effect within this.
 ROUTE_CACHE_SECONDS = 60.0
+MAX_ROUTES = 10_000
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Route:
 
 class WorkspaceRoutes:
     """Workspace → account, by the routing item `SLACKWS#<enterprise>#<team>`: one GetItem per
-    workspace a container meets, then remembered for `ttl` seconds (misses are not remembered)."""
+    workspace a container meets, then remembered for `ttl` seconds (a miss too)."""
 
     def __init__(self, dynamodb: Any, table: str, ttl: float = ROUTE_CACHE_SECONDS,
                  now: Any = time.monotonic) -> None:
@@ -117,22 +118,23 @@ class WorkspaceRoutes:
         self._table = table
         self._ttl = ttl
         self._now = now
-        self._known: dict[str, tuple[float, str, str]] = {}
+        self._known: dict[str, tuple[float, tuple[str, str] | None]] = {}
 
     def account_of(self, team_id: str, enterprise_id: str | None) -> tuple[str, str] | None:
         """(account, state) of the installation, or None when no account holds the workspace."""
         ref = keys.slack_workspace_ref(enterprise_id, team_id)
         cached = self._known.get(ref)
         if cached is not None and cached[0] > self._now():
-            return cached[1], cached[2]
+            return cached[1]
         item = self._dynamodb().get_item(TableName=self._table, Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}},
                                          ProjectionExpression="account_id, #state",
                                          ExpressionAttributeNames={"#state": "state"}).get("Item")
-        if not item or "account_id" not in item:
-            self._known.pop(ref, None)
-            return None
-        found = (item["account_id"]["S"], item.get("state", {}).get("S", "active"))
-        self._known[ref] = (self._now() + self._ttl, *found)
+        found = None
+        if item and "account_id" in item:
+            found = (item["account_id"]["S"], item.get("state", {}).get("S", "active"))
+        if len(self._known) > MAX_ROUTES:  # a flood of made-up workspaces must not grow the container
+            self._known.clear()
+        self._known[ref] = (self._now() + self._ttl, found)
         return found
 
 
