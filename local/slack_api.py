@@ -83,9 +83,9 @@ def default_workspaces() -> list[LocalWorkspace]:
     first = LocalWorkspace(
         LocalInstallation(),
         users=dict(DEFAULT_USERS),
-        channels={**DEFAULT_CHANNELS, "C0PARTNER": "shared-with-vendor"},
+        channels={**DEFAULT_CHANNELS, "C0PARTNER": "shared-with-vendor", "C0INCIDENT": "incident-room"},
         not_member={**NOT_A_MEMBER, "C0RANDOM": "random"},
-        private={"C0PRIVATE"},
+        private={"C0PRIVATE", "C0INCIDENT"},
         shared={"C0PARTNER"},
         archived={"C0OLDNEWS": "old-announcements"},
         bots={"U0DEPLOYBOT": "deploy-bot"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -18,6 +19,13 @@ if TYPE_CHECKING:
 TIMEOUT_SECONDS = 5
 
 
+# slack-sdk logs every request's parameters and every answer at DEBUG (tokens, oauth.v2.access's
+# access_token): its clients get a logger of their own that never goes below INFO, whatever the
+# function's log level.
+_WEB_LOGGER = logging.getLogger("sideconv.slack.web")
+_WEB_LOGGER.setLevel(logging.INFO)
+
+
 def app_client(token: str | None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
     """A Web API client with `token` (None: the OAuth calls, which carry the app's client secret),
     pointed at the configured Slack (the stand-in locally)."""
@@ -26,7 +34,7 @@ def app_client(token: str | None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
     settings = get_settings()
     # The default retry handlers retry a refused connection once; 429s and 5xx are retried through
     # the queue (with a delay), never by sleeping inside the function.
-    client = WebClient(token=token, timeout=timeout)
+    client = WebClient(token=token, timeout=timeout, logger=_WEB_LOGGER)
     if settings.slack_api_url:
         client.base_url = settings.slack_api_url  # must end with "/"
     return client

@@ -38,6 +38,8 @@ PAGE = 200
 MAX_NAME = 100
 # The processor's queue message that asks for a refresh (never from Slack: Slack's event types differ).
 REFRESH_TYPE = "atender_directory_refresh"
+# Written when a refresh ends: the copy knows every channel the app can see.
+FILLED_SK = "FILLED"
 
 
 def normalise(name: str) -> str:
@@ -132,6 +134,25 @@ class DirectoryStore:
         raw = page.get("Items", []) if page else []
         return [SlackDirectoryItem.from_raw_data(item) for item in raw], results.page_iter.last_evaluated_key
 
+    def channel_and_filled(self, account_id: str, team_id: str, channel_id: str
+                           ) -> tuple[SlackDirectoryItem | None, bool]:
+        """The channel by id, and whether a refresh has filled the copy: one BatchGetItem."""
+        from sideconv.store.models import SlackDirectoryItem
+
+        pk = keys.slack_directory_pk(account_id, team_id)
+        wanted = [(pk, keys.slack_directory_sk("ID", channel_id, "")), (pk, FILLED_SK)]
+        channel, filled = None, False
+        for item in SlackDirectoryItem.batch_get(wanted):
+            if item.sk == FILLED_SK:
+                filled = True
+            else:
+                channel = item
+        return channel, filled
+
+    def mark_filled(self, account_id: str, team_id: str) -> None:
+        pk = keys.slack_directory_pk(account_id, team_id)
+        self.item_of(pk, FILLED_SK, Entry(team_id, "meta", ""), clock.now_iso()).save()
+
     def channel(self, account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
         from sideconv.store.models import SlackDirectoryItem
 
@@ -200,17 +221,18 @@ def _account_teams(account_id: str) -> list[str]:
     return [item.team_id for item in installation_store(account_id).items() if item.state == "active"]
 
 
-def channel_for_create(account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
-    return table_directory().channel(account_id, team_id, channel_id)
-
-
-def require_postable(channel: SlackDirectoryItem | None) -> None:
-    """A private channel the app is not in cannot be posted to: the admin must invite the app first."""
+def postable_channel(account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
+    """The channel a create names, if the app can post there. Slack lists a private channel only to its
+    members, so a channel a filled copy does not know is a private one the app is not in (or none):
+    a 409 that says to invite the app. A public channel the app is not in is joined by the sender."""
     from sideconv.errors import Conflict
 
-    if channel is not None and channel.is_private and not channel.is_member:
-        raise Conflict(f"#{channel.name} is private and the Atender app is not in it: invite the app to the "
-                       "channel in Slack (/invite @Atender), then try again", field="slack.channel_id")
+    channel, filled = table_directory().channel_and_filled(account_id, team_id, channel_id)
+    if (channel is None and filled) or (channel is not None and channel.is_private and not channel.is_member):
+        name = f"#{channel.name}" if channel is not None else channel_id
+        raise Conflict(f"{name} is a private channel the Atender app is not in (or no channel the app can see): "
+                       "invite the app to it in Slack (/invite @Atender), then try again", field="slack.channel_id")
+    return channel
 
 
 # Filling it -------------------------------------------------------------------------------------
@@ -243,6 +265,7 @@ def refresh(store: DirectoryStore, account_id: str, team_id: str, client: WebCli
     channels = (channel_entry(c) for c in _pages(client.conversations_list, "channels",
                                                  types="public_channel,private_channel", exclude_archived=True))
     written += store.put(account_id, team_id, (e for e in channels if e is not None))
+    store.mark_filled(account_id, team_id)
     return written
 
 

@@ -134,7 +134,7 @@ class AccountInstallationStore(InstallationStore):
             bot_scopes=[str(scope) for scope in item.bot_scopes or []],
             bot_refresh_token=refresh,
             bot_token_expires_at=int(item.bot_token_expires_at) if item.bot_token_expires_at else None,
-            user_id=item.installed_by, installed_at=item.installed_at, token_type="bot",  # noqa: S106
+            user_id=item.installed_by, installed_at=item.installed_at.replace("Z", ""), token_type="bot",  # noqa: S106
             custom_values={"account_id": self.account_id, "state": item.state},
         )
 

@@ -61,7 +61,6 @@ def choose(account_id: str, team_id: str | None, channel_id: str | None, *, sing
     if channel_id is not None:
         from sideconv.slack import directory
 
-        channel = directory.channel_for_create(account_id, chosen.team_id, channel_id)
-        directory.require_postable(channel)
+        channel = directory.postable_channel(account_id, chosen.team_id, channel_id)
         shared = bool(channel.is_shared_externally) if channel is not None else None
     return Chosen(chosen.team_id, chosen.team_name, shared, "account")
