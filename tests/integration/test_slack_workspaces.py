@@ -36,7 +36,6 @@ def call(method: str, path: str, *, claims: dict[str, Any] | None, query: dict[s
          body: Any = None) -> tuple[int, dict[str, str], Any]:
     """The API function as API Gateway invokes it (claims None: a route without the JWT authorizer)."""
     from functions.api.handler import lambda_handler
-
     from local.apigw import http_api_event
 
     event = http_api_event(method, path, query=query, headers={"content-type": "application/json"},
@@ -121,18 +120,22 @@ def test_an_admin_connects_a_workspace_with_slack_sdks_oauth(world: SlackWorld) 
     url = urlsplit(started["authorize_url"])
     query = parse_qs(url.query)
     assert query["client_id"] == ["local-client-id"]
-    assert "channels:join" in query["scope"][0] and "users:read" in query["scope"][0]
+    assert "channels:join" in query["scope"][0]
+    assert "users:read" in query["scope"][0]
     assert started["state_expires_at"] > time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 590))
 
     status, _, result = callback({"code": world.slack.authorize(W1), "state": query["state"][0]})
     assert status == 302
-    assert result["slack"] == ["connected"] and result["slack_team_id"] == [W1]
+    assert result["slack"] == ["connected"]
+    assert result["slack_team_id"] == [W1]
 
     status, _, listed = call("GET", "/v1/slack/installations", claims=admin())
     assert status == 200
     [workspace] = listed["items"]
-    assert workspace["team_id"] == W1 and workspace["team_name"] == "atender-local"
-    assert workspace["state"] == "active" and workspace["installed_by"] == "admin-of-acme"
+    assert workspace["team_id"] == W1
+    assert workspace["team_name"] == "atender-local"
+    assert workspace["state"] == "active"
+    assert workspace["installed_by"] == "admin-of-acme"
     # At rest the token is a KMS ciphertext bound to the account and the team
     [item] = items(world, "A#acme#SLACK")
     assert "xoxb" not in json.dumps(item)
@@ -167,7 +170,8 @@ def test_a_bad_state_is_400_and_installs_nothing(world: SlackWorld, case: str) -
     query = {"code": code} if case == "missing" else {"code": code, "state": state}
     status, problem, _ = callback(query)
     assert status == 400
-    assert problem["errors"][0]["field"] == "state" and problem["errors"][0]["in"] == "query"
+    assert problem["errors"][0]["field"] == "state"
+    assert problem["errors"][0]["in"] == "query"
     assert items(world, "A#acme#SLACK") == []
     assert [i for i in items(world, "SLACKWS#") if case != "replayed"] == []
 
@@ -178,14 +182,17 @@ def test_a_replayed_code_installs_nothing_twice(world: SlackWorld) -> None:
     before = items(world, "A#acme#SLACK")
     # The same code with a fresh, valid state: Slack refuses it, nothing is stored again
     status, _, result = callback({"code": code, "state": start_install()})
-    assert status == 302 and result["slack"] == ["error"] and result["slack_error"] == ["invalid_code"]
+    assert status == 302
+    assert result["slack"] == ["error"]
+    assert result["slack_error"] == ["invalid_code"]
     assert items(world, "A#acme#SLACK") == before
     assert len(world.slack.tokens_of(W1)) == 2  # the stand-in's static one and the install's
 
 
 def test_the_user_cancelling_on_slack_installs_nothing(world: SlackWorld) -> None:
     status, _, result = callback({"error": "access_denied", "state": start_install()})
-    assert status == 302 and result["slack_error"] == ["access_denied"]
+    assert status == 302
+    assert result["slack_error"] == ["access_denied"]
     assert items(world, "A#acme#SLACK") == []
 
 
@@ -201,8 +208,10 @@ def test_only_admins_start_list_or_remove_installs(world: SlackWorld) -> None:
 
 def test_an_org_wide_enterprise_install_is_refused_clearly(world: SlackWorld) -> None:
     result = install(world, ACME, "E0LOCALORG")
-    assert result["slack"] == ["error"] and result["slack_error"] == ["enterprise_install_not_supported"]
-    assert items(world, "A#acme#SLACK") == [] and items(world, "SLACKWS#") == []
+    assert result["slack"] == ["error"]
+    assert result["slack_error"] == ["enterprise_install_not_supported"]
+    assert items(world, "A#acme#SLACK") == []
+    assert items(world, "SLACKWS#") == []
     assert world.slack.calls_of("auth.revoke")  # its token was given back
 
 
@@ -213,22 +222,26 @@ def test_a_workspace_belongs_to_one_account(world: SlackWorld) -> None:
     assert items(world, "A#globex#SLACK") == []
     # Another account's workspace id in a create: refused, never posted
     status, problem = start(GLOBEX, team=W1)
-    assert status == 422 and problem["errors"][0]["field"] == "slack.team_id"
+    assert status == 422
+    assert problem["errors"][0]["field"] == "slack.team_id"
     world.drain()
     assert world.slack.messages() == []
 
 
 def test_a_create_names_the_workspace_when_there_are_several_and_needs_one(world: SlackWorld) -> None:
     status, problem = start(ACME)
-    assert status == 422 and problem["errors"][0]["field"] == "slack.team_id"
+    assert status == 422
+    assert problem["errors"][0]["field"] == "slack.team_id"
     assert "no Slack workspace" in problem["detail"]
     install(world, ACME, W1)
     install(world, ACME, W2)
     status, problem = start(ACME)
-    assert status == 422 and "several" in problem["detail"]
+    assert status == 422
+    assert "several" in problem["detail"]
     status, created = start(ACME, channel="C2SUPPORT", team=W2)
     assert status == 201
-    assert created["slack"]["team_id"] == W2 and created["slack"]["team_name"] == "globex-local"
+    assert created["slack"]["team_id"] == W2
+    assert created["slack"]["team_name"] == "globex-local"
 
 
 def test_disconnecting_revokes_the_token_and_deletes_the_installation(world: SlackWorld) -> None:
@@ -237,7 +250,8 @@ def test_disconnecting_revokes_the_token_and_deletes_the_installation(world: Sla
     status, _, _ = call("DELETE", f"/v1/slack/installations/{W1}", claims=admin())
     assert status == 204
     assert token not in world.slack.tokens_of(W1)
-    assert items(world, "A#acme#SLACK") == [] and items(world, "SLACKWS#") == []
+    assert items(world, "A#acme#SLACK") == []
+    assert items(world, "SLACKWS#") == []
     status, _, _ = call("DELETE", f"/v1/slack/installations/{W1}", claims=admin())
     assert status == 404
 
@@ -277,7 +291,8 @@ def test_two_accounts_each_send_and_receive_in_their_own_workspace_only(world: S
     before = len(world.items())
     with counting_aws_requests() as counter:
         assert world.post_event(stranger)[0] == 200
-    assert [op for op in counter.of("dynamodb") if op != "GetItem"] == [] and counter.of("sqs") == []
+    assert [op for op in counter.of("dynamodb") if op != "GetItem"] == []
+    assert counter.of("sqs") == []
     assert len(world.items()) == before
 
 
@@ -308,7 +323,7 @@ def test_uninstalling_turns_sends_into_workspace_disconnected(world: SlackWorld)
     status, _, listed = call("GET", "/v1/slack/installations", claims=admin(GLOBEX))
     assert [w["state"] for w in listed["items"]] == ["revoked"]
     # A reply to the disconnected workspace's side conversation fails, and says why
-    status, _, reply = call("POST", f"/v1/conversations/conv-1/side-conversations/{globex_sc['id']}/messages",
+    status, _, _reply = call("POST", f"/v1/conversations/conv-1/side-conversations/{globex_sc['id']}/messages",
                             claims=agent(GLOBEX), body={"body": "still there?"})
     assert status == 201
     world.drain()
@@ -317,7 +332,8 @@ def test_uninstalling_turns_sends_into_workspace_disconnected(world: SlackWorld)
     assert last["delivery"]["detail"].startswith("workspace_disconnected")
     # A new one is refused at create; the other account is untouched
     status, problem = start(GLOBEX, channel="C2SUPPORT")
-    assert status == 422 and "workspace_disconnected" in problem["detail"]
+    assert status == 422
+    assert "workspace_disconnected" in problem["detail"]
     status, _, _ = call("POST", f"/v1/conversations/conv-1/side-conversations/{acme_sc['id']}/messages",
                         claims=agent(ACME), body={"body": "and here?"})
     world.drain()
@@ -334,7 +350,8 @@ def test_a_token_slack_refuses_fails_the_send_as_disconnected(world: SlackWorld)
          body={"body": "hello?"})
     world.drain()
     last = messages_of(ACME, created["id"])["messages"][-1]
-    assert last["delivery"]["status"] == "failed" and "workspace_disconnected" in last["delivery"]["detail"]
+    assert last["delivery"]["status"] == "failed"
+    assert "workspace_disconnected" in last["delivery"]["detail"]
 
 
 def test_a_rotating_token_is_refreshed_before_it_expires(world: SlackWorld) -> None:
@@ -382,7 +399,8 @@ def test_the_directory_finds_people_and_channels_by_name_in_one_query(world: Sla
 
     with counting_aws_requests() as counter:
         status, page = directory(ACME, team_id=W1, kind="user", q="al")
-    assert status == 200 and counter.of("dynamodb") == ["Query"]
+    assert status == 200
+    assert counter.of("dynamodb") == ["Query"]
     assert [(p["id"], p["name"], p["real_name"]) for p in page["items"]] == [("U0ALICE", "Alice", "Alice Engineer")]
     assert page["items"][0]["avatar_url"].startswith("data:image/svg+xml")
     # By real name too; bots, the app's own bot and deactivated people are left out
@@ -390,22 +408,26 @@ def test_the_directory_finds_people_and_channels_by_name_in_one_query(world: Sla
     assert [p["id"] for p in engineers["items"]] == []  # a prefix of a name, not a word inside it
     _, everyone = directory(ACME, team_id=W1, kind="user", limit="50")
     ids = {p["id"] for p in everyone["items"]}
-    assert "U0BOB" in ids and not ids & {"U0DEPLOYBOT", "U0LOCALBOT", "U0MALLORY", "USLACKBOT"}
+    assert "U0BOB" in ids
+    assert not ids & {"U0DEPLOYBOT", "U0LOCALBOT", "U0MALLORY", "USLACKBOT"}
 
     _, channels = directory(ACME, team_id=W1, kind="channel", limit="50")
     by_id = {c["id"]: c for c in channels["items"]}
     assert by_id["C0PARTNER"]["is_shared_externally"] is True
     assert by_id["C0RANDOM"]["is_member"] is False
-    assert by_id["C0INCIDENT"]["is_private"] is True and by_id["C0INCIDENT"]["is_member"] is True
+    assert by_id["C0INCIDENT"]["is_private"] is True
+    assert by_id["C0INCIDENT"]["is_member"] is True
     # Archived; and a private channel the app is not in, which Slack does not list to the app
-    assert "C0OLDNEWS" not in by_id and "C0PRIVATE" not in by_id
+    assert "C0OLDNEWS" not in by_id
+    assert "C0PRIVATE" not in by_id
     # Another account's workspace is empty to this account; a page token of one lookup fits no other
     _, foreign = directory(GLOBEX, team_id=W1, kind="user")
     assert foreign["items"] == []
     _, first = directory(ACME, team_id=W1, kind="user", limit="2")
     assert first["next_token"]
     status, problem = directory(ACME, team_id=W1, kind="channel", limit="2", next_token=first["next_token"])
-    assert status == 400 and problem["errors"][0]["field"] == "next_token"
+    assert status == 400
+    assert problem["errors"][0]["field"] == "next_token"
     status, problem = directory(ACME, team_id="not a team", kind="user")
     assert status == 422
 
@@ -414,7 +436,8 @@ def test_a_public_channel_is_joined_and_a_private_one_needs_an_invite(world: Sla
     install(world, ACME, W1)
     refresh_directory(world, ACME, W1)
     status, problem = start(ACME, channel="C0PRIVATE")
-    assert status == 409 and problem["errors"][0]["field"] == "slack.channel_id"
+    assert status == 409
+    assert problem["errors"][0]["field"] == "slack.channel_id"
     assert "invite" in problem["detail"]
     status, _ = start(ACME, channel="C0RANDOM")
     assert status == 201
@@ -427,7 +450,8 @@ def test_slack_connect_channels_and_external_replies_are_flagged(world: SlackWor
     install(world, ACME, W1)
     refresh_directory(world, ACME, W1)
     status, created = start(ACME, channel="C0PARTNER")
-    assert status == 201 and created["slack"]["shared_externally"] is True
+    assert status == 201
+    assert created["slack"]["shared_externally"] is True
     world.drain()
     [root] = world.slack.messages("C0PARTNER")
     for user, team in (("U9VERA", "T9VENDOR"), ("U0BOB", W1)):
