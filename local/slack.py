@@ -132,6 +132,9 @@ def connect(stand_in: SlackStandIn, account_id: str, team_id: str, *, installed_
     installation_store(account_id, installed_by).save(Installation(
         app_id=i.app_id, team_id=i.team_id, team_name=i.team, bot_token=stand_in.issue_token(team_id),
         bot_id=i.bot_id, bot_user_id=i.bot_user_id, bot_scopes="chat:write", user_id=installed_by, token_type="bot"))
+    from sideconv.slack.directory import queue_refresh
+
+    queue_refresh(account_id, team_id)  # the pickers' copy, filled by the processor as on an install
 
 
 def install_local_routes(stack: LocalStack, stand_in: SlackStandIn) -> None:

@@ -4,10 +4,13 @@
 //
 //   mountConnections(root, { api, params });
 
+import slack from "./connections-slack.js";
 import { clear, h, uid } from "./dom.js";
 
 /** @type {Array<{id: string, title: string, mount: (element: HTMLElement, context: object) => void}>} */
-const SECTIONS = [];
+const SECTIONS = [
+  slack,
+];
 
 export function mountConnections(root, { api, params }) {
   const titleId = uid("sc-connections");

@@ -18,6 +18,7 @@ export function renderMessage(message, { directory, quotedOpen, quoted, download
   const labels = [];
   if (message.auto_reply) labels.push("Auto-reply");
   if (message.bot) labels.push("Bot");
+  if (message.external) labels.push("External");
   if (message.edited) labels.push("Edited");
   const delivery = message.delivery;
   const body = message.deleted ? h("p", { class: "sc-message-body sc-muted", text: "This message was deleted in Slack." })

@@ -122,6 +122,7 @@ export class Panel {
     const form = channel(name).form({
       customer: this.customer,
       directory: this.directory,
+      api: this.api,
       cancel: () => this.showList(),
       send: async (request, key) => {
         const created = await this.api.create(this.conversationId, request, key);

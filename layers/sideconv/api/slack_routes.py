@@ -49,6 +49,16 @@ class WorkspaceList(Model):
     items: list[Workspace]
 
 
+class WorkspaceChoice(Model):
+    team_id: str
+    team_name: str | None = None
+    state: Literal["active", "revoked"]
+
+
+class WorkspaceChoices(Model):
+    items: list[WorkspaceChoice]
+
+
 class DirectoryEntry(Model):
     id: str
     kind: Literal["user", "channel"]
@@ -166,6 +176,15 @@ def list_installations() -> Response[WorkspaceList]:
 
     caller = _caller()
     return _json(200, oauth.listing(caller, installation_store(caller.account_id)))
+
+
+@router.get("/v1/slack/workspaces", summary="The account's Slack workspaces to post in (agents)",
+            responses={200: {"description": "Each connected workspace's id, name and state (one Query)",
+                             "content": {"application/json": {"model": WorkspaceChoices}}}})
+def list_workspaces() -> Response[WorkspaceChoices]:
+    caller = _caller()
+    items = installation_store(caller.account_id).items()
+    return _json(200, {"items": [{"team_id": i.team_id, "team_name": i.team_name, "state": i.state} for i in items]})
 
 
 @router.delete("/v1/slack/installations/<team_id>", summary="Disconnect a Slack workspace (admins)",
