@@ -32,7 +32,8 @@ def _connect(stack: LocalStackProcess, account: str, team: str) -> dict[str, lis
     assert authorize.startswith(f"{stack.base_url}/_local/slack/oauth/authorize?")
     page = requests.get(authorize, timeout=10)
     assert page.status_code == 200
-    assert W1 in page.text and W2 in page.text  # the newcomer chooses which workspace to approve
+    assert W1 in page.text
+    assert W2 in page.text
     query = parse_qs(urlsplit(authorize).query)
     approved = requests.post(f"{stack.base_url}/_local/slack/oauth/approve", timeout=10, allow_redirects=False,
                              data={"team_id": team, "state": query["state"][0], "decision": "allow",
