@@ -83,12 +83,16 @@ class SideConversationsStack(Stack):
                 "SES_CONFIGURATION_SET": self.email.configuration_set.configuration_set_name,
                 "RAW_MAIL_BUCKET": self.email.raw_mail.bucket_name,
             },
-            slack_environment={**table_env, **url_env, "SLACK_SECRET_ARN": self.slack.secret.secret_arn},
+            slack_environment={**table_env, **url_env, "SLACK_SECRET_ARN": self.slack.secret.secret_arn,
+                               **self.slack.token_environment},
         )
+        self.slack.grant_tokens(self.senders.send_slack)
 
         self.api = Api(self, "Api", factory=factory, store=self.store, token_secret=self.token_secret,
                        slack_events_function=self.slack.slack_events, settings=settings,
-                       common_environment={**table_env, **token_env, **self.email.mail_environment})
+                       common_environment={**table_env, **token_env, **self.email.mail_environment,
+                                           **self.slack.api_environment(settings)})
+        self.slack.grant_api(self.api.function)
         # Admins open a received mail's original, re-file quarantined mail and fetch attachment links.
         self.email.grant_read_mail(self.api.function, RAW_MAIL_PREFIX, ATTACHMENTS_PREFIX)
         self.email.grant_write_attachments(self.api.function)

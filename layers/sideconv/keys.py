@@ -137,9 +137,12 @@ def slack_installation_sk(team_id: str) -> str:
 SLACK_INSTALLATION_PREFIX = f"INST{_SEP}"
 
 
+SLACK_WORKSPACE_PREFIX = f"SLACKWS{_SEP}"
+
+
 def slack_workspace_ref(enterprise_id: str | None, team_id: str) -> str:
     """Global lookup from a workspace (as a signed event names it) to the account that installed it."""
-    return f"SLACKWS{_SEP}{enterprise_id or '-'}{_SEP}{team_id}"
+    return f"{SLACK_WORKSPACE_PREFIX}{enterprise_id or '-'}{_SEP}{team_id}"
 
 
 def slack_oauth_state_ref(state: str) -> str:

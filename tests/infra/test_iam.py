@@ -20,16 +20,19 @@ CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl
            "sqs:GetQueueAttributes"}
 STREAM = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 BASE = LOGS | XRAY
+# The workspaces' Slack tokens (KMS, under the service's encryption context only).
+TOKENS = {"kms:Encrypt", "kms:Decrypt"}
+SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 EXPECTED_ACTIONS = {
-    "Api": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject"},
+    "Api": BASE | TABLE_RW | SECRET | TOKENS | SEND | {"s3:GetObject", "s3:PutObject"},
     "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "s3:GetObject"},
     "IngestEmail": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject", "sqs:SendMessage"},
     "EmailEvents": BASE | TABLE_RW | {"sqs:SendMessage"},
-    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME,
-    "SlackEvents": BASE | SECRET | {"dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:SendMessage",
+    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME | TOKENS,
+    "SlackEvents": BASE | SECRET | {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:SendMessage",
                                     "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
-    "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME,
+    "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME | TOKENS,
     "PublishEvents": BASE | TABLE_RW | STREAM | {"events:PutEvents", "sqs:SendMessage", "sqs:GetQueueAttributes",
                                                   "sqs:GetQueueUrl"},
     "RouteOutbox": BASE | {"sqs:SendMessage"},
@@ -100,7 +103,8 @@ def test_every_statement_names_only_the_functions_own_resources(synthesized: Syn
         log_group = refs(synthesized.resources[synthesized.logical_id(function)]["Properties"]["LoggingConfig"])
         allowed = {"dynamodb": {table}, "logs": log_group, "sqs": _queues_of(synthesized, function),
                    "secretsmanager": {token_secret}, "s3": {bucket}, "ses": {config_set},
-                   "events": {synthesized.logical_id(stack.publishing.bus)}}
+                   "events": {synthesized.logical_id(stack.publishing.bus)},
+                   "kms": {synthesized.logical_id(stack.slack.token_key)}}
         for statement in _statements(synthesized, synthesized.logical_id(function.role)):
             service = _actions(statement)[0].split(":")[0]
             if service == "xray":
@@ -136,7 +140,7 @@ def test_mail_objects_each_function_may_touch(synthesized: Synthesized) -> None:
 def test_slack_events_writes_only_slack_event_ids(synthesized: Synthesized) -> None:
     function = _functions(synthesized)["SlackEvents"]
     (statement,) = [s for s in _statements(synthesized, synthesized.logical_id(function.role))
-                    if _actions(s)[0].startswith("dynamodb:")]
+                    if _actions(s)[0].startswith("dynamodb:") and "dynamodb:PutItem" in _actions(s)]
     assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLACKEVT#*"]}}
 
 
@@ -159,3 +163,20 @@ def test_the_router_sends_only_to_the_outbox_queues(synthesized: Synthesized) ->
     (send,) = [s for s in _statements(synthesized, synthesized.logical_id(function.role))
                if _actions(s) == ["sqs:SendMessage"]]
     assert refs(send["Resource"]) == {synthesized.logical_id(c.queue.queue) for c in senders.channels.values()}
+
+
+def test_slack_tokens_are_used_only_under_the_services_encryption_context(synthesized: Synthesized) -> None:
+    functions = _functions(synthesized)
+    for name in ("Api", "SendSlack", "SlackProcessor"):
+        statements = _statements(synthesized, synthesized.logical_id(functions[name].role))
+        [kms] = [s for s in statements if set(_actions(s)) & TOKENS]
+        assert kms["Condition"] == {"StringEquals": {"kms:EncryptionContext:service": "atender-side-conversations"}}
+        assert "*" not in json.dumps(kms["Resource"]), name
+
+
+def test_the_events_endpoint_reads_only_the_workspace_routing_items(synthesized: Synthesized) -> None:
+    functions = _functions(synthesized)
+    statements = _statements(synthesized, synthesized.logical_id(functions["SlackEvents"].role))
+    [get] = [s for s in statements if "dynamodb:GetItem" in _actions(s)]
+    assert _actions(get) == ["dynamodb:GetItem"]
+    assert get["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLACKWS#*"]}}
