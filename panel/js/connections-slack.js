@@ -4,6 +4,9 @@
 
 import { clear, h } from "./dom.js";
 
+// connections-page.js restores the page's query saved under this key when Slack sends the admin back.
+const RETURN_KEY = "sc-connections-query";
+
 const ERRORS = {
   access_denied: "The install was cancelled in Slack.",
   invalid_code: "Slack did not accept the install (the link was used already). Try again.",
@@ -68,6 +71,10 @@ export default {
       add.disabled = true;
       try {
         const { authorize_url: url } = await api.request("POST", "/v1/slack/installations");
+        // Slack sends the admin back with the result only: keep this page's own query for the way back.
+        const own = new URLSearchParams(window.location.search);
+        for (const name of [...own.keys()]) if (name === "slack" || name.startsWith("slack_")) own.delete(name);
+        window.sessionStorage.setItem(RETURN_KEY, own.toString());
         window.location.assign(url);
       } catch (error) {
         add.disabled = false;
