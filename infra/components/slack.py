@@ -52,7 +52,10 @@ class Slack(Construct):
 
         self.slack_processor = factory.create(
             self, "slack_processor", description="Files a Slack thread reply on its side conversation",
-            timeout=processor_timeout, environment={**common_environment, **secret_env, **self.token_environment})
+            timeout=processor_timeout,
+            # The events queue it consumes is also where a directory refresh is asked for (sideconv.slack.directory).
+            environment={**common_environment, **secret_env, **self.token_environment,
+                         "SLACK_EVENTS_QUEUE_URL": self.events.queue.queue_url})
         store.grant_read_write(self.slack_processor)
         self.grant_read_secret(self.slack_processor)
         self.grant_tokens(self.slack_processor)

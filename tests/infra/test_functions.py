@@ -17,15 +17,18 @@ SHARED_ENV = {"POWERTOOLS_SERVICE_NAME": "side-conversations",
               "POWERTOOLS_METRICS_NAMESPACE": "Atender/SideConversations", "ENVIRONMENT": "prod"}
 EXPECTED_ENV = {
     "Api": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",
-            "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS"},
+            "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS",
+            # Slack workspaces per account: the app's OAuth client, the token key, the directory refresh
+            # queue, where the OAuth callback sends the admin back (SLACK_REDIRECT_URI when set in context).
+            "SLACK_SECRET_ARN", "SLACK_TOKEN_KEY_ID", "SLACK_EVENTS_QUEUE_URL", "SLACK_CONNECTIONS_URL"},
     "SendEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DOMAIN",
                   "SES_CONFIGURATION_SET", "CONVERSATION_URL_TEMPLATE", "RAW_MAIL_BUCKET"},
     "IngestEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",
                     "SENDER_ADDRESS"},
     "EmailEvents": {"TABLE_NAME"},
-    "SendSlack": {"TABLE_NAME", "SLACK_SECRET_ARN", "CONVERSATION_URL_TEMPLATE"},
+    "SendSlack": {"TABLE_NAME", "SLACK_SECRET_ARN", "CONVERSATION_URL_TEMPLATE", "SLACK_TOKEN_KEY_ID"},
     "SlackEvents": {"TABLE_NAME", "SLACK_SECRET_ARN", "SLACK_EVENTS_QUEUE_URL"},
-    "SlackProcessor": {"TABLE_NAME", "SLACK_SECRET_ARN"},
+    "SlackProcessor": {"TABLE_NAME", "SLACK_SECRET_ARN", "SLACK_TOKEN_KEY_ID", "SLACK_EVENTS_QUEUE_URL"},
     "PublishEvents": {"TABLE_NAME", "EVENT_BUS_NAME"},
     "RouteOutbox": {"OUTBOX_EMAIL_QUEUE_URL", "OUTBOX_SLACK_QUEUE_URL"},
     "Redrive": {"TABLE_NAME", "OUTBOX_EMAIL_QUEUE_URL", "OUTBOX_SLACK_QUEUE_URL", "REDRIVE_AFTER_SECONDS"},
