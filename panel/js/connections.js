@@ -4,7 +4,7 @@
 //
 //   mountConnections(root, { api, params });
 
-import slack from "./connections-slack.js";
+import slack from "./slack-connections.js";
 import { clear, h, uid } from "./dom.js";
 
 /** @type {Array<{id: string, title: string, mount: (element: HTMLElement, context: object) => void}>} */
