@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     # callback sends the admin back (the panel's Connections view, on the panel's origin).
     "slackRedirectUri": "",
     "slackConnectionsUrl": "/panel/connections.html",
+    # The self-hosting mode: the secret's one installation serves accounts without their own.
+    "slackSingleWorkspace": False,
     "jwtIssuer": "https://auth.example.com/",
     "jwtAudience": "atender-side-conversations",
     "conversationUrlTemplate": "",
@@ -79,6 +81,7 @@ class DeploySettings:
     slack_secret_name: str
     slack_redirect_uri: str
     slack_connections_url: str
+    slack_single_workspace: bool
     jwt_issuer: str
     jwt_audience: tuple[str, ...]
     conversation_url_template: str
@@ -136,6 +139,7 @@ class DeploySettings:
             slack_secret_name=str(get("slackSecretName")),
             slack_redirect_uri=str(get("slackRedirectUri")),
             slack_connections_url=str(get("slackConnectionsUrl")),
+            slack_single_workspace=_bool(get("slackSingleWorkspace")),
             jwt_issuer=str(get("jwtIssuer")),
             jwt_audience=audience,
             conversation_url_template=str(get("conversationUrlTemplate")),

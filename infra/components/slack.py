@@ -31,7 +31,9 @@ class Slack(Construct):
         self.token_key = kms.Key(self, "TokenKey", enable_key_rotation=True,
                                  description="Slack bot tokens of the accounts' workspaces (side conversations)",
                                  removal_policy=RemovalPolicy.RETAIN)
-        self.token_environment = {"SLACK_TOKEN_KEY_ID": self.token_key.key_arn}
+        # Every function that decides whose token a workspace uses: the mode goes with the key.
+        mode = {"SLACK_SINGLE_WORKSPACE": "true"} if settings.slack_single_workspace else {}
+        self.token_environment = {"SLACK_TOKEN_KEY_ID": self.token_key.key_arn, **mode}
 
         processor_timeout = Duration.seconds(30)
         # FIFO: one group per Slack channel keeps a thread's reply, edit and deletion in order, and
@@ -41,7 +43,7 @@ class Slack(Construct):
         self.slack_events = factory.create(
             self, "slack_events", description="Verifies a Slack event, records its id and queues it",
             timeout=Duration.seconds(5),
-            environment={**common_environment, **secret_env,
+            environment={**common_environment, **secret_env, **mode,
                          "SLACK_EVENTS_QUEUE_URL": self.events.queue.queue_url})
         # Records (and, when the hand-off fails, forgets) Slack event ids; no other item.
         store.grant_own_items(self.slack_events, keys.slack_event_ref(""))
