@@ -657,7 +657,8 @@ class SlackStandIn:
             "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(), "event_time": int(time.time()),
             "authorizations": [{"enterprise_id": None, "team_id": i.team_id, "user_id": i.bot_user_id,
                                 "is_bot": True, "is_enterprise_install": False}],
-            "is_ext_shared_channel": bool(ws is not None and event.get("channel") in ws.shared),
+            "is_ext_shared_channel": bool(ws is not None and isinstance(event.get("channel"), str)
+                                          and event["channel"] in ws.shared),
         }
 
     def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:

@@ -497,3 +497,47 @@ def test_no_token_in_any_log_line_response_or_event(world: SlackWorld, caplog: p
         for where, text in haystacks.items():
             assert token not in text, f"a token in the {where}"
     assert "xoxb-" not in haystacks["logs"] + haystacks["responses"] + haystacks["table"]
+
+
+def test_slacks_user_and_channel_events_keep_the_directory_fresh(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    refresh_directory(world, ACME, W1)
+    renamed = {"id": "U0BOB", "name": "bob", "profile": {"display_name": "Roberto", "real_name": "Roberto Oncall"}}
+    events = [{"type": "user_change", "user": renamed},
+              {"type": "team_join", "user": {"id": "U0NEWBIE", "name": "nia", "profile": {"display_name": "Nia"}}},
+              {"type": "user_change", "user": {"id": "U0BOTTY", "is_bot": True, "profile": {"display_name": "Botty"}}},
+              {"type": "channel_created", "channel": {"id": "C0LAUNCH", "name": "launch-room"}},
+              {"type": "channel_shared", "channel": "C0BILLING", "connected_team_id": "T9OTHER"}]
+    for event in events:
+        assert world.post_event(envelope_of(world, W1, event))[0] == 200
+    world.drain()
+    _, people = directory(ACME, team_id=W1, kind="user", q="ro")
+    assert [p["id"] for p in people["items"]] == ["U0BOB"]
+    _, new = directory(ACME, team_id=W1, kind="user", q="nia")
+    assert [p["id"] for p in new["items"]] == ["U0NEWBIE"]
+    _, bots = directory(ACME, team_id=W1, kind="user", q="botty")
+    assert bots["items"] == []
+    _, launch = directory(ACME, team_id=W1, kind="channel", q="launch")
+    assert [(c["id"], c["is_member"]) for c in launch["items"]] == [("C0LAUNCH", False)]
+
+    _, shared = directory(ACME, team_id=W1, kind="channel", q="billing")
+    found = [(c["id"], c["is_shared_externally"], c["is_member"]) for c in shared["items"]]
+    assert found == [("C0BILLING", True, True)]
+
+
+def test_a_workspace_revoked_in_one_account_can_be_connected_to_another(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    world.slack.uninstall(W1)
+    assert world.post_event(envelope_of(world, W1, {"type": "app_uninstalled"}))[0] == 200
+    world.drain()
+    result = install(world, GLOBEX, W1)
+    assert result["slack"] == ["connected"]
+    _, created = start(GLOBEX, channel="C0ONCALL")
+    world.drain()
+    [root] = world.slack.messages("C0ONCALL")
+    from sideconv.container import forget
+
+    forget()  # the endpoint's minute of remembering the old route has passed
+    assert world.post_event(thread_reply(world, W1, "C0ONCALL", root["ts"], "U0BOB", "to globex"))[0] == 200
+    world.drain()
+    assert messages_of(GLOBEX, created["id"])["messages"][-1]["body"] == "to globex"

@@ -281,12 +281,15 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     if kind in ("channel_created", "channel_rename", "channel_unarchive", "group_rename", "channel_shared",
                 "channel_unshared"):
         channel = event.get("channel")
+        if isinstance(channel, str):  # channel_shared / channel_unshared name the channel by id only
+            channel = {"id": channel}
         if isinstance(channel, dict):
             known = store.channel(account_id, team_id, str(channel.get("id")))
             merged = {"is_member": bool(known and known.is_member), "is_private": bool(known and known.is_private),
+                      "is_ext_shared": bool(known and known.is_shared_externally),
                       "name": known.name if known else None, **{k: v for k, v in channel.items() if v is not None}}
-            if kind == "channel_shared":
-                merged["is_ext_shared"] = True
+            if kind in ("channel_shared", "channel_unshared"):
+                merged["is_ext_shared"] = kind == "channel_shared"
             entry = channel_entry(merged)
             if entry is not None:
                 store.put(account_id, team_id, [entry])

@@ -181,8 +181,10 @@ class AccountInstallationStore(InstallationStore):
                                           enterprise_id=installation.enterprise_id, state="active")
         try:
             with TransactWrite(connection=self._connection) as tx:
+                # Free, ours already, or let go by the account that had it (uninstalled in Slack).
                 tx.save(workspace, condition=SlackWorkspaceRefItem.pk.does_not_exist()
-                        | (SlackWorkspaceRefItem.account_id == self.account_id))
+                        | (SlackWorkspaceRefItem.account_id == self.account_id)
+                        | (SlackWorkspaceRefItem.state == "revoked"))
                 tx.save(item)
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons or []
