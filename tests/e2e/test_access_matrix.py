@@ -125,7 +125,10 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
     """The route with its path filled in with acme's ids, a valid body and the required query."""
     values = {"conversation_id": CONVERSATION, "side_conversation_id": world.email_sc,
               "message_id": world.inbound_message, "attachment_id": "00",
-              "quarantine_id": world.quarantined["attach" if route.endswith("/attach") else "discard"]}
+              "quarantine_id": world.quarantined["attach" if route.endswith("/attach") else "discard"],
+              # acme's workspace (make dev connects acme to the stand-in's first); its DELETE runs last of
+              # acme's Slack routes (the routes are in path order)
+              "team_id": "T0LOCAL01"}
     unknown = set(re.findall(r"{(\w+)}", route)) - set(values)
     if unknown:
         raise LookupError(f"no value for path parameters {sorted(unknown)} of {route}")
@@ -142,11 +145,21 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
     elif route.endswith("/attach"):
         body = {"conversation_id": CONVERSATION, "side_conversation_id": world.email_sc}
     query = {"mine": "true", "waiting_on": "external"} if route == "/v1/side-conversations" else {}
+    if route == "/v1/slack/directory":
+        query = {"team_id": "T0LOCAL01", "kind": "user"}
+    elif route == "/v1/slack/oauth/callback":
+        query = {"code": "code-0", "state": "A" * 43}  # no install of anyone's was started with it
     return path, body, query
 
 
+# Slack's account-wide routes: every account has its own (an outsider sees its own, empty, never acme's).
+SLACK_OWN = {"/v1/slack/installations", "/v1/slack/workspaces", "/v1/slack/directory"}
+
+
 def expected(method: str, route: str, caller: str) -> set[int]:
-    admin_only = route.startswith("/v1/quarantine")
+    if route == "/v1/slack/oauth/callback":
+        return {400}  # no JWT on this route: the OAuth state is the proof, and this one is nobody's
+    admin_only = route.startswith(("/v1/quarantine", "/v1/slack/installations"))
     listing = method == "GET" and (route.endswith("/side-conversations") or route == "/v1/side-conversations")
     if caller in UNAUTHENTICATED:
         return {401}
@@ -158,10 +171,13 @@ def expected(method: str, route: str, caller: str) -> set[int]:
         # Their own (empty) listing or their own new side conversation; acme's items do not exist for them.
         if listing or (method == "POST" and route.endswith("/side-conversations")):
             return {200, 201}
-        if route == "/v1/quarantine":
-            return {200}
+        if route == "/v1/quarantine" or route in SLACK_OWN:
+            return {200, 201}
         return {404}
-    return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach")) else {200}
+    if method == "DELETE":
+        return {204}
+    return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach",
+                                                        "/slack/installations")) else {200}
 
 
 def test_every_route_is_covered(world: World) -> None:
