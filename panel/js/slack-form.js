@@ -104,14 +104,14 @@ export function mountSlackForm({ directory, send, cancel, api }) {
   return form;
 }
 
-/** The account's workspaces: a choice only when there are several (one goes without saying). */
+/** The account's workspaces: a choice only when there are several. The only one is still named (hidden),
+ * so each directory lookup names its workspace and costs the API one Query. */
 async function loadWorkspaces(api, select, field) {
   try {
     const { items } = await api.request("GET", "/v1/slack/workspaces");
     const active = items.filter((w) => w.state === "active");
-    if (active.length < 2) return;
     clear(select).append(...active.map((w) => h("option", { value: w.team_id, text: w.team_name || w.team_id })));
-    field.hidden = false;
+    field.hidden = active.length < 2;
   } catch {
     // No list: the API picks the only workspace, or names the field when it needs one.
   }
