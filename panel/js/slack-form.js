@@ -80,7 +80,9 @@ export function mountSlackForm({ directory, send, cancel, api }) {
   }
   const collect = () => {
     const slack = { target: target() };
-    if (workspace.value) slack.team_id = workspace.value;
+    // Named only when there is a choice: the only workspace goes without saying (and the request, its
+    // Idempotency-Key with it, stays the same whether or not the list had arrived when it was first sent).
+    if (!workspaceField.hidden && workspace.value) slack.team_id = workspace.value;
     const raw = inputs[slack.target].value;
     if (slack.target === "channel") slack.channel_id = resolve(raw, /^#/, SLACK_CHANNEL, directory.channels);
     else slack.user_ids = raw.split(",").map((part) => resolve(part, /^@/, SLACK_USER, directory.users)).filter(Boolean);
