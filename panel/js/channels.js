@@ -61,6 +61,8 @@ export const CHANNELS = {
     listPeople: (item, directory) => (item.subject ? `Slack: ${slackTarget(item, directory)}` : null),
     threadPeople: (item, directory) => `Slack: ${slackTarget(item, directory)}`
       + (item.slack?.team_name ? ` in ${item.slack.team_name}` : "")
+      + (directory?.disconnected?.has(item.slack?.team_id)
+        ? " (this Slack workspace is disconnected: messages are not sent until an admin connects it again)" : "")
       + (item.slack?.shared_externally ? " (shared with another organisation)" : ""),
     destination: (item, directory) => `the Slack thread (${slackTarget(item, directory)})`
       + (item.slack?.shared_externally ? ", which people outside your company read" : ""),

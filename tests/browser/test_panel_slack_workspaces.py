@@ -100,3 +100,29 @@ def test_a_shared_channel_must_be_confirmed_and_a_private_one_needs_an_invite(pa
     expect(rail.get_by_text(re.compile(r"shared with another organisation\)"))).to_be_visible()
     assert demo.only_side_conversation()["slack"]["shared_externally"] is True
     shots(page, "shared-posted")
+
+
+def test_a_thread_of_a_disconnected_workspace_says_so(page: Any, demo: Demo, shots: Screenshots) -> None:
+    import requests
+
+    from tests.e2e.test_slack_workspaces_local import _connect
+
+    # Given globex connected to the second workspace, a Slack side conversation there, then the app removed
+    stack = demo.stack
+    assert _connect(stack, "globex", "T0LOCAL02")["slack"] == ["connected"]
+    created = demo.create({"channel": "slack", "subject": "Carrier delay", "body": "Any news on the truck?",
+                           "slack": {"target": "channel", "channel_id": "C2SUPPORT"}},
+                          account="globex", user="agent-1")
+    assert requests.post(f"{stack.base_url}/_local/slack/uninstall", json={"team_id": "T0LOCAL02"},
+                         timeout=10).status_code == 200
+    admin = stack.headers(role="admin", account="globex", user="admin-1")
+    demo.wait_for(lambda: requests.get(f"{stack.base_url}/v1/slack/installations", headers=admin, timeout=10)
+                  .json()["items"][0]["state"] == "revoked")
+
+    # When globex's agent opens it, Then the thread says the workspace is disconnected
+    page.goto(f"{demo.url}&account=globex")
+    rail = page.get_by_role("complementary", name="Side conversations panel")
+    rail.get_by_role("button", name=re.compile("Carrier delay")).click()
+    expect(rail.get_by_text(re.compile("this Slack workspace is disconnected"))).to_be_visible()
+    assert created["slack"]["team_id"] == "T0LOCAL02"
+    shots(page, "disconnected-thread")
