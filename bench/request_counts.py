@@ -56,6 +56,10 @@ BUDGETS = {
     "reopen": Budget("1 request (UpdateItem)", _ddb(exact_ops={"UpdateItem": 1})),
     "inbound email": Budget("1 read + 1 write + 1 S3 GetObject", _ddb(reads=1, writes=1, s3_get=1)),
     "Slack thread reply": Budget("1 read + 1 write", _ddb(reads=1, writes=1)),
+    "reply with a follow-up": Budget("1 write, no read (as without one)", _ddb(reads=0, writes=1)),
+    "follow-up due": Budget("≤ 1 read + ≤ 1 write before its event",
+                            lambda r: r.dynamodb_reads <= 1 and r.dynamodb_writes <= 1
+                            and set(r.counts) <= {("dynamodb", o) for o in r.operations("dynamodb")}),
     "Slack events endpoint": Budget("≤ 1 write + ≤ 1 queue send, no read (the workspace's account cached)",
                                     _ddb(reads=0, writes_max=1, sqs_send_max=1)),
     # Workspaces per account (issue 14).
@@ -175,6 +179,28 @@ def _check_recorded(aws: Aws, created: dict[str, Any]) -> None:
         raise AssertionError("the Slack reply was not recorded")
 
 
+SCHEDULER_PER_CHANGE = "1 Scheduler call per change of the firing time, 0 otherwise"
+
+
+def _follow_up_figures(aws: Aws) -> list[Figure]:
+    from bench import follow_up_counts
+
+    try:
+        measured = follow_up_counts.measure(aws)
+    except Exception as exc:
+        return [broken("2", "requests: follow-ups", "see rows", exc)]
+    figures = [_figure(name, measured[name]) for name in ("reply with a follow-up", "follow-up due")]
+    changes = measured["schedule per change"]
+    ok = all(recorder.total("scheduler") == expected for _, expected, recorder in changes)
+    text = "; ".join(f"{name} {recorder.total('scheduler')}"
+                     + (f" ({', '.join(c.operation for c in recorder.calls)})" if recorder.calls else "")
+                     for name, _, recorder in changes)
+    figures.append(Figure("2", "requests: follow-up schedule per change", SCHEDULER_PER_CHANGE, text,
+                          "pass" if ok else "FAIL",
+                          raw={"changes": {n: [c.operation for c in r.calls] for n, _, r in changes}}))
+    return figures
+
+
 def run(aws: Aws) -> list[Figure]:
     figures: list[Figure] = []
     try:
@@ -182,6 +208,7 @@ def run(aws: Aws) -> list[Figure]:
             figures.append(_figure(name, recorder))
     except Exception as exc:
         figures.append(broken("2", "requests: API", "see rows", exc))
+    figures += _follow_up_figures(aws)
     try:
         figures.append(_figure("inbound email", measure_inbound_email(aws)))
     except Missing as exc:

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from infra.components.api import Api
 from infra.components.email import ATTACHMENTS_PREFIX, RAW_MAIL_PREFIX, Email
+from infra.components.follow_ups import FollowUps
 from infra.components.function import ARCHITECTURE, ARCHITECTURES, RUNTIME, FunctionFactory, Layer
 from infra.components.monitoring import NAMESPACE, SERVICE, Monitoring
 from infra.components.nag import acknowledge
@@ -104,16 +105,21 @@ class SideConversationsStack(Stack):
         self.publishing = Publishing(self, "Publishing", factory=factory, store=self.store, settings=settings,
                                      common_environment=table_env)
 
+        self.follow_ups = FollowUps(self, "FollowUps", factory=factory, store=self.store,
+                                    publisher=self.publishing.function, stack_name=settings.stack_name,
+                                    common_environment=table_env)
+
         self.redrive = Redrive(self, "Redrive", factory=factory, store=self.store, senders=self.senders,
                                common_environment=table_env)
 
         self.functions = [self.api.function, *self.email.functions, *self.slack.functions,
-                          *self.senders.functions, *self.publishing.functions, *self.redrive.functions]
+                          *self.senders.functions, *self.publishing.functions, *self.redrive.functions,
+                          *self.follow_ups.functions]
         self.monitoring = Monitoring(
             self, "Monitoring", functions=self.functions,
             dead_letter_queues=[*self.email.dead_letter_queues, *self.slack.dead_letter_queues,
                                 *self.senders.dead_letter_queues, *self.publishing.dead_letter_queues,
-                                *self.redrive.dead_letter_queues],
+                                *self.redrive.dead_letter_queues, *self.follow_ups.dead_letter_queues],
             http_api=self.api.http_api, notification_key=self.notification_key,
             alarm_email=settings.alarm_email, alarm_topic_arn=settings.alarm_topic_arn,
             pipes=[("outbox", self.senders.pipe.pipe_name)], stream_functions=self.publishing.functions)

@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from local import email, events, moto_dynamodb, panel, slack, token
+from local import email, events, moto_dynamodb, panel, scheduler, slack, token
 from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
 
 LOCAL_DEFAULTS = {
@@ -51,6 +51,7 @@ def build() -> LocalStack:
 
     stack.api_route = api  # type: ignore[attr-defined]
     events.install(stack)
+    scheduler.install(stack)
     email.install(stack)
     slack.install(stack)
     panel.install(stack)

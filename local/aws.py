@@ -14,6 +14,12 @@ from sideconv.store.schema import table_definition
 OUTBOX_QUEUES = {"email": "side-conversations-outbox-email.fifo", "slack": "side-conversations-outbox-slack.fifo"}
 # Slack events, from the events endpoint to the processor (FIFO: one group per channel, dedup by event id).
 SLACK_EVENTS_QUEUE = "side-conversations-slack-events.fifo"
+# The follow-ups' schedule group and what its schedules name (infra/components/follow_ups.py); the local
+# stack plays the Scheduler (local/scheduler.py), so the function and role ARNs are only names here.
+FOLLOW_UP_GROUP = "side-conversations-follow-ups"
+FOLLOW_UP_FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:follow_up"
+FOLLOW_UP_ROLE_ARN = "arn:aws:iam::000000000000:role/follow-up-scheduler"
+FOLLOW_UP_DLQ = "side-conversations-follow-ups-dlq"
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,22 @@ def create_resources(settings: Settings) -> LocalResources:
     slack_events = sqs.create_queue(
         QueueName=SLACK_EVENTS_QUEUE, Attributes={"FifoQueue": "true", "VisibilityTimeout": "60"}
     )["QueueUrl"]
+    _follow_up_schedules(settings, sqs)
     return LocalResources(stream_arn=table["LatestStreamArn"], outbox_queue_urls=urls,
                           slack_events_queue_url=slack_events,
                           events_capture_queue_url=_event_bus_with_capture(settings, sqs))
+
+
+def _follow_up_schedules(settings: Settings, sqs: Any) -> None:
+    """The schedule group and its dead-letter queue; `publish_events` finds them in its environment,
+    as the stack configures it in AWS."""
+    import os
+
+    boto3.client("scheduler", region_name=settings.region).create_schedule_group(Name=FOLLOW_UP_GROUP)
+    dlq = sqs.create_queue(QueueName=FOLLOW_UP_DLQ)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    os.environ.update({"FOLLOW_UP_SCHEDULE_GROUP": FOLLOW_UP_GROUP, "FOLLOW_UP_FUNCTION_ARN": FOLLOW_UP_FUNCTION_ARN,
+                       "FOLLOW_UP_SCHEDULER_ROLE_ARN": FOLLOW_UP_ROLE_ARN, "FOLLOW_UP_DLQ_ARN": arn})
 
 
 def _event_bus_with_capture(settings: Settings, sqs: Any) -> str:

@@ -64,6 +64,46 @@ class Quarantined(_Detail):
     reason: str | None
 
 
+class FollowUpDue(_Detail):
+    created_by: Person | None = Field(description="The agent whose follow-up it is")
+    subject: str | None
+    due_at: str | None = Field(description="When it fell due: the agent's last message out (or when the "
+                                           "follow-up was set) plus its interval")
+    waiting_since: str | None = Field(description="Since when the other party has had the ball")
+    nudge_sent: bool = Field(description="A nudge went out by the channel with this firing (the agent "
+                                         "opted in and the account's max_nudges was not reached)")
+    nudges_sent: int = Field(description="Nudges sent since the other party last wrote")
+
+
+class WaitingStarted(_Detail):
+    waiting_on: Literal["external"] = Field(description="Who has the ball: the other party of the side "
+                                                        "conversation (a vendor, another team)")
+    since: str | None = Field(description="When the message that handed them the ball went out")
+
+
+class WaitingEnded(_Detail):
+    waiting_on: Literal["external"] = Field(description="Who had the ball until now")
+    since: str | None = Field(description="When the wait started")
+    ended_at: str | None
+    reason: Literal["reply", "closed"] = Field(description="They replied, or the side conversation was closed")
+    ball_with: Literal["agent"] | None = Field(description="`agent` after a reply; null when closed")
+
+
+class AutoClosed(_Detail):
+    last_message_at: str | None
+    auto_close_after: int | None = Field(description="The account's inactivity limit, in seconds")
+
+
+_WAITING = (" A helpdesk may pause its own SLA clock between Waiting Started and Waiting Ended. The side "
+            "conversation itself never changes the customer conversation's engagement state.")
+DESCRIPTIONS = {
+    events.FOLLOW_UP_DUE: " The follow-up fell due while the other party still had the ball.",
+    events.WAITING_STARTED: " The other party of the side conversation has the ball." + _WAITING,
+    events.WAITING_ENDED: " The other party no longer has the ball (their reply, or a close)." + _WAITING,
+    events.AUTO_CLOSED: " Closed after the account's `auto_close_after` without a message (a Side "
+                        "Conversation Closed event goes out too).",
+}
+
 MODELS: dict[str, type[_Detail]] = {
     events.CREATED: Created,
     events.CLOSED: StateChanged,
@@ -73,6 +113,10 @@ MODELS: dict[str, type[_Detail]] = {
     events.FAILED: Delivered,
     events.BOUNCED: Delivered,
     events.QUARANTINED: Quarantined,
+    events.FOLLOW_UP_DUE: FollowUpDue,
+    events.WAITING_STARTED: WaitingStarted,
+    events.WAITING_ENDED: WaitingEnded,
+    events.AUTO_CLOSED: AutoClosed,
 }
 
 
@@ -85,7 +129,8 @@ def schemas() -> dict[str, dict[str, object]]:
     for detail_type, model in MODELS.items():
         schema = model.model_json_schema()
         schema["title"] = detail_type
-        schema["description"] = f"`detail` of source `{events.SOURCE}`, detail-type `{detail_type}`."
+        schema["description"] = (f"`detail` of source `{events.SOURCE}`, detail-type `{detail_type}`."
+                                 + DESCRIPTIONS.get(detail_type, ""))
         out[file_name(detail_type)] = schema
     return out
 

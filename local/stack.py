@@ -109,6 +109,8 @@ class LocalStack:
         self._routes: list[tuple[str, str, bool, Route]] = []
         self._consumers: list[_Consumer] = []
         self._stream_consumers: list[_StreamConsumer] = []
+        # What else AWS does on its own between the handlers each round (the Scheduler's firings).
+        self._tickers: list[Callable[[], int]] = []
         self._pipes: list[_Pipe] = [self._outbox_pipe()]
         self._servers: list[tuple[Callable[[], None], Callable[[], None]]] = []
         self._stop = threading.Event()
@@ -131,6 +133,10 @@ class LocalStack:
         """Feed the table stream to a handler as a filtered DynamoDB event source mapping would."""
         self._stream_consumers.append(_StreamConsumer(name, handler, pattern))
 
+    def add_ticker(self, tick: Callable[[], int]) -> None:
+        """Run `tick` each round of the glue (it returns how much it moved)."""
+        self._tickers.append(tick)
+
     def add_server(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
         self._servers.append((start, stop))
 
@@ -146,6 +152,8 @@ class LocalStack:
         Returns how many records and messages moved, so tests can drain until quiet.
         """
         moved = self._relay_stream()
+        for tick in self._tickers:
+            moved += tick()
         for consumer in self._consumers:
             moved += self._deliver(consumer)
         return moved

@@ -1,4 +1,5 @@
-"""Table stream → EventBridge: the side-conversation events the helpdesk reacts to."""
+"""Table stream → EventBridge: the side-conversation events the helpdesk reacts to; and each side
+conversation's follow-up schedule kept in step with its summary (sideconv.follow_up_schedules)."""
 
 import gc
 
@@ -9,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv import follow_up_schedules
 from sideconv.observability import logger
 from sideconv.publishing import publish_change
 
@@ -19,7 +21,14 @@ def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
     if stream is None or record.event_id is None or record.event_name is None:
         return
-    publish_change(record.event_id, record.event_name.name, stream.new_image or {}, stream.old_image or {})
+    new, old = stream.new_image or {}, stream.old_image or {}
+    publish_change(record.event_id, record.event_name.name, new, old)
+    # After the events: a Scheduler outage retries the record without holding them back (its marker
+    # skips them on the retry), and arming again is idempotent.
+    target = follow_up_schedules.configured_target()
+    if target is not None:
+        follow_up_schedules.sync(record.event_name.name, new, old, target)
+        follow_up_schedules.unmark_inbox(new)
 
 
 @logger.inject_lambda_context

@@ -43,6 +43,8 @@ def inbound_actions(side_conversation_id: str, message_id: str, now: str, body: 
         *_common(side_conversation_id, now, body, INBOUND),
         Summary.inbound_count.add(1),
         Summary.last_inbound_id.set(message_id),
+        # The other party wrote: nudges count again from zero (sideconv.follow_ups).
+        Summary.follow_up_nudges.remove(),
     ]
 
 

@@ -1,4 +1,8 @@
-"""Time and ids, behind two functions so tests can pin them."""
+"""Time and ids, behind a few functions so tests can pin them.
+
+The local stack plays EventBridge Scheduler with a clock the tests can move (`POST /_local/clock`):
+`advance()` shifts what every function here reads as now. In AWS nothing calls it, so the offset is 0.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 from ulid import ULID
 
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    return datetime.now(UTC) + _offset
+
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_id() -> str:
@@ -17,4 +27,15 @@ def new_id() -> str:
 
 def epoch_after(seconds: int) -> datetime:
     """A TTL instant `seconds` from now (PynamoDB's TTLAttribute stores it as epoch seconds)."""
-    return datetime.now(UTC) + timedelta(seconds=seconds)
+    return now() + timedelta(seconds=seconds)
+
+
+def advance(seconds: float) -> datetime:
+    """Move the clock forward (the local stack's controlled clock only); returns the new now."""
+    global _offset
+    _offset += timedelta(seconds=seconds)
+    return now()
+
+
+def offset_seconds() -> float:
+    return _offset.total_seconds()

@@ -20,7 +20,12 @@ FAILED = "Message Failed"
 BOUNCED = "Message Bounced"
 RECEIVED = "Message Received"
 QUARANTINED = "Email Quarantined"
-DETAIL_TYPES = (CREATED, CLOSED, REOPENED, SENT, FAILED, BOUNCED, RECEIVED, QUARANTINED)
+FOLLOW_UP_DUE = "Side Conversation Follow-up Due"
+WAITING_STARTED = "Side Conversation Waiting Started"
+WAITING_ENDED = "Side Conversation Waiting Ended"
+AUTO_CLOSED = "Side Conversation Auto-closed"
+DETAIL_TYPES = (CREATED, CLOSED, REOPENED, SENT, FAILED, BOUNCED, RECEIVED, QUARANTINED,
+                FOLLOW_UP_DUE, WAITING_STARTED, WAITING_ENDED, AUTO_CLOSED)
 _DELIVERY_EVENTS = {"sent": SENT, "failed": FAILED, "bounced": BOUNCED}
 PREVIEW_LENGTH = 140
 
@@ -89,3 +94,57 @@ def from_change(event_id: str, event_name: str, new: dict[str, Any],
             "quarantine_id": new.get("id"), "reason": new.get("reason"),
         }
     return None
+
+
+def _ball(image: dict[str, Any]) -> str | None:
+    """Who the ball is with: `external` after a message out, `agent` after one in; None when closed."""
+    if image.get("state") != "open":
+        return None
+    return {"outbound": "external", "inbound": "agent"}.get(str(image.get("last_direction")))
+
+
+def _follow_up_and_waiting(event_id: str, event_name: str, new: dict[str, Any],
+                           old: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    from sideconv import follow_ups
+
+    out: list[tuple[str, dict[str, Any]]] = []
+    fired, fired_before = new.get("follow_up_fired_at"), old.get("follow_up_fired_at")
+    if fired and fired != fired_before:
+        current = follow_ups.plan(new)
+        detail = _base(event_id, new, fired)
+        detail |= {"created_by": _person(new.get("created_by")), "subject": new.get("subject"),
+                   "due_at": current.due_at if current else None, "waiting_since": new.get("waiting_since"),
+                   "nudge_sent": int(new.get("follow_up_nudges") or 0) > int(old.get("follow_up_nudges") or 0),
+                   "nudges_sent": int(new.get("follow_up_nudges") or 0)}
+        out.append((FOLLOW_UP_DUE, detail))
+    ball, ball_before = _ball(new), (None if event_name == "INSERT" else _ball(old))
+    if ball == "external" and ball_before != "external":
+        detail = _base(event_id, new, new.get("waiting_since"))
+        detail |= {"waiting_on": "external", "since": new.get("waiting_since")}
+        out.append((WAITING_STARTED, detail))
+    elif ball_before == "external" and ball != "external":
+        ended_at = new.get("waiting_since") if ball == "agent" else new.get("updated_at")
+        detail = _base(event_id, new, ended_at)
+        detail |= {"waiting_on": "external", "since": old.get("waiting_since"), "ended_at": ended_at,
+                   "reason": "reply" if ball == "agent" else "closed", "ball_with": ball}
+        out.append((WAITING_ENDED, detail))
+    if event_name == "MODIFY" and new.get("state") == "closed" and old.get("state") == "open" \
+            and new.get("closed_reason") == "inactivity":
+        detail = _base(event_id, new, new.get("updated_at"))
+        detail |= {"last_message_at": new.get("last_message_at"), "auto_close_after": new.get("auto_close_after")}
+        out.append((AUTO_CLOSED, detail))
+    return out
+
+
+def from_change_all(event_id: str, event_name: str, new: dict[str, Any],
+                    old: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every event a change means, in order: the one of `from_change` first, then the follow-up's and
+    the waiting ones. The first carries the stream record's id as `event_id`; each further one that id
+    and its position (`<id>:1`, ...), so every event can be deduplicated on its own."""
+    first = from_change(event_id, event_name, new, old)
+    out = [first] if first else []
+    if (new.get("kind") or old.get("kind")) == "side_conversation":
+        out += _follow_up_and_waiting(event_id, event_name, new, old)
+    for position, (_, detail) in enumerate(out[1:], start=1):
+        detail["event_id"] = f"{event_id}:{position}"
+    return out

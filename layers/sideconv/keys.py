@@ -70,6 +70,22 @@ def inbox_sk(waiting_on: str, since: str, side_conversation_id: str) -> str:
     return f"{waiting_on}{_SEP}{since}{_SEP}{side_conversation_id}"
 
 
+def inbox_due_sk(due_at: str, side_conversation_id: str) -> str:
+    """A follow-up fell due: in the agent's list (`agent#`), and after every date (`~`), so first."""
+    return f"agent{_SEP}~{due_at}{_SEP}{side_conversation_id}"
+
+
+def is_inbox_due(sort_key: str | None) -> bool:
+    return bool(sort_key) and str(sort_key).startswith(f"agent{_SEP}~")
+
+
+def follow_up_settings_ref(account_id: str) -> str:
+    """The account's follow-up defaults: one item, reached only with the caller's own account."""
+    if not ACCOUNT_ID.match(account_id):
+        raise ValueError("account id has characters a key cannot hold")
+    return f"SETTINGS{_SEP}{account_id}{_SEP}follow-ups"
+
+
 def inbox_prefix(waiting_on: str) -> str:
     return f"{waiting_on}{_SEP}"
 

@@ -1,4 +1,5 @@
-"""Publishing the events of `sideconv.events` to EventBridge, once per change.
+"""Publishing the events of `sideconv.events` to EventBridge, once per change (a change may mean a
+few: a close is also the end of a wait; they go in one PutEvents, in order).
 
 A marker item (`EVT#<stream event id>`, kept a week) is written after a successful PutEvents, and a
 record whose marker exists is skipped: a redelivered stream batch publishes nothing twice. Only a
@@ -47,9 +48,10 @@ def _plain(value: Any) -> Any:
 
 
 def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
-    """Publish the event this change means, unless already published. True when one was sent."""
-    change = events.from_change(event_id, event_name, _plain(new), _plain(old))
-    if change is None:
+    """Publish the events this change means (one PutEvents, in order), unless already published.
+    True when some were sent."""
+    changes = events.from_change_all(event_id, event_name, _plain(new), _plain(old))
+    if not changes:
         return False
     _bind()
     marker_key = keys.published_event_ref(event_id)
@@ -59,16 +61,16 @@ def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dic
         return False
     except PublishedEventItem.DoesNotExist:
         pass
-    detail_type, detail = change
+    bus = get_settings().event_bus_name
     response = _eventbridge().put_events(Entries=[{
         "Source": events.SOURCE,
         "DetailType": detail_type,
         "Detail": json.dumps(detail, separators=(",", ":")),
-        "EventBusName": get_settings().event_bus_name,
-    }])
+        "EventBusName": bus,
+    } for detail_type, detail in changes])
     if response.get("FailedEntryCount"):
-        failure = response["Entries"][0]
+        failure = next(e for e in response["Entries"] if e.get("ErrorCode"))
         raise RuntimeError(f"EventBridge refused the event: {failure.get('ErrorCode')} {failure.get('ErrorMessage')}")
-    PublishedEventItem(marker_key, marker_key, detail_type=detail_type,
+    PublishedEventItem(marker_key, marker_key, detail_type=changes[0][0],
                        expires_at=clock.epoch_after(MARKER_TTL_SECONDS)).save()
     return True

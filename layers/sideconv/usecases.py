@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from sideconv import activity, clock, keys, pagination, views
+from sideconv import activity, clock, follow_ups, keys, pagination, views
 from sideconv.api.schemas import (
     CreateEmailSideConversation,
     CreateMessage,
@@ -228,6 +228,8 @@ def create_side_conversation(
                                      team_name=chosen.team_name, shared_externally=chosen.shared_externally,
                                      source=chosen.source)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
+    for name, value in follow_ups.create_attributes(request, now).items():
+        setattr(summary, name, value)
 
     first = _outbound_message(ctx, side_conversation_id, request.body, now)
     body = views.side_conversation(summary, viewer=ctx.caller.agent_id)
@@ -305,8 +307,8 @@ def update_side_conversation(ctx: Context, side_conversation_id: str,
                              request: UpdateSideConversation) -> Result:
     pk = ctx.pk
     _require_id_shape(side_conversation_id)
-    if request.state is None and request.subject is None:
-        raise InvalidRequest("give state, subject or both", field="state")
+    if request.state is None and request.subject is None and not {"follow_up", "nudge"} & request.model_fields_set:
+        raise InvalidRequest("give state, subject, follow_up or nudge", field="state")
     now = clock.now_iso()
     actions: list[Action] = [SideConversationItem.updated_at.set(now), SideConversationItem.version.add(1)]
     if request.state is not None:
@@ -316,6 +318,7 @@ def update_side_conversation(ctx: Context, side_conversation_id: str,
         ]
     if request.subject is not None:
         actions.append(SideConversationItem.subject.set(request.subject))
+    actions += follow_ups.update_actions(request, now)
     item = ctx.store.update_side_conversation(pk, side_conversation_id, actions)
     return Result(200, views.side_conversation(item, viewer=ctx.caller.agent_id))
 

@@ -23,7 +23,7 @@ def _person(person: PersonMap, *, with_role: bool) -> dict[str, Any]:
 
 def side_conversation(item: SideConversationItem, viewer: str | None = None) -> dict[str, Any]:
     """`viewer` is the calling agent's id: unread counts are theirs."""
-    from sideconv import activity
+    from sideconv import activity, follow_ups
 
     waiting_on, waiting_since = activity.waiting_on(item)
     out: dict[str, Any] = {
@@ -45,6 +45,7 @@ def side_conversation(item: SideConversationItem, viewer: str | None = None) -> 
         "unread_count": activity.unread_count(item, viewer),
         "waiting_on": waiting_on,
         "waiting_since": waiting_since,
+        "follow_up": follow_ups.view(item),
     }
     if item.email is not None:
         out["email"] = {"reply_to": item.email.reply_to}
@@ -91,6 +92,8 @@ def message(item: MessageItem) -> dict[str, Any]:
         out["deleted"] = bool(item.deleted)
         out["bot"] = bool(item.from_bot)
         out["external"] = bool(item.external)
+    if item.nudge:
+        out["nudge"] = True
     if item.delivery is not None:
         out["delivery"] = {
             "status": item.delivery.status,

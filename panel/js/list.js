@@ -97,6 +97,8 @@ export class ListView {
         " · ",
         h("time", { datetime: when, title: fmt.fullTime(when), text: `Last activity ${fmt.ago(when)}` }),
         waiting ? [" · ", h("span", { class: "sc-waiting", text: waiting })] : null,
+        item.follow_up?.state === "due" ? [" · ", h("span", { class: "sc-badge sc-badge-warning", text: "Follow-up due" })]
+          : null,
         item.cc_customer ? [" · ", h("span", { class: "sc-badge sc-badge-warning", text: "Customer copied" })] : null)));
     li.addEventListener("click", (event) => {
       if (event.target.closest("button, a")) return;

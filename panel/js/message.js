@@ -20,6 +20,7 @@ export function renderMessage(message, { directory, quotedOpen, quoted, download
   if (message.bot) labels.push("Bot");
   if (message.external) labels.push("External");
   if (message.edited) labels.push("Edited");
+  if (message.nudge) labels.push("Nudge");
   const delivery = message.delivery;
   const body = message.deleted ? h("p", { class: "sc-message-body sc-muted", text: "This message was deleted in Slack." })
     : h("div", { class: "sc-message-body", text: message.body });

@@ -4,6 +4,7 @@
 import { ApiError } from "./api.js";
 import { channel, title } from "./channels.js";
 import { append, clear, h, srOnly } from "./dom.js";
+import { FollowUpView } from "./follow-up.js";
 import * as fmt from "./format.js";
 import { renderMessage } from "./message.js";
 import { ReplyForm } from "./reply.js";
@@ -25,6 +26,7 @@ export class ThreadView {
     this.messages = h("ol", { class: "sc-messages", "aria-label": "Messages, oldest first" },
       h("li", { class: "sc-empty", text: "Loading messages…" }));
     this.reply = new ReplyForm(this);
+    this.followUp = new FollowUpView(this);
     clear(this.panel.body).append(
       h("div", { class: "sc-thread" },
         h("button", { type: "button", class: "sc-button sc-link sc-back",
@@ -74,7 +76,8 @@ export class ThreadView {
     const summary = this.panel.summaries.find(thread.id);
     const pending = thread.messages.some((m) => m.delivery && m.delivery.status === "pending");
     const moved = summary && (summary.message_count !== thread.message_count || summary.updated_at !== thread.updated_at
-      || summary.state !== thread.state || (summary.unread_count || 0) > 0);
+      || summary.state !== thread.state || (summary.unread_count || 0) > 0
+      || summary.follow_up?.state !== thread.follow_up?.state);
     if (pending || moved || !summary) await this.reload();
   }
 
@@ -155,7 +158,8 @@ export class ThreadView {
       h("p", { class: "sc-thread-people", text: kind.threadPeople(item, directory) }),
       item.cc_customer ? h("p", { class: "sc-badge sc-badge-warning" },
         h("span", { "aria-hidden": "true", text: "⚠ " }),
-        "The customer is copied on this email thread and sees every reply.") : null]);
+        "The customer is copied on this email thread and sees every reply.") : null,
+      item.state === "open" ? this.followUp.render(item) : null]);
     // Rebuilt on every reload: keep focus on the same action (Close becomes Reopen in its place).
     const focused = this.actions.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
     clear(this.actions);

@@ -144,6 +144,8 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
         body = {"message_id": world.inbound_message}
     elif route.endswith("/attach"):
         body = {"conversation_id": CONVERSATION, "side_conversation_id": world.email_sc}
+    elif method == "PUT" and route == "/v1/settings/follow-ups":
+        body = {"max_nudges": 3}
     query = {"mine": "true", "waiting_on": "external"} if route == "/v1/side-conversations" else {}
     if route == "/v1/slack/directory":
         query = {"team_id": "T0LOCAL01", "kind": "user"}
@@ -159,7 +161,7 @@ SLACK_OWN = {"/v1/slack/installations", "/v1/slack/workspaces", "/v1/slack/direc
 def expected(method: str, route: str, caller: str) -> set[int]:
     if route == "/v1/slack/oauth/callback":
         return {400}  # no JWT on this route: the OAuth state is the proof, and this one is nobody's
-    admin_only = route.startswith(("/v1/quarantine", "/v1/slack/installations"))
+    admin_only = route.startswith(("/v1/quarantine", "/v1/settings", "/v1/slack/installations"))
     listing = method == "GET" and (route.endswith("/side-conversations") or route == "/v1/side-conversations")
     if caller in UNAUTHENTICATED:
         return {401}
@@ -171,8 +173,10 @@ def expected(method: str, route: str, caller: str) -> set[int]:
         # Their own (empty) listing or their own new side conversation; acme's items do not exist for them.
         if listing or (method == "POST" and route.endswith("/side-conversations")):
             return {200, 201}
-        if route == "/v1/quarantine" or route in SLACK_OWN:
-            return {200, 201}
+        if route in ("/v1/quarantine", "/v1/settings/follow-ups"):
+            return {200}  # their own account's
+        if route in SLACK_OWN:
+            return {200, 201}  # their own account's
         return {404}
     if method == "DELETE":
         return {204}

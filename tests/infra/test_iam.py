@@ -34,7 +34,10 @@ EXPECTED_ACTIONS = {
                                     "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
     "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME | TOKENS,
     "PublishEvents": BASE | TABLE_RW | STREAM | {"events:PutEvents", "sqs:SendMessage", "sqs:GetQueueAttributes",
-                                                  "sqs:GetQueueUrl"},
+                                                  "sqs:GetQueueUrl", "scheduler:CreateSchedule",
+                                                  "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
+                                                  "iam:PassRole"},
+    "FollowUp": BASE | {"dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
     "RouteOutbox": BASE | {"sqs:SendMessage"},
     "Redrive": BASE | {"dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage",
                        "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
@@ -104,6 +107,7 @@ def test_every_statement_names_only_the_functions_own_resources(synthesized: Syn
         allowed = {"dynamodb": {table}, "logs": log_group, "sqs": _queues_of(synthesized, function),
                    "secretsmanager": {token_secret}, "s3": {bucket}, "ses": {config_set},
                    "events": {synthesized.logical_id(stack.publishing.bus)},
+                   "scheduler": set(), "iam": {synthesized.logical_id(stack.follow_ups.scheduler_role)},
                    "kms": {synthesized.logical_id(stack.slack.token_key)}}
         for statement in _statements(synthesized, synthesized.logical_id(function.role)):
             service = _actions(statement)[0].split(":")[0]
@@ -163,6 +167,25 @@ def test_the_router_sends_only_to_the_outbox_queues(synthesized: Synthesized) ->
     (send,) = [s for s in _statements(synthesized, synthesized.logical_id(function.role))
                if _actions(s) == ["sqs:SendMessage"]]
     assert refs(send["Resource"]) == {synthesized.logical_id(c.queue.queue) for c in senders.channels.values()}
+
+
+def test_follow_up_schedules_live_in_the_stacks_group_and_invoke_only_follow_up(synthesized: Synthesized) -> None:
+    follow_ups = synthesized.stack.follow_ups
+    (group,) = synthesized.of_type("AWS::Scheduler::ScheduleGroup").values()
+    publisher = _functions(synthesized)["PublishEvents"]
+    statements = _statements(synthesized, synthesized.logical_id(publisher.role))
+    (arming,) = [s for s in statements if _actions(s)[0].startswith("scheduler:")]
+    assert f":schedule/{group['Properties']['Name']}/*" in json.dumps(arming["Resource"])
+    (passing,) = [s for s in statements if _actions(s) == ["iam:PassRole"]]
+    assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    role = synthesized.logical_id(follow_ups.scheduler_role)
+    trust = synthesized.resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [t["Principal"] for t in trust] == [{"Service": "scheduler.amazonaws.com"}]
+    by_action = {tuple(_actions(s)): refs(s["Resource"]) for s in _statements(synthesized, role)}
+    assert by_action == {("lambda:InvokeFunction",): {synthesized.logical_id(follow_ups.function)},
+                         ("sqs:SendMessage",): {synthesized.logical_id(follow_ups.dead_letter_queue)}}
+    variables = synthesized.resources[synthesized.logical_id(publisher)]["Properties"]["Environment"]["Variables"]
+    assert refs(variables["FOLLOW_UP_DLQ_ARN"]) == {synthesized.logical_id(follow_ups.dead_letter_queue)}
 
 
 def test_slack_tokens_are_used_only_under_the_services_encryption_context(synthesized: Synthesized) -> None:

@@ -22,6 +22,9 @@ def _dead_letter_queues(synthesized: Synthesized) -> set[str]:
         found |= refs(queue["Properties"].get("RedrivePolicy", {}))
     for function in synthesized.of_type("AWS::Lambda::Function").values():
         found |= refs(function["Properties"].get("DeadLetterConfig", {}))
+        # Schedules a function creates at run time (the follow-ups') name their dead-letter queue from it.
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        found |= refs({k: v for k, v in variables.items() if k.endswith("_DLQ_ARN")})
     for pipe in synthesized.of_type("AWS::Pipes::Pipe").values():
         found |= refs(pipe["Properties"]["SourceParameters"]["DynamoDBStreamParameters"]["DeadLetterConfig"])
     for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
@@ -58,8 +61,8 @@ def test_every_queue_that_is_not_a_dead_letter_queue_has_one(synthesized: Synthe
 def test_every_dead_letter_queue_has_an_alarm(synthesized: Synthesized) -> None:
     dead_letter = _dead_letter_queues(synthesized)
     # 2 outbox queues, the outbox pipe, Slack events, 3 async functions (2 mail, the re-drive), the stream
-    # publisher
-    assert len(dead_letter) == 8
+    # publisher, the follow-ups' schedules
+    assert len(dead_letter) == 9
     assert dead_letter <= _alarmed_queues(synthesized)
 
 

@@ -22,3 +22,11 @@ def test_api_sample_event_creates_a_side_conversation(api: Any) -> None:
     assert created["messages"][0]["delivery"]["status"] == "pending"
     # Invoking it again is a client retry with the same Idempotency-Key: the same answer, nothing new.
     assert json.loads(lambda_handler(event, LambdaContextStub())["body"]) == created
+
+
+def test_follow_up_sample_event_is_a_schedules_input(aws: None) -> None:
+    from functions.follow_up.handler import lambda_handler
+
+    # What a follow-up schedule invokes the function with; this side conversation does not exist
+    event = json.loads((EVENTS / "follow_up_schedule.json").read_text())
+    assert lambda_handler(event, LambdaContextStub()) == {"outcome": "gone"}

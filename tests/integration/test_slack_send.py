@@ -415,3 +415,46 @@ def test_a_look_refused_for_good_fails_saying_the_post_may_be_out() -> None:
         assert detail.startswith("missing_scope")
         assert detail.endswith(outbound.MAYBE_POSTED)
         assert world.slack.calls_of("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("thread_recorded", ["just before the reply", "an hour before the reply"])
+def test_a_reply_not_found_in_its_thread_nor_at_the_top_level_is_posted_once_in_the_thread(
+        thread_recorded: str) -> None:
+    with slack_world() as world:
+        # Given a thread, and a reply whose first post Slack refused with a 429
+        created = world.start("channel", channel_id="C0GENERAL")
+        world.drain()
+        root_ts = world.get(created["id"])["slack"]["thread_ts"]
+        [summary] = [i for i in world.items() if i.get("kind", {}).get("S") == "side_conversation"]
+        assert summary["slack"]["M"]["thread_recorded_at"]["S"]  # the root's `sent` says when
+        if thread_recorded == "an hour before the reply":
+            _thread_recorded_at(world, created["id"], "2020-01-01T00:00:00.000Z")
+        world.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+        world.reply(created["id"], "second")
+        # When its redelivery looks before posting
+        world.drain(until=lambda: _sent(world, created["id"]), timeout=10)
+        # Then it looked in the thread, from the message's creation on
+        [in_thread] = world.slack.calls_of("conversations.replies")
+        assert (in_thread["channel"], in_thread["ts"]) == ("C0GENERAL", root_ts)
+        top_level = world.slack.calls_of("conversations.history")
+        if thread_recorded == "just before the reply":
+            # and, since an attempt may have read the summary before the thread was recorded (and posted a
+            # root of its own), at the channel's top level too
+            [look] = top_level
+            assert (look["channel"], look["oldest"]) == ("C0GENERAL", in_thread["oldest"])
+        else:
+            # written long after the thread was recorded, it was never tried as a root: one look only
+            assert top_level == []
+        # and it was posted once, in the thread
+        posts = [m for m in world.slack.messages("C0GENERAL") if m["text"] == "second"]
+        assert [m["thread_ts"] for m in posts] == [root_ts]
+        [_, reply] = world.get(created["id"])["messages"]
+        assert reply["delivery"]["status"] == "sent"
+
+
+def _thread_recorded_at(world, side_conversation_id: str, moment: str) -> None:  # type: ignore[no-untyped-def]
+    [summary] = [i for i in world.items() if i.get("kind", {}).get("S") == "side_conversation"
+                 and i["id"]["S"] == side_conversation_id]
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=world.stack.settings.table_name, Key={"pk": summary["pk"], "sk": summary["sk"]},
+        UpdateExpression="SET slack.thread_recorded_at = :at", ExpressionAttributeValues={":at": {"S": moment}})

@@ -136,6 +136,7 @@ def test_slack_thread_reply_is_not_posted_twice(step: str) -> None:
         assert {m["delivery"]["M"]["status"]["S"] for m in w.messages()} == {"sent"}
         assert replies[0]["ts"] in {m["delivery"]["M"]["provider_id"]["S"] for m in w.messages()}
         assert w.slack.calls_of("conversations.replies"), "the redelivery did not look"
+        assert not w.slack.calls_of("conversations.history"), "found in the thread: no second look"
 
 
 def test_a_first_delivery_does_not_look() -> None:
@@ -172,6 +173,39 @@ def test_a_redriven_message_looks_even_on_its_first_receive() -> None:
         assert int(w.messages()[0]["redrives"]["N"]) >= 1
 
 
+def test_a_root_posted_before_a_later_message_started_the_thread_is_found_not_posted_again() -> None:
+    # chaos seed 2035 (round 9 of `make chaos` at seed 2026) posted msg-9-27-a twice this way.
+    point = CrashPoint("slack", "chat.postMessage", "after", 1)
+    with world(crash=point) as w:
+        # Given the first message of a side conversation posted as the root, unrecorded, its queue
+        # message then lost to the dead-letter queue
+        created = _start(w, "slack", "msg-slack-stray")
+        with pytest.raises(Crash):
+            w.stack.pump()
+        w.restart()
+        sqs, url = w.stack._sqs, w.stack.resources.outbox_queue_urls["slack"]
+        for queued in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=queued["ReceiptHandle"])
+        # and a reply sent meanwhile: with no thread recorded it starts one of its own
+        w.reply(created["id"], "And one more thing msg-slack-stray-b", key="msg-slack-stray-b")
+        w.pump()
+        summary = _summary(w, created["id"])
+        assert summary["slack"]["M"]["thread_ts"]["S"] != w.slack.messages()[0]["ts"]
+        # When the schedule re-drives the first message: the summary now names the reply's thread
+        w.settle()
+        # Then the look found the first post at the channel's top level instead of posting it again
+        assert _deliveries(w, "slack", "msg-slack-stray") == 1
+        assert _deliveries(w, "slack", "msg-slack-stray-b") == 1
+        first = next(m for m in w.messages() if m["id"]["S"] == created["messages"][0]["id"])
+        assert first["delivery"]["M"]["status"]["S"] == "sent"
+        assert first["delivery"]["M"]["provider_id"]["S"] == w.slack.messages()[0]["ts"]
+        assert w.slack.calls_of("conversations.replies")
+        assert w.slack.calls_of("conversations.history")
+        # and replies people write under that post still reach the side conversation
+        assert _thread_ref(w, w.slack.messages()[0])["side_conversation_id"]["S"] == created["id"]
+        assert _summary(w, created["id"])["slack"]["M"]["thread_ts"]["S"] == summary["slack"]["M"]["thread_ts"]["S"]
+
+
 @pytest.mark.parametrize("step", WINDOW_STEPS)
 @pytest.mark.xfail(strict=True, reason="the duplicate window: SES SendEmail takes no idempotency key and cannot be "
                                        "asked what it sent, so a mail SES accepted but the process could not record "
@@ -199,6 +233,17 @@ def _summary(w: World, side_conversation_id: str) -> dict[str, Any]:
         items = client.scan(TableName=TABLE, ConsistentRead=True)["Items"]
     return next(i for i in items if i.get("kind", {}).get("S") == "side_conversation"
                 and i["id"]["S"] == side_conversation_id)
+
+
+def _thread_ref(w: World, post: dict[str, Any]) -> dict[str, Any]:
+    import boto3
+    from sideconv import keys
+
+    ref = keys.slack_thread_ref(w.slack.installation.team_id, post["channel"], post["ts"])
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    with w.faults_off():
+        return dict(client.get_item(TableName=TABLE, Key={"pk": {"S": ref}, "sk": {"S": ref}},
+                                    ConsistentRead=True)["Item"])
 
 
 def test_an_email_result_write_refused_for_a_while_is_retried_not_resent(monkeypatch: pytest.MonkeyPatch) -> None:

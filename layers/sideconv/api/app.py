@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import email_routes, problems, slack_routes
+from sideconv.api import email_routes, follow_up_routes, problems, slack_routes
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -51,6 +51,7 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "body": json.dumps(problem), "isBase64Encoded": False}
     return app.resolve(event, context)
 app.include_router(email_routes.router)
+app.include_router(follow_up_routes.router)
 app.include_router(slack_routes.router)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",

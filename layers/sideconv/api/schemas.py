@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 
 def _single_line(value: str) -> str:
@@ -25,6 +34,13 @@ def _email_address(value: str) -> str:
         raise ValueError(f"value is not a valid email address: {exc}") from None
 
 
+def _duration(value: str) -> str:
+    from sideconv.follow_ups import parse_duration
+
+    parse_duration(value)
+    return value
+
+
 SingleLine = Annotated[str, AfterValidator(_single_line)]
 EmailAddressText = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email_address),
                              WithJsonSchema({"type": "string", "format": "email", "maxLength": 320})]
@@ -33,6 +49,9 @@ Subject = Annotated[SingleLine, StringConstraints(min_length=1, max_length=250)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
+Duration = Annotated[str, StringConstraints(max_length=32), AfterValidator(_duration),
+                     WithJsonSchema({"type": "string", "maxLength": 32, "examples": ["PT24H", "P1D", "PT4H"],
+                                     "description": "ISO 8601 duration (weeks, days, hours, minutes, seconds)"})]
 SlackTeamId = Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,30}$")]
 ExternalIds = Annotated[
     dict[
@@ -69,7 +88,29 @@ class SlackTarget(_Strict):
     team_id: SlackTeamId | None = None
 
 
-class CreateEmailSideConversation(_Strict):
+class FollowUpRequest(_Strict):
+    """Exactly one of `after` (from the last message out) or `at` (a time)."""
+
+    after: Duration | None = None
+    at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> FollowUpRequest:
+        if (self.after is None) == (self.at is None):
+            raise ValueError("give exactly one of after (an ISO 8601 duration) or at (a time)")
+        return self
+
+
+class _FollowUpFields(_Strict):
+    # Absent on create: the account's default (GET /v1/settings/follow-ups); null: none.
+    follow_up: FollowUpRequest | None = Field(None, description=(
+        "A reminder while the other party has the ball: `{after: \"PT24H\"}`, `{at: \"<time>\"}` or null "
+        "(none). Left out on create, the account's `default_after` applies"))
+    nudge: bool | None = Field(None, description="When it falls due, send a short nudge by the channel "
+                                                 "under the agent's name (at most the account's max_nudges)")
+
+
+class CreateEmailSideConversation(_FollowUpFields):
     channel: Literal["email"]
     subject: Subject
     body: Body
@@ -80,7 +121,7 @@ class CreateEmailSideConversation(_Strict):
     external_ids: ExternalIds | None = None
 
 
-class CreateSlackSideConversation(_Strict):
+class CreateSlackSideConversation(_FollowUpFields):
     channel: Literal["slack"]
     subject: Subject | None = None
     body: Body
@@ -102,7 +143,7 @@ class MarkRead(_Strict):
         description="The newest message the agent has seen")
 
 
-class UpdateSideConversation(_Strict):
+class UpdateSideConversation(_FollowUpFields):
     state: Literal["open", "closed"] | None = None
     subject: Subject | None = None
 
@@ -160,6 +201,8 @@ class Message(Model):
     has_quoted_text: bool | None = None
     cc: list[Author] | None = None
     complaint: str | None = None
+    # Sent by the follow-up under the agent's name, not typed by them.
+    nudge: bool | None = None
 
 
 class EmailInfo(Model):
@@ -176,6 +219,15 @@ class SlackInfo(Model):
     team_name: str | None = None
     shared_externally: bool | None = Field(None, description="The channel is shared with another organisation "
                                                              "(Slack Connect)")
+
+
+class FollowUp(Model):
+    due_at: str
+    state: Literal["scheduled", "due", "cancelled"] = Field(description=(
+        "`scheduled` while the other party has the ball; `due` once the time passed without their reply; "
+        "`cancelled` after their reply or a close (the agent's reply and reopening arm it again)"))
+    nudges_sent: int = Field(description="Nudges sent since the other party last wrote")
+    nudge: bool
 
 
 class SideConversation(Model):
@@ -201,6 +253,7 @@ class SideConversation(Model):
     waiting_since: str | None = None
     email: EmailInfo | None = None
     slack: SlackInfo | None = None
+    follow_up: FollowUp | None = None
 
 
 class SideConversationWithMessages(SideConversation):
@@ -211,6 +264,16 @@ class SideConversationWithMessages(SideConversation):
 class SideConversationList(Model):
     items: list[SideConversation]
     next_token: str | None = None
+
+
+class FollowUpSettings(_Strict):
+    default_after: Duration | None = Field(None, description=(
+        "The follow-up of a side conversation created without one (set moments after the create, so its "
+        "answer still shows none); null: none"))
+    max_nudges: Annotated[int, Field(ge=0, le=10)] = Field(3, description="Nudges at most, per silence")
+    auto_close_after: Duration | None = Field(None, description=(
+        "Close a side conversation after this long without a message; null (the default): never. Applies "
+        "to side conversations created after it is set"))
 
 
 class ProblemFieldError(Model):

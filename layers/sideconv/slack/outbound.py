@@ -8,9 +8,10 @@ in the batch waits with it. Nothing sleeps past a short per-channel pacing gap.
 No duplicate post: chat.postMessage takes no idempotency key, but every post carries the message id in
 its Slack message metadata. When an earlier attempt may have reached Slack (the queue delivers the
 message again: ApproximateReceiveCount > 1; or the re-drive put it back: `redrives` on the item, read
-anyway), the sender first looks for its own post (conversations.replies in the thread, or
-conversations.history of the channel since the message was written) and records that one instead of
-posting again. A first delivery, the normal case, costs no look.
+anyway), the sender first looks for its own post (conversations.history of the channel since the
+message was written for a root; for a reply conversations.replies in the thread, then the channel's
+top level, where an attempt made before the thread was recorded went) and records that one instead
+of posting again. A first delivery, the normal case, costs no look.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sideconv.slack.installation import get_installation
 from sideconv.slack.store import SlackStore, ThreadRoot
 from sideconv.slack.workspaces import Disconnected, Workspaces
 from sideconv.store import models
-from sideconv.store.models import MessageItem, SideConversationItem
+from sideconv.store.models import MessageItem, SideConversationItem, SlackInfoMap
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -251,7 +252,10 @@ class Sender:
     def _post_root(self, summary: SideConversationItem, message: MessageItem, attempts: int,
                    remaining_seconds: float, look: bool) -> None:
         channel = self._channel_for(summary)
-        ts = self._find_root(channel, message) if look else None
+        ts = None
+        if look:
+            ts = self._find_root(channel, message)
+            self._unsure = ts is not None
         if ts is None:
             url = formatting.conversation_url(self._url_template, account_id=summary.account_id,
                                               conversation_id=summary.conversation_id,
@@ -262,11 +266,7 @@ class Sender:
         permalink = self._permalink(channel, ts)
         slack = summary.slack
         assert slack is not None
-        if self._account is not None and slack.team_id:
-            team_id = slack.team_id
-        else:
-            team_id = self._team_id or str(self._client().auth_test()["team_id"])
-        root = ThreadRoot(team_id, channel, ts, permalink, self._account)
+        root = ThreadRoot(self._team(slack), channel, ts, permalink, self._account)
         self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts),
                      message)
         logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
@@ -291,6 +291,13 @@ class Sender:
             logger.info("slack channel joined", extra={"channel": channel})
             return self._post(channel, text, message, remaining_seconds)
 
+    def _team(self, slack: SlackInfoMap | None = None) -> str:
+        """The thread's workspace: the side conversation's own (an account's installation), else the
+        environment's (configured, or asked of Slack)."""
+        if self._account is not None and slack is not None and slack.team_id:
+            return slack.team_id
+        return self._team_id or str(self._client().auth_test()["team_id"])
+
     def _permalink(self, channel: str, ts: str) -> str | None:
         # The post is out: failing to fetch its link must not post it again.
         try:
@@ -305,7 +312,20 @@ class Sender:
         assert slack is not None
         assert slack.channel_id is not None
         assert slack.thread_ts is not None
-        ts = self._find_reply(slack.channel_id, slack.thread_ts, message) if look else None
+        ts = stray = None
+        if look:
+            ts = self._find_reply(slack.channel_id, slack.thread_ts, message)
+            if ts is None and _maybe_tried_before_thread(message, slack):
+                # An earlier attempt went where the summary pointed then: before this thread was recorded
+                # (the side conversation's first message still pending when this one was tried), that was
+                # a root post of its own, at the channel's top level.
+                ts = stray = self._find_root(slack.channel_id, message)
+            self._unsure = ts is not None  # found: it is in Slack; found nowhere: it is not
+        if stray is not None:
+            root = ThreadRoot(self._team(slack), slack.channel_id, stray, None, self._account)
+            self._record(lambda: self._store.mark_stray_root_sent(message, root, clock.now_iso(), attempts),
+                         message)
+            return
         if ts is None:
             ts = self._post(slack.channel_id, formatting.reply_text(message.body), message, remaining_seconds,
                             thread_ts=slack.thread_ts)
@@ -357,7 +377,6 @@ class Sender:
                     return str(found["ts"])
             cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
-                self._unsure = False
                 return None
 
     def _answer_error(self, message: MessageItem, status: int, headers: Any, code: str,
@@ -390,12 +409,24 @@ class Sender:
         return "failed"
 
 
-def _oldest(created_at: str) -> str:
-    """Slack's `oldest` for a look: the message's creation time, less the clock skew allowed."""
+def _epoch(iso: str) -> float:
     from datetime import datetime
 
-    moment = datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp() - CLOCK_SKEW_SECONDS
-    return f"{moment:.6f}"
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _oldest(created_at: str) -> str:
+    """Slack's `oldest` for a look: the message's creation time, less the clock skew allowed."""
+    return f"{_epoch(created_at) - CLOCK_SKEW_SECONDS:.6f}"
+
+
+def _maybe_tried_before_thread(message: MessageItem, slack: SlackInfoMap) -> bool:
+    """Whether an attempt of this reply may have read the summary before its thread was recorded (and
+    so posted a root of its own): not when it was written after that, with the skew allowed between
+    the clocks of the function that wrote it and the one that recorded the thread. A thread recorded
+    before the time was kept: assume it may."""
+    recorded = slack.thread_recorded_at
+    return recorded is None or _epoch(message.created_at) < _epoch(recorded) + CLOCK_SKEW_SECONDS
 
 
 def _error_code(response: Any) -> str:

@@ -1,8 +1,9 @@
 """Every DynamoDB request of the Slack sender and processor, one method per access pattern.
 
 Sender, per outbound message: 1 BatchGetItem (summary + message) and 1 write (the root's
-TransactWriteItems, or one UpdateItem). Processor, per thread reply: 1 GetItem (thread lookup) and
-1 TransactWriteItems (summary, message, message lookup).
+TransactWriteItems, or one UpdateItem; a reply found posted as a root of its own, a TransactWriteItems).
+Processor, per thread reply: 1 GetItem (thread lookup) and 1 TransactWriteItems (summary, message,
+message lookup).
 """
 
 from __future__ import annotations
@@ -79,9 +80,24 @@ class SlackStore:
                 SideConversationItem.slack.set(SlackInfoMap(
                     target=slack.target, user_ids=slack.user_ids, channel_id=root.channel_id,
                     thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id,
-                    team_name=slack.team_name, shared_externally=slack.shared_externally, source=slack.source)),
+                    team_name=slack.team_name, shared_externally=slack.shared_externally, source=slack.source,
+                    thread_recorded_at=now)),
                 SideConversationItem.version.add(1),
             ], condition=SideConversationItem.pk.exists())
+            tx.save(SideConversationRefItem(
+                ref, ref, account_id=message.account_id, conversation_id=message.conversation_id,
+                side_conversation_id=message.side_conversation_id,
+            ), condition=SideConversationRefItem.pk.does_not_exist())
+
+    def mark_stray_root_sent(self, message: MessageItem, root: ThreadRoot, now: str, attempts: int) -> None:
+        """A reply found posted as a root of its own (tried before the side conversation's thread was
+        recorded): it is sent, and replies under that post are routed here too; the summary keeps its
+        thread."""
+        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts, root.account_id)
+        with TransactWrite(connection=self._connection) as tx:
+            tx.update(message, [MessageItem.delivery.set(DeliveryMap(
+                status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts)),
+                *LEAVE_PENDING_INDEX], condition=MessageItem.pk.exists())
             tx.save(SideConversationRefItem(
                 ref, ref, account_id=message.account_id, conversation_id=message.conversation_id,
                 side_conversation_id=message.side_conversation_id,

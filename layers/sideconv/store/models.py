@@ -52,6 +52,9 @@ class SlackInfoMap(MapAttribute[str, Any]):
     thread_ts = UnicodeAttribute(null=True)
     permalink = UnicodeAttribute(null=True)
     team_id = UnicodeAttribute(null=True)
+    # When the root's `sent` recorded the thread: a message written later never saw the side
+    # conversation without it, so it was never posted as a root (sideconv.slack.outbound's look).
+    thread_recorded_at = UnicodeAttribute(null=True)
     # Per-account workspaces (issue 14): the workspace's name, whether the channel is shared with
     # another organisation (Slack Connect), and whose token sends: `account` (the account's own
     # installation of `team_id`) or `environment` (the self-hosting single-workspace mode); unset on
@@ -143,6 +146,19 @@ class SideConversationItem(TableItem, discriminator="side_conversation"):
     # Maps on the summary, so a marker is one UpdateItem and every listing shows unread counts.
     read_counts = MapAttribute[str, Any](default=dict)
     read_messages = MapAttribute[str, Any](default=dict)
+    # The follow-up's rule and its last firing (sideconv.follow_ups); `follow_up_default`: created
+    # without one, so the account default applies (set from the stream, off the API's write path).
+    follow_up_after = NumberAttribute(null=True)
+    follow_up_set_at = UnicodeAttribute(null=True)
+    follow_up_nudge = BooleanAttribute(null=True)
+    follow_up_fired_at = UnicodeAttribute(null=True)
+    follow_up_nudges = NumberAttribute(null=True)
+    follow_up_repeat = BooleanAttribute(null=True)
+    follow_up_default = BooleanAttribute(null=True)
+    # The account's inactivity limit (seconds), copied from its settings when created; `inactivity` when
+    # that closed it.
+    auto_close_after = NumberAttribute(null=True)
+    closed_reason = UnicodeAttribute(null=True)
 
     by_activity = ByActivityIndex()
     inbox = InboxIndex()
@@ -185,6 +201,8 @@ class MessageItem(TableItem, discriminator="message"):
     # `redrives` set knows an earlier attempt may have reached the channel (sideconv.slack.outbound).
     redrives = NumberAttribute(null=True)
     redriven_at = UnicodeAttribute(null=True)
+    # Sent by the follow-up (sideconv.follow_up_fire) under the agent's name, not typed by them.
+    nudge = BooleanAttribute(null=True)
 
     @classmethod
     def new(cls, *, account_id: str, conversation_id: str, side_conversation_id: str, message_id: str,
@@ -329,11 +347,22 @@ class PublishedEventItem(TableItem, discriminator="published_event"):
     detail_type = UnicodeAttribute()
 
 
+class FollowUpSettingsItem(TableItem, discriminator="follow_up_settings"):
+    """`SETTINGS#<account>#follow-ups`: the account's follow-up defaults (`PUT /v1/settings/follow-ups`)."""
+
+    default_after = NumberAttribute(null=True)
+    max_nudges = NumberAttribute(null=True)
+    auto_close_after = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+
+
 def bind(table_name: str, region: str, host: str | None = None) -> None:
     """Point the models at a table. Called once per cold start (and by tests) before any request."""
     for model in (TableItem, SideConversationItem, MessageItem, IdempotencyItem, SideConversationRefItem,
-                  SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem, SlackInstallationItem,
-                  SlackWorkspaceRefItem, SlackOAuthStateItem, SlackDirectoryItem):
+                  SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem,
+                  FollowUpSettingsItem, SlackInstallationItem, SlackWorkspaceRefItem, SlackOAuthStateItem,
+                  SlackDirectoryItem):
         model.Meta.table_name = table_name
         model.Meta.region = region
         setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
