@@ -34,6 +34,8 @@ LOCAL_ENV = {
     "SLACK_BOT_TOKEN": "xoxb-bench",
     "SLACK_BOT_USER_ID": "U0BENCHBOT",
     "SLACK_BOT_ID": "B0BENCHBOT",
+    # The environment's installation serves the bench's accounts: the self-hosting mode (docs/SLACK.md).
+    "SLACK_SINGLE_WORKSPACE": "true",
 }
 # The functions the issues name; any other folder under functions/ is measured too.
 EXPECTED_FUNCTIONS = ("api", "slack_events", "slack_processor", "send_slack", "ingest_email", "send_email",

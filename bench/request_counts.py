@@ -60,8 +60,15 @@ BUDGETS = {
     "follow-up due": Budget("≤ 1 read + ≤ 1 write before its event",
                             lambda r: r.dynamodb_reads <= 1 and r.dynamodb_writes <= 1
                             and set(r.counts) <= {("dynamodb", o) for o in r.operations("dynamodb")}),
-    "Slack events endpoint": Budget("≤ 1 write + ≤ 1 queue send, no read",
+    "Slack events endpoint": Budget("≤ 1 write + ≤ 1 queue send, no read (the workspace's account cached)",
                                     _ddb(reads=0, writes_max=1, sqs_send_max=1)),
+    # Workspaces per account (issue 14).
+    "Slack events endpoint, cold container": Budget(
+        "≤ 1 GetItem (the workspace's account) + ≤ 1 write + ≤ 1 queue send",
+        _ddb(reads=1, writes_max=1, sqs_send_max=1)),
+    "Slack create": Budget("1 write (+ 1 Query: the account's workspaces)",
+                           _ddb(exact_ops={"Query": 1, "TransactWriteItems": 1})),
+    "Slack directory lookup": Budget("1 request (Query)", _ddb(exact_ops={"Query": 1})),
 }
 
 
@@ -135,6 +142,37 @@ def measure_slack(aws: Aws) -> tuple[counting.Recorder, counting.Recorder]:
     return endpoint, worker
 
 
+def measure_slack_workspaces(aws: Aws) -> dict[str, counting.Recorder]:
+    """A Slack create, a cold events endpoint's first event of a workspace, and a directory lookup."""
+    from sideconv.container import forget
+    from sideconv.slack.directory import DirectoryStore, Entry
+
+    from bench.env import TEAM_ID
+
+    out: dict[str, counting.Recorder] = {}
+    scenario.create_slack("conv-slack-workspaces", 0)  # warm-up
+    with counting.recording() as out["Slack create"]:
+        created = scenario.create_slack("conv-slack-workspaces", 1)
+    thread_ts = scenario.thread_ts_for(7)
+    scenario.seed_slack_thread(created, thread_ts)
+    forget()  # a new container: nothing remembered about any workspace
+    events = handler("slack_events")
+    with counting.recording() as out["Slack events endpoint, cold container"]:
+        answer = events(slack_request(scenario.slack_reply(thread_ts, 7)), Context("slack_events"))
+    if answer.get("statusCode") != 200:
+        raise AssertionError(f"the events endpoint refused the event: {answer}")
+    DirectoryStore().put(scenario.ACCOUNT, TEAM_ID, [
+        Entry(f"U0BENCH{n:03d}", "user", name, f"{name} Person") for n, name in
+        enumerate(("Alice", "Albert", "Bob", "Carol", "Dave", "Erin") * 5)])
+    query = {"team_id": TEAM_ID, "kind": "user", "q": "al", "limit": "10"}
+    scenario.api_json("GET", "/v1/slack/directory", query=query)  # warm-up
+    with counting.recording() as out["Slack directory lookup"]:
+        page = scenario.api_json("GET", "/v1/slack/directory", query=query)
+    if not page["items"]:
+        raise AssertionError("the directory found nobody")
+    return out
+
+
 def _check_recorded(aws: Aws, created: dict[str, Any]) -> None:
     got = scenario.api_json("GET", f"{scenario.base(created['conversation_id'])}/{created['id']}")
     if not any(m["direction"] == "inbound" for m in got.get("messages", [])):
@@ -189,4 +227,12 @@ def run(aws: Aws) -> list[Figure]:
     except Exception as exc:
         for name in ("Slack thread reply", "Slack events endpoint"):
             figures.append(broken("2", f"requests: {name}", BUDGETS[name].text, exc))
+    workspace_rows = ("Slack create", "Slack events endpoint, cold container", "Slack directory lookup")
+    try:
+        for name, recorder in measure_slack_workspaces(aws).items():
+            figures.append(_figure(name, recorder))
+    except Missing as exc:
+        figures += [missing("2", f"requests: {name}", BUDGETS[name].text, str(exc)) for name in workspace_rows]
+    except Exception as exc:
+        figures += [broken("2", f"requests: {name}", BUDGETS[name].text, exc) for name in workspace_rows]
     return figures

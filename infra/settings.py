@@ -21,6 +21,13 @@ DEFAULTS: dict[str, Any] = {
     "inboundDomain": "reply.example.com",
     "sesIdentity": "",
     "slackSecretName": "atender/side-conversations/slack",
+    # Workspaces per account (docs/SLACK.md): the OAuth redirect URL registered with the Slack app
+    # (https://<api or panel host>/v1/slack/oauth/callback; empty: the app's only one), and where the
+    # callback sends the admin back (the panel's Connections view, on the panel's origin).
+    "slackRedirectUri": "",
+    "slackConnectionsUrl": "/panel/connections.html",
+    # The self-hosting mode: the secret's one installation serves accounts without their own.
+    "slackSingleWorkspace": False,
     "jwtIssuer": "https://auth.example.com/",
     "jwtAudience": "atender-side-conversations",
     "conversationUrlTemplate": "",
@@ -72,6 +79,9 @@ class DeploySettings:
     # An SES identity that already exists (a domain or an address) is referenced, never re-created.
     ses_identity: str | None
     slack_secret_name: str
+    slack_redirect_uri: str
+    slack_connections_url: str
+    slack_single_workspace: bool
     jwt_issuer: str
     jwt_audience: tuple[str, ...]
     conversation_url_template: str
@@ -127,6 +137,9 @@ class DeploySettings:
             inbound_domain=str(get("inboundDomain")),
             ses_identity=str(get("sesIdentity")) or None,
             slack_secret_name=str(get("slackSecretName")),
+            slack_redirect_uri=str(get("slackRedirectUri")),
+            slack_connections_url=str(get("slackConnectionsUrl")),
+            slack_single_workspace=_bool(get("slackSingleWorkspace")),
             jwt_issuer=str(get("jwtIssuer")),
             jwt_audience=audience,
             conversation_url_template=str(get("conversationUrlTemplate")),

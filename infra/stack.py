@@ -89,10 +89,11 @@ class SideConversationsStack(Stack):
                 **self.uploads.environment,
             },
             slack_environment={**table_env, **url_env, "SLACK_SECRET_ARN": self.slack.secret.secret_arn,
-                               **self.uploads.environment},
+                               **self.uploads.environment, **self.slack.token_environment},
         )
         self.uploads.grant_read(self.senders.send_email)
         self.uploads.grant_read(self.senders.send_slack)
+        self.slack.grant_tokens(self.senders.send_slack)
 
         self.api = Api(self, "Api", factory=factory, store=self.store, token_secret=self.token_secret,
                        slack_events_function=self.slack.slack_events, settings=settings,
@@ -100,8 +101,9 @@ class SideConversationsStack(Stack):
                                            "SENDER_NAME": settings.sender_name,
                                            "SES_CONFIGURATION_SET":
                                                self.email.configuration_set.configuration_set_name,
-                                           **self.uploads.environment})
+                                           **self.uploads.environment, **self.slack.api_environment(settings)})
         self.uploads.grant_sign_and_attach(self.api.function)
+        self.slack.grant_api(self.api.function)
         # Admins open a received mail's original, re-file quarantined mail and fetch attachment links.
         self.email.grant_read_mail(self.api.function, RAW_MAIL_PREFIX, ATTACHMENTS_PREFIX)
         self.email.grant_write_attachments(self.api.function)

@@ -110,6 +110,7 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
     from sideconv import activity, keys, usecases, views
     from sideconv.api.schemas import CreateEmailSideConversation, CreateSlackSideConversation
     from sideconv.auth import Caller
+    from sideconv.slack import targets
     from sideconv.store.models import MessageItem, PersonMap, SideConversationRefItem
 
     from local.slack_api import LocalInstallation
@@ -117,7 +118,11 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
     agent_id, agent_name = AGENTS[n % len(AGENTS)]
     caller = Caller(agent_id, ACCOUNT, "agent", agent_name, f"{agent_id}@{ACCOUNT}.example")
     keeper = _Keeper()
-    ctx = usecases.Context(keeper, caller, conversation_id, secret, inbound_domain)  # type: ignore[arg-type]
+    team = LocalInstallation()
+    # The demo account's own workspace (make dev connects acme to the stand-in's first workspace).
+    chosen = targets.Chosen(team.team_id, team.team, False, "account")
+    ctx = usecases.Context(keeper, caller, conversation_id, secret, inbound_domain,  # type: ignore[arg-type]
+                           slack_workspace=lambda *_: chosen)
     subject = SUBJECTS[n % len(SUBJECTS)].format(n=1000 + n)
     body = f"Hi, about {subject.lower()}: can you have a look? The customer is waiting on us."
     email = n % 3 != 2  # two in three by mail, one in three in Slack
@@ -136,9 +141,9 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
     thread_ts = f"{int(at[0])}.{n % 1_000_000:06d}"
     _sent(first, email, thread_ts)
     if not email:
-        team_id = LocalInstallation().team_id
+        team_id = team.team_id
         summary.slack.thread_ts, summary.slack.team_id = thread_ts, team_id
-        ref = keys.slack_thread_ref(team_id, summary.slack.channel_id, thread_ts)
+        ref = keys.slack_thread_ref(team_id, summary.slack.channel_id, thread_ts, ACCOUNT)
         lookups.append(SideConversationRefItem(ref, ref, account_id=ACCOUNT, conversation_id=conversation_id,
                                                side_conversation_id=side_id))
     items = [item.serialize() for item in (first, *lookups)]

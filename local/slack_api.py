@@ -22,6 +22,7 @@ import hmac
 import json
 import math
 import queue
+import secrets
 import threading
 import time
 import uuid
@@ -32,6 +33,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+
+# A Web API answer: HTTP status, extra headers, the JSON body.
+_Answer = tuple[int, dict[str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,10 @@ class LocalInstallation:
     token: str = "xoxb-local-stand-in-token"
 
 
+# The app's OAuth client on the stand-in (oauth.v2.access checks them).
+CLIENT_ID = "local-client-id"
+CLIENT_SECRET = "local-client-secret"
+
 DEFAULT_USERS = {
     "U0ALICE": "Alice Engineer", "U0BOB": "Bob Oncall", "U0CAROL": "Carol Billing",
     "U0DAVE": "Dave Support", "U0ERIN": "Erin Legal", "U0FRANK": "Frank Finance",
@@ -52,6 +60,64 @@ DEFAULT_USERS = {
 # Channels the bot is a member of; NOT_A_MEMBER exists but the bot was never invited.
 DEFAULT_CHANNELS = {"C0GENERAL": "general", "C0ONCALL": "oncall-engineering", "C0BILLING": "billing"}
 NOT_A_MEMBER = {"C0PRIVATE": "leadership"}
+
+
+@dataclass
+class LocalWorkspace:
+    """One stand-in workspace: its people, its channels (and which are private, shared with another
+    organisation, or not joined by the app), and the app's bot in it."""
+
+    installation: LocalInstallation
+    users: dict[str, str]
+    channels: dict[str, str]  # the app is a member
+    not_member: dict[str, str]  # the app is not a member (public ones can be joined)
+    private: set[str] = field(default_factory=set)
+    shared: set[str] = field(default_factory=set)  # Slack Connect: shared with another organisation
+    archived: dict[str, str] = field(default_factory=dict)
+    bots: dict[str, str] = field(default_factory=dict)
+    deactivated: dict[str, str] = field(default_factory=dict)
+    # A member of another organisation, in the shared channels (Slack Connect).
+    external_users: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, their team)
+
+
+def default_workspaces() -> list[LocalWorkspace]:
+    """The stand-in's two workspaces (README, "Slack workspaces on the stand-in")."""
+    first = LocalWorkspace(
+        LocalInstallation(),
+        users=dict(DEFAULT_USERS),
+        channels={**DEFAULT_CHANNELS, "C0PARTNER": "shared-with-vendor", "C0INCIDENT": "incident-room"},
+        not_member={**NOT_A_MEMBER, "C0RANDOM": "random"},
+        private={"C0PRIVATE", "C0INCIDENT"},
+        shared={"C0PARTNER"},
+        archived={"C0OLDNEWS": "old-announcements"},
+        bots={"U0DEPLOYBOT": "deploy-bot"},
+        deactivated={"U0MALLORY": "Mallory Former"},
+        external_users={"U9VERA": ("Vera Vendor", "T9VENDOR")},
+    )
+    second = LocalWorkspace(
+        LocalInstallation(team_id="T0LOCAL02", team="globex-local", bot_user_id="U2LOCALBOT", bot_id="B2LOCALBOT",
+                          token="xoxb-local-stand-in-token-2"),
+        users={"U2OSCAR": "Oscar Operations", "U2PENNY": "Penny Payments", "U2QUINN": "Quinn Quality",
+               "U2RITA": "Rita Returns"},
+        channels={"C2GENERAL": "general", "C2SUPPORT": "support-escalations", "C2SHARED": "shared-with-carrier"},
+        not_member={"C2FINANCE": "finance-private", "C2RANDOM": "random"},
+        private={"C2FINANCE"},
+        shared={"C2SHARED"},
+        bots={"U2CIBOT": "ci-bot"},
+        deactivated={"U2SAM": "Sam Gone"},
+        external_users={"U9WALT": ("Walt Carrier", "T9CARRIER")},
+    )
+    return [first, second]
+
+
+def _avatar(name: str) -> str:
+    """A data: URL (no network): the person's initials on a colour of their own."""
+    initials = "".join(part[0] for part in name.split()[:2]).upper()
+    hue = int(hashlib.sha256(name.encode()).hexdigest()[:2], 16) * 360 // 256
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' width='72' height='72'><rect width='72' height='72' "
+           f"fill='hsl({hue},45%,45%)'/><text x='36' y='46' font-size='28' text-anchor='middle' fill='white' "
+           f"font-family='sans-serif'>{initials}</text></svg>")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 @dataclass
@@ -83,11 +149,21 @@ class SlackStandIn:
     retry_delays: tuple[float, ...] = (0.2, 1.0, 2.0)
     delivery_timeout: float = 3.0
     echo_own_posts: bool = True
+    # Issue refresh tokens and 12-hour access tokens from oauth.v2.access (the app's token rotation).
+    token_rotation: bool = False
+    workspaces: list[LocalWorkspace] = field(default_factory=default_workspaces)
 
     def __post_init__(self) -> None:
-        self.users: dict[str, str] = dict(DEFAULT_USERS)
-        self.channels: dict[str, str] = dict(DEFAULT_CHANNELS)
-        self.not_member: dict[str, str] = dict(NOT_A_MEMBER)
+        # The first workspace is the environment's installation (its static token is valid from the
+        # start); the others are reached through the OAuth flow.
+        primary = self.workspaces[0]
+        primary.installation = self.installation
+        self.users: dict[str, str] = primary.users
+        self.channels: dict[str, str] = primary.channels
+        self.not_member: dict[str, str] = primary.not_member
+        self._tokens: dict[str, str] = {self.installation.token: self.installation.team_id}
+        self._refresh_tokens: dict[str, str] = {}
+        self._codes: dict[str, str] = {}  # code -> team (single use)
         self.posted: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.deliveries: list[Delivery] = []
@@ -168,7 +244,7 @@ class SlackStandIn:
     # The Web API ------------------------------------------------------------------------------
 
     def handle(self, method_verb: str, path: str, query: str, headers: dict[str, str], body: bytes
-               ) -> tuple[int, dict[str, str], dict[str, Any]]:
+               ) -> _Answer:
         if path.startswith("/upload/v1/"):
             return self._receive_file(path.removeprefix("/upload/v1/"), body)
         if not path.startswith("/api/"):
@@ -196,10 +272,22 @@ class SlackStandIn:
                 with self._lock:
                     self.rate_limited += 1
             return failure.status, extra, {"ok": False, "error": failure.error or _reason(failure.status)}
+        if method == "oauth.v2.access":
+            return self._oauth_access(params, headers)
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
-        if token != self.installation.token:
+        team = self._team_of(token)
+        if team is None:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
+        ws = self.workspace(team)
+        if method == "auth.revoke":
+            with self._lock:
+                self._tokens.pop(token, None)
+            return 200, {}, {"ok": True, "revoked": True}
+        listing = {"users.list": self._users_list, "conversations.list": self._conversations_list,
+                   "conversations.join": self._join}.get(method)
+        if listing is not None:
+            return listing(params, ws)
         handler = {
             "auth.test": self._auth_test,
             "conversations.open": self._conversations_open,
@@ -213,15 +301,15 @@ class SlackStandIn:
         }.get(method)
         if handler is None:
             return 404, {}, {"ok": False, "error": "unknown_method"}
-        return handler(params)
+        return handler(params, ws)
 
-    def _auth_test(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
-        i = self.installation
+    def _auth_test(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
+        i = ws.installation
         return 200, {}, {"ok": True, "url": f"https://{i.team}.slack.com/", "team": i.team, "user": "atender",
                          "team_id": i.team_id, "user_id": i.bot_user_id, "bot_id": i.bot_id, "app_id": i.app_id,
                          "is_enterprise_install": False}
 
-    def _conversations_open(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _conversations_open(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         raw = params.get("users") or ""
         users = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
         if not users:
@@ -229,23 +317,23 @@ class SlackStandIn:
         if len(users) > 8:
             return 200, {}, {"ok": False, "error": "too_many_users"}
         for user in users:
-            if user not in self.users:
+            if user not in ws.users:
                 return 200, {}, {"ok": False, "error": "user_not_found"}
         digest = hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()[:9].upper()  # noqa: S324
         channel = ("D" if len(users) == 1 else "G") + digest
         with self._lock:
-            self.channels.setdefault(channel, "dm" if len(users) == 1 else "mpdm-" + "--".join(users))
+            ws.channels.setdefault(channel, "dm" if len(users) == 1 else "mpdm-" + "--".join(users))
         return 200, {}, {"ok": True, "channel": {"id": channel, "is_im": len(users) == 1,
                                                  "is_mpim": len(users) > 1}}
 
-    def _post_message(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _post_message(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         channel = str(params.get("channel") or "")
         text = params.get("text")
         if not channel:
             return 200, {}, {"ok": False, "error": "channel_not_found"}
-        if channel in self.not_member:
+        if channel in ws.not_member:
             return 200, {}, {"ok": False, "error": "not_in_channel"}
-        if channel not in self.channels:
+        if channel not in ws.channels:
             return 200, {}, {"ok": False, "error": "channel_not_found"}
         if not text and not params.get("blocks"):
             return 200, {}, {"ok": False, "error": "no_text"}
@@ -262,49 +350,49 @@ class SlackStandIn:
             ts = self._next_ts()
             thread_ts = params.get("thread_ts") or None
             message = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text,
-                       "username": params.get("username"), "user": self.installation.bot_user_id,
-                       "bot_id": self.installation.bot_id, "app_id": self.installation.app_id,
-                       "metadata": _metadata(params.get("metadata"))}
+                       "username": params.get("username"), "user": ws.installation.bot_user_id,
+                       "bot_id": ws.installation.bot_id, "app_id": ws.installation.app_id,
+                       "metadata": _metadata(params.get("metadata")), "team": ws.installation.team_id}
             self.posted.append(message)
         if self.echo_own_posts:
-            echo = {"type": "message", "text": text, "user": self.installation.bot_user_id,
-                    "bot_id": self.installation.bot_id, "app_id": self.installation.app_id,
+            echo = {"type": "message", "text": text, "user": ws.installation.bot_user_id,
+                    "bot_id": ws.installation.bot_id, "app_id": ws.installation.app_id,
                     "ts": ts, "channel": channel, "event_ts": ts, "channel_type": self._channel_type(channel),
-                    "team": self.installation.team_id,
-                    "bot_profile": {"id": self.installation.bot_id, "app_id": self.installation.app_id,
-                                    "name": "Atender", "team_id": self.installation.team_id}}
+                    "team": ws.installation.team_id,
+                    "bot_profile": {"id": ws.installation.bot_id, "app_id": ws.installation.app_id,
+                                    "name": "Atender", "team_id": ws.installation.team_id}}
             if thread_ts:
                 echo["thread_ts"] = thread_ts
-                echo["parent_user_id"] = self.installation.bot_user_id
-            self.deliver(echo)
-        out = {"type": "message", "text": text, "user": self.installation.bot_user_id,
-               "bot_id": self.installation.bot_id, "ts": ts, "username": params.get("username")}
+                echo["parent_user_id"] = ws.installation.bot_user_id
+            self.deliver(echo, ws)
+        out = {"type": "message", "text": text, "user": ws.installation.bot_user_id,
+               "bot_id": ws.installation.bot_id, "ts": ts, "username": params.get("username")}
         if thread_ts:
             out["thread_ts"] = thread_ts
         return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": out}
 
-    def _permalink(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _permalink(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
-        if channel not in self.channels:
+        if channel not in ws.channels:
             return 200, {}, {"ok": False, "error": "channel_not_found"}
         if not any(m["channel"] == channel and m["ts"] == ts for m in self.messages()):
             return 200, {}, {"ok": False, "error": "message_not_found"}
         return 200, {}, {"ok": True, "channel": channel,
-                         "permalink": f"https://{self.installation.team}.slack.com/archives/{channel}/"
+                         "permalink": f"https://{ws.installation.team}.slack.com/archives/{channel}/"
                                       f"p{ts.replace('.', '')}"}
 
-    def _readable(self, channel: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _readable(self, channel: str, ws: LocalWorkspace) -> _Answer | None:
         """The error for a conversation the bot cannot read, or None."""
-        if not channel or (channel not in self.channels and channel not in self.not_member):
+        if not channel or (channel not in ws.channels and channel not in ws.not_member):
             return 200, {}, {"ok": False, "error": "channel_not_found"}
-        if channel in self.not_member:
+        if channel in ws.not_member:
             return 200, {}, {"ok": False, "error": "not_in_channel"}
         return None
 
-    def _history(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _history(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         """The channel's top-level messages (roots and unthreaded posts), newest first."""
         channel = str(params.get("channel") or "")
-        refused = self._readable(channel)
+        refused = self._readable(channel, ws)
         if refused is not None:
             return refused
         with self._lock:
@@ -317,14 +405,14 @@ class SlackStandIn:
             page, rest = _page(posted, params, window, newest_first=True, default_limit=100)
         except ValueError as exc:
             return 200, {}, {"ok": False, "error": str(exc)}
-        out = [self._shape(m, params, replies.get(m["ts"], [])) for m in page]
+        out = [self._shape(m, params, replies.get(m["ts"], []), ws) for m in page]
         return 200, {}, {"ok": True, "messages": out, "has_more": bool(rest), "pin_count": 0,
                          **_next(rest)}
 
-    def _replies(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _replies(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         """A thread: its parent first, then the replies in the window, oldest first."""
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
-        refused = self._readable(channel)
+        refused = self._readable(channel, ws)
         if refused is not None:
             return refused
         with self._lock:
@@ -339,7 +427,7 @@ class SlackStandIn:
             page, rest = _page(replies, params, window, newest_first=False, default_limit=1000)
         except ValueError as exc:
             return 200, {}, {"ok": False, "error": str(exc)}
-        out = [self._shape(parent, params, replies)] + [self._shape(m, params, []) for m in page]
+        out = [self._shape(parent, params, replies, ws)] + [self._shape(m, params, [], ws) for m in page]
         return 200, {}, {"ok": True, "messages": out, "has_more": bool(rest), **_next(rest)}
 
     def _reply_index(self, channel: str) -> dict[str, list[dict[str, Any]]]:
@@ -352,7 +440,8 @@ class SlackStandIn:
             replies.sort(key=lambda m: _ts_key(m["ts"]))
         return index
 
-    def _shape(self, m: dict[str, Any], params: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
+    def _shape(self, m: dict[str, Any], params: dict[str, Any], replies: list[dict[str, Any]],
+               ws: LocalWorkspace) -> dict[str, Any]:
         """A message as conversations.history/replies return it; metadata only when asked for."""
         out: dict[str, Any] = {"type": "message", "ts": m["ts"], "text": m["text"], "user": m["user"]}
         if m.get("bot_id"):
@@ -360,7 +449,7 @@ class SlackStandIn:
         if m["thread_ts"]:
             out["thread_ts"] = m["thread_ts"]
             if m["thread_ts"] != m["ts"]:
-                out["parent_user_id"] = self.installation.bot_user_id
+                out["parent_user_id"] = ws.installation.bot_user_id
         if replies:
             out.update(thread_ts=m["ts"], reply_count=len(replies), latest_reply=replies[-1]["ts"],
                        reply_users=sorted({r["user"] for r in replies}), reply_users_count=len(
@@ -373,7 +462,7 @@ class SlackStandIn:
 
     # Files (files_upload_v2) ----------------------------------------------------------------
 
-    def _upload_url(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _upload_url(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         filename = str(params.get("filename") or "")
         try:
             length = int(params.get("length") or 0)
@@ -391,7 +480,7 @@ class SlackStandIn:
         return 200, {}, {"ok": True, "file_id": file_id,
                          "upload_url": f"http://{self.host}:{self.port}/upload/v1/{file_id}"}
 
-    def _receive_file(self, file_id: str, body: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _receive_file(self, file_id: str, body: bytes) -> _Answer:
         """The upload URL: the bytes of one file, as many as getUploadURLExternal was told."""
         with self._lock:
             entry = self.files.get(file_id)
@@ -402,7 +491,7 @@ class SlackStandIn:
             entry["data"] = body
         return 200, {}, {"ok": True}
 
-    def _complete_upload(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _complete_upload(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         import mimetypes
 
         raw = params.get("files")
@@ -415,7 +504,7 @@ class SlackStandIn:
         channel = str(params.get("channel_id") or "")
         thread_ts = str(params.get("thread_ts") or "") or None
         if channel:
-            refused = self._readable(channel)
+            refused = self._readable(channel, ws)
             if refused is not None:
                 return refused
         shared = []
@@ -435,8 +524,9 @@ class SlackStandIn:
                 ts = self._next_ts()
                 self.posted.append({"channel": channel, "ts": ts, "thread_ts": thread_ts,
                                     "text": params.get("initial_comment") or "", "username": None,
-                                    "user": self.installation.bot_user_id, "bot_id": self.installation.bot_id,
-                                    "app_id": self.installation.app_id, "metadata": None, "files": shared})
+                                    "user": ws.installation.bot_user_id, "bot_id": ws.installation.bot_id,
+                                    "app_id": ws.installation.app_id, "metadata": None, "files": shared,
+                                    "team": ws.installation.team_id})
         return 200, {}, {"ok": True, "files": [{k: v for k, v in f.items() if k != "sha256"} for f in shared]}
 
     def file_bytes(self, file_id: str) -> bytes | None:
@@ -444,14 +534,14 @@ class SlackStandIn:
             entry = self.files.get(file_id)
             return entry["data"] if entry else None
 
-    def _users_info(self, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _users_info(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
         user = str(params.get("user") or "")
-        name = self.users.get(user)
+        name = ws.users.get(user)
         if name is None:
             return 200, {}, {"ok": False, "error": "user_not_found"}
         handle = name.split()[0].lower()
         return 200, {}, {"ok": True, "user": {
-            "id": user, "team_id": self.installation.team_id, "name": handle, "real_name": name,
+            "id": user, "team_id": ws.installation.team_id, "name": handle, "real_name": name,
             "is_bot": False, "deleted": False,
             "profile": {"real_name": name, "display_name": name.split()[0], "display_name_normalized":
                         name.split()[0], "real_name_normalized": name}}}
@@ -464,12 +554,161 @@ class SlackStandIn:
     def _channel_type(self, channel: str) -> str:
         return {"D": "im", "G": "mpim"}.get(channel[:1], "channel")
 
+    # Workspaces, installs and uninstalls -----------------------------------------------------
+
+    def workspace(self, team_id: str) -> LocalWorkspace:
+        for ws in self.workspaces:
+            if ws.installation.team_id == team_id:
+                return ws
+        raise LookupError("team_not_found")
+
+    def workspace_of_channel(self, channel: str) -> LocalWorkspace:
+        for ws in self.workspaces:
+            if channel in ws.channels or channel in ws.not_member:
+                return ws
+        raise LookupError("channel_not_found")
+
+    def _team_of(self, token: str) -> str | None:
+        with self._lock:
+            if token == self.installation.token and token in self._tokens:
+                self.workspaces[0].installation = self.installation
+                return self.installation.team_id
+            return self._tokens.get(token)
+
+    def issue_token(self, team_id: str) -> str:
+        """A bot token of `team_id`, as an install gives one (the local stack's own `acme` install)."""
+        self.workspace(team_id)
+        token = f"xoxb-{team_id.lower()}-{secrets.token_hex(12)}"
+        with self._lock:
+            self._tokens[token] = team_id
+        return token
+
+    def authorize(self, team_id: str) -> str:
+        """The admin approved the app in `team_id` on the consent page: a single-use code."""
+        if team_id != ENTERPRISE_ORG_ID:
+            self.workspace(team_id)
+        code = f"code-{secrets.token_hex(12)}"
+        with self._lock:
+            self._codes[code] = team_id
+        return code
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        with self._lock:
+            return [t for t, team in self._tokens.items() if team == team_id]
+
+    def _oauth_access(self, params: dict[str, Any], headers: dict[str, str]
+                      ) -> _Answer:
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        basic = headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+        if client_id != CLIENT_ID or client_secret != CLIENT_SECRET:
+            return 200, {}, {"ok": False, "error": "invalid_client_id" if client_id != CLIENT_ID
+                             else "bad_client_secret"}
+        if params.get("grant_type") == "refresh_token":
+            with self._lock:
+                team = self._refresh_tokens.pop(str(params.get("refresh_token") or ""), None)
+            if team is None:
+                return 200, {}, {"ok": False, "error": "invalid_refresh_token"}
+            return 200, {}, {"ok": True, **self._grant(team)}
+        with self._lock:
+            team = self._codes.pop(str(params.get("code") or ""), None)  # a code is good once
+        if team is None:
+            return 200, {}, {"ok": False, "error": "invalid_code"}
+        if team == ENTERPRISE_ORG_ID:
+            return 200, {}, {"ok": True, "access_token": self.issue_token(self.workspaces[0].installation.team_id),
+                             "token_type": "bot", "scope": "chat:write", "app_id": self.installation.app_id,
+                             "bot_user_id": "U0ORGBOT", "team": None, "is_enterprise_install": True,
+                             "enterprise": {"id": ENTERPRISE_ORG_ID, "name": "Local Grid Org"},
+                             "authed_user": {"id": "U0ORGADMIN"}}
+        ws = self.workspace(team)
+        i = ws.installation
+        return 200, {}, {"ok": True, **self._grant(team), "scope": str(params.get("scope") or "chat:write"),
+                         "app_id": i.app_id, "bot_user_id": i.bot_user_id, "bot_id": i.bot_id,
+                         "team": {"id": i.team_id, "name": i.team}, "enterprise": None,
+                         "is_enterprise_install": False, "authed_user": {"id": next(iter(ws.users))}}
+
+    def _grant(self, team: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"access_token": self.issue_token(team), "token_type": "bot"}
+        if self.token_rotation:
+            refresh = f"xoxe-1-{secrets.token_hex(12)}"
+            with self._lock:
+                self._refresh_tokens[refresh] = team
+            out.update(refresh_token=refresh, expires_in=43200)
+        return out
+
+    def uninstall(self, team_id: str) -> list[str]:
+        """The workspace removes the app: its tokens stop working, and Slack sends `tokens_revoked`
+        and `app_uninstalled`. Returns the two events' ids."""
+        ws = self.workspace(team_id)
+        with self._lock:
+            for token in [t for t, team in self._tokens.items() if team == team_id]:
+                del self._tokens[token]
+            for refresh in [t for t, team in self._refresh_tokens.items() if team == team_id]:
+                del self._refresh_tokens[refresh]
+        revoked = self.deliver({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [ws.installation.bot_user_id]},
+                                "event_ts": f"{time.time():.6f}"}, ws)
+        gone = self.deliver({"type": "app_uninstalled", "event_ts": f"{time.time():.6f}"}, ws)
+        return [revoked, gone]
+
+    def _users_list(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
+        i = ws.installation
+        members: list[dict[str, Any]] = []
+        for user_id, name in ws.users.items():
+            members.append(_member(user_id, name, i.team_id))
+        for user_id, name in ws.bots.items():
+            members.append({**_member(user_id, name, i.team_id), "is_bot": True})
+        members.append({**_member(i.bot_user_id, "Atender", i.team_id), "is_bot": True})
+        for user_id, name in ws.deactivated.items():
+            members.append({**_member(user_id, name, i.team_id), "deleted": True})
+        members.append({**_member("USLACKBOT", "Slackbot", i.team_id)})
+        return _offset_page(members, params, "members")
+
+    def _conversations_list(self, params: dict[str, Any], ws: LocalWorkspace
+                            ) -> _Answer:
+        types = set(str(params.get("types") or "public_channel").split(","))
+        channels: list[dict[str, Any]] = []
+        every = [(cid, name, True) for cid, name in ws.channels.items() if cid[:1] == "C"]
+        every += [(cid, name, False) for cid, name in ws.not_member.items()]
+        for channel_id, name, member in every:
+            private = channel_id in ws.private
+            if ("private_channel" if private else "public_channel") not in types:
+                continue
+            if private and not member:
+                continue  # Slack lists a private channel only to its members
+            channels.append({"id": channel_id, "name": name, "is_channel": True, "is_private": private,
+                             "is_member": member, "is_archived": False, "is_ext_shared": channel_id in ws.shared,
+                             "is_shared": channel_id in ws.shared, "is_im": False, "is_mpim": False})
+        if not _flag(params.get("exclude_archived")):
+            channels += [{"id": cid, "name": name, "is_channel": True, "is_private": False, "is_member": False,
+                          "is_archived": True, "is_ext_shared": False, "is_im": False, "is_mpim": False}
+                         for cid, name in ws.archived.items()]
+        return _offset_page(channels, params, "channels")
+
+    def _join(self, params: dict[str, Any], ws: LocalWorkspace) -> _Answer:
+        channel = str(params.get("channel") or "")
+        if channel in ws.channels:
+            return 200, {}, {"ok": True, "channel": {"id": channel, "name": ws.channels[channel]},
+                             "warning": "already_in_channel"}
+        if channel not in ws.not_member:
+            return 200, {}, {"ok": False, "error": "channel_not_found"}
+        if channel in ws.private:
+            return 200, {}, {"ok": False, "error": "method_not_supported_for_channel_type"}
+        with self._lock:
+            ws.channels[channel] = ws.not_member.pop(channel)
+        return 200, {}, {"ok": True, "channel": {"id": channel, "name": ws.channels[channel], "is_member": True}}
+
     # People in Slack --------------------------------------------------------------------------
 
     def reply(self, channel: str, thread_ts: str, user: str, text: str, *,
               files: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
-        """A person answers in a thread: the message exists in Slack and its event is delivered."""
-        if user not in self.users:
+        """A person answers in a thread: the message exists in Slack and its event is delivered. The
+        workspace is the channel's; a member of another organisation may answer in a shared channel."""
+        ws = self.workspace_of_channel(channel)
+        user_team = ws.installation.team_id
+        if user in ws.external_users and channel in ws.shared:
+            user_team = ws.external_users[user][1]
+        elif user not in ws.users:
             raise LookupError("user_not_found")
         with self._lock:
             if not any(m["channel"] == channel and m["ts"] == thread_ts for m in self.posted):
@@ -481,27 +720,29 @@ class SlackStandIn:
         event: dict[str, Any] = {
             # Slack escapes what people type (&, <, >) in the events it sends.
             "client_msg_id": str(uuid.uuid4()), "type": "message", "text": _escape(text), "user": user, "ts": ts,
-            "team": self.installation.team_id, "thread_ts": thread_ts,
-            "parent_user_id": self.installation.bot_user_id, "channel": channel, "event_ts": ts,
+            "team": user_team, "user_team": user_team, "source_team": user_team, "thread_ts": thread_ts,
+            "parent_user_id": ws.installation.bot_user_id, "channel": channel, "event_ts": ts,
             "channel_type": self._channel_type(channel),
         }
         if files:
             event["subtype"] = "file_share"
             event["files"] = list(files)
-        event_id = self.deliver(event)
+        event_id = self.deliver(event, ws)
         return {"ok": True, "channel": channel, "ts": ts, "thread_ts": thread_ts, "event_id": event_id}
 
     # The Events API ---------------------------------------------------------------------------
 
-    def envelope(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-        i = self.installation
+    def envelope(self, event: dict[str, Any], event_id: str | None = None,
+                 ws: LocalWorkspace | None = None) -> dict[str, Any]:
+        i = ws.installation if ws is not None else self.installation
         return {
             "token": "local-verification-token", "team_id": i.team_id, "context_team_id": i.team_id,
             "api_app_id": i.app_id, "event": event, "type": "event_callback",
             "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(), "event_time": int(time.time()),
             "authorizations": [{"enterprise_id": None, "team_id": i.team_id, "user_id": i.bot_user_id,
                                 "is_bot": True, "is_enterprise_install": False}],
-            "is_ext_shared_channel": False,
+            "is_ext_shared_channel": bool(ws is not None and isinstance(event.get("channel"), str)
+                                          and event["channel"] in ws.shared),
         }
 
     def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -511,9 +752,9 @@ class SlackStandIn:
         return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
                 "X-Slack-Signature": signature, "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
 
-    def deliver(self, event: dict[str, Any]) -> str:
+    def deliver(self, event: dict[str, Any], ws: LocalWorkspace | None = None) -> str:
         """Queue an event for delivery to `events_url` (in order, from one worker, as Slack would)."""
-        envelope = self.envelope(event)
+        envelope = self.envelope(event, ws=ws)
         if self.events_url:
             self._outbox.put(envelope)
         return str(envelope["event_id"])
@@ -555,6 +796,31 @@ class SlackStandIn:
                 self.deliveries.append(Delivery(str(envelope["event_id"]), attempt, status, reason))
             if status == 200:
                 return
+
+
+# A pseudo-choice on the consent page: an org-wide (Enterprise Grid) install, which the service refuses.
+ENTERPRISE_ORG_ID = "E0LOCALORG"
+
+
+def _member(user_id: str, name: str, team_id: str) -> dict[str, Any]:
+    return {"id": user_id, "team_id": team_id, "name": name.split()[0].lower(), "real_name": name, "deleted": False,
+            "is_bot": False, "profile": {"real_name": name, "display_name": name.split()[0],
+                                         "image_72": _avatar(name)}}
+
+
+def _offset_page(items: list[dict[str, Any]], params: dict[str, Any], key: str
+                 ) -> _Answer:
+    """A page of `limit` from the cursor (base64 of `offset:<n>`), as Slack's list methods page."""
+    cursor = str(params.get("cursor") or "")
+    try:
+        start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return 200, {}, {"ok": False, "error": "invalid_cursor"}
+    page = items[start:start + limit]
+    following = start + limit
+    next_cursor = base64.b64encode(f"offset:{following}".encode()).decode() if following < len(items) else ""
+    return 200, {}, {"ok": True, key: page, "response_metadata": {"next_cursor": next_cursor}}
 
 
 def _metadata(raw: Any) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -45,8 +46,12 @@ def aws() -> Iterator[None]:
     from local.aws import create_resources
 
     os.environ["TABLE_NAME"] = TABLE
+    # Slack here is the self-hosting single-workspace mode (the environment's installation);
+    # tests/integration/test_slack_workspaces.py plays workspaces per account.
+    slack = {"SLACK_SINGLE_WORKSPACE": "true", "SLACK_TEAM_ID": os.environ.get("SLACK_TEAM_ID") or "T0LOCAL01"}
     forget()
-    with mock_aws():
+    with mock.patch.dict(os.environ, slack), mock_aws():
+        forget()
         create_resources(get_settings())
         yield
     forget()

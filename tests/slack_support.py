@@ -211,7 +211,10 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
                             echo_own_posts=False)
     stand_in.start()
     # Every variable set here (the stand-in's installation too) is undone on exit.
-    environment = {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": str(post_interval), **(env or {})}
+    # These worlds play the self-hosting single-workspace mode (the environment's installation) unless
+    # `env` says otherwise; tests/integration/test_slack_workspaces.py plays workspaces per account.
+    environment = {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": str(post_interval), "SLACK_SINGLE_WORKSPACE": "true",
+                   **(env or {})}
     try:
         with mock.patch.dict(os.environ, environment), mock_aws():
             forget()

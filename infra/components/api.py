@@ -22,6 +22,11 @@ from infra.components.store import Store
 from infra.settings import DeploySettings
 
 SLACK_EVENTS_PATH = "/v1/slack/events"
+# Where Slack sends an admin back after Add to Slack: no JWT (the OAuth state is the proof), its own
+# low limits (a person clicks it once per install).
+SLACK_OAUTH_PATH = "/v1/slack/oauth/callback"
+SLACK_OAUTH_RATE_LIMIT = 5
+SLACK_OAUTH_BURST_LIMIT = 10
 RATE_LIMIT = 50
 BURST_LIMIT = 100
 # The unauthenticated route gets its own, lower limits, so a flood of forged events is turned away there
@@ -95,10 +100,22 @@ class Api(Construct):
             path=SLACK_EVENTS_PATH, methods=[apigwv2.HttpMethod.POST],
             integration=integrations.HttpLambdaIntegration("SlackEvents", slack_events_function),
             authorizer=apigwv2.HttpNoneAuthorizer())
+        self.oauth_routes = self.http_api.add_routes(
+            path=SLACK_OAUTH_PATH, methods=[apigwv2.HttpMethod.GET],
+            integration=integrations.HttpLambdaIntegration("SlackOAuth", self.function),
+            authorizer=apigwv2.HttpNoneAuthorizer())
         stage = self.stage.node.default_child
         assert isinstance(stage, apigwv2.CfnStage)
-        stage.route_settings = {f"POST {SLACK_EVENTS_PATH}": {
-            "ThrottlingRateLimit": SLACK_RATE_LIMIT, "ThrottlingBurstLimit": SLACK_BURST_LIMIT}}
+        stage.route_settings = {
+            f"POST {SLACK_EVENTS_PATH}": {"ThrottlingRateLimit": SLACK_RATE_LIMIT,
+                                          "ThrottlingBurstLimit": SLACK_BURST_LIMIT},
+            f"GET {SLACK_OAUTH_PATH}": {"ThrottlingRateLimit": SLACK_OAUTH_RATE_LIMIT,
+                                        "ThrottlingBurstLimit": SLACK_OAUTH_BURST_LIMIT}}
+        for route in self.oauth_routes:
+            self.stage.node.add_dependency(route)
+            acknowledge(route, "AwsSolutions-APIG4",
+                        "Slack's OAuth redirect carries no JWT; the single-use, 10-minute state bound to the "
+                        "admin who started the install is checked before anything else happens.")
         for route in self.slack_routes:
             # The stage's route settings name the route by its key: it must exist first.
             self.stage.node.add_dependency(route)

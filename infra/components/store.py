@@ -79,6 +79,12 @@ class Store(Construct):
             resources=[self.table.table_arn],
             conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{partition_prefix}*"]}}))
 
+    def grant_get_items(self, function: lambda_.Function, partition_prefix: str) -> None:
+        """GetItem only, and only of items whose partition key starts with `partition_prefix`."""
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["dynamodb:GetItem"], resources=[self.table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{partition_prefix}*"]}}))
+
     def _acknowledge_indexes(self, function: lambda_.Function) -> None:
         acknowledge(role_policy(function), f"AwsSolutions-IAM5[Resource::<{logical_id(self.table)}.Arn>/index/*]",
                     "Queries the table's own indexes (by_activity, inbox), whose ARNs sit under the table's.")

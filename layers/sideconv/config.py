@@ -41,6 +41,18 @@ class Settings:
     # The app's own bot: its posts come back as events and are dropped. Found by auth.test when unset.
     slack_bot_user_id: str | None = None
     slack_bot_id: str | None = None
+    # Slack workspaces per account (issue 14, docs/SLACK.md). The app's OAuth client (the secret at
+    # `slack_secret_arn` may hold client_id and client_secret too), the KMS key that encrypts the bot
+    # tokens, where Slack sends the admin back, Slack's authorize page and the panel's Connections view.
+    # `slack_single_workspace` is the self-hosting mode: the environment's installation serves every
+    # account that has none of its own; off unless switched on.
+    slack_single_workspace: bool = False
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_token_key_id: str | None = None
+    slack_redirect_uri: str | None = None
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    slack_connections_url: str = "/panel/connections.html"
     # Slack takes about one message per second per channel: the sender paces itself to this.
     slack_post_interval_s: float = 1.0
     # SES configuration set whose event destination (SNS) feeds `email_events`; None sends without.
@@ -114,6 +126,13 @@ def get_settings() -> Settings:
         slack_bot_user_id=env.get("SLACK_BOT_USER_ID") or None,
         slack_bot_id=env.get("SLACK_BOT_ID") or None,
         slack_post_interval_s=float(env.get("SLACK_POST_INTERVAL_S") or 1.0),
+        slack_single_workspace=(env.get("SLACK_SINGLE_WORKSPACE") or "").lower() in ("1", "true", "yes"),
+        slack_client_id=env.get("SLACK_CLIENT_ID") or None,
+        slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
+        slack_token_key_id=env.get("SLACK_TOKEN_KEY_ID") or None,
+        slack_redirect_uri=env.get("SLACK_REDIRECT_URI") or None,
+        slack_authorize_url=env.get("SLACK_AUTHORIZE_URL") or "https://slack.com/oauth/v2/authorize",
+        slack_connections_url=env.get("SLACK_CONNECTIONS_URL") or "/panel/connections.html",
         outbox_queue_urls=tuple((channel, env[f"OUTBOX_{channel.upper()}_QUEUE_URL"]) for channel in ("email", "slack")
                                 if env.get(f"OUTBOX_{channel.upper()}_QUEUE_URL")),
         redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS") or 900),

@@ -32,6 +32,12 @@ class InvalidRequest(DomainError):
     title = "Invalid request"
 
 
+class BadRequest(DomainError):
+    """A value the API cannot act on at all (an OAuth state that is forged, expired or used): 400."""
+
+    title = "Bad request"
+
+
 class BadPageToken(InvalidRequest):
     title = "Invalid page token"
 

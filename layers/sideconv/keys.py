@@ -123,7 +123,12 @@ def email_message_id_ref(message_id: str) -> str:
     return f"MID{_SEP}{message_id.strip().strip('<>').lower()}"
 
 
-def slack_thread_ref(team_id: str, channel_id: str, thread_ts: str) -> str:
+def slack_thread_ref(team_id: str, channel_id: str, thread_ts: str, account_id: str | None = None) -> str:
+    """A Slack thread → its side conversation. Keyed by the account too when the workspace is the
+    account's own installation (the account comes from the installation the event's team resolves to,
+    never from the event), so a workspace's event can only ever reach its own account's threads."""
+    if account_id is not None:
+        return f"SLACK{_SEP}A{_SEP}{account_id}{_SEP}{team_id}{_SEP}{channel_id}{_SEP}{thread_ts}"
     return f"SLACK{_SEP}{team_id}{_SEP}{channel_id}{_SEP}{thread_ts}"
 
 
@@ -131,10 +136,60 @@ def slack_event_ref(event_id: str) -> str:
     return f"SLACKEVT{_SEP}{event_id}"
 
 
-def slack_message_ref(team_id: str, channel_id: str, ts: str) -> str:
+def slack_message_ref(team_id: str, channel_id: str, ts: str, account_id: str | None = None) -> str:
     """Global lookup from a Slack message we stored (team, channel, ts) to its side conversation: edits
-    and deletions name only the message, not always its thread."""
+    and deletions name only the message, not always its thread. Keyed like `slack_thread_ref`."""
+    if account_id is not None:
+        return f"SLACKMSG{_SEP}A{_SEP}{account_id}{_SEP}{team_id}{_SEP}{channel_id}{_SEP}{ts}"
     return f"SLACKMSG{_SEP}{team_id}{_SEP}{channel_id}{_SEP}{ts}"
+
+
+# Slack workspaces connected per account (sideconv.slack.installations). Slack's ids are short
+# alphanumerics; anything else never becomes part of a key.
+SLACK_TEAM_ID = re.compile(r"^[TE][A-Z0-9]{2,30}$")
+
+
+def slack_installations_pk(account_id: str) -> str:
+    """The account's Slack workspaces: one item each (the encrypted token with it), one Query lists them."""
+    if not ACCOUNT_ID.match(account_id):
+        raise ValueError("account id has characters a key cannot hold")
+    return f"A{_SEP}{account_id}{_SEP}SLACK"
+
+
+def slack_installation_sk(team_id: str) -> str:
+    return f"INST{_SEP}{team_id}"
+
+
+SLACK_INSTALLATION_PREFIX = f"INST{_SEP}"
+
+
+SLACK_WORKSPACE_PREFIX = f"SLACKWS{_SEP}"
+
+
+def slack_workspace_ref(enterprise_id: str | None, team_id: str) -> str:
+    """Global lookup from a workspace (as a signed event names it) to the account that installed it."""
+    return f"{SLACK_WORKSPACE_PREFIX}{enterprise_id or '-'}{_SEP}{team_id}"
+
+
+def slack_oauth_state_ref(state: str) -> str:
+    """An install's OAuth state: single use (deleted as it is consumed), expires in minutes."""
+    return f"SLACKSTATE{_SEP}{state}"
+
+
+def slack_directory_pk(account_id: str, team_id: str) -> str:
+    """The account's copy of one workspace's people and channels (sideconv.slack.directory)."""
+    if not ACCOUNT_ID.match(account_id):
+        raise ValueError("account id has characters a key cannot hold")
+    return f"A{_SEP}{account_id}{_SEP}SLACKDIR{_SEP}{team_id}"
+
+
+def slack_directory_sk(kind: str, normalized_name: str, entry_id: str) -> str:
+    """`<kind>#<name, lower-cased and folded>#<id>`: a prefix of the name is a key condition."""
+    return f"{kind}{_SEP}{normalized_name}{_SEP}{entry_id}"
+
+
+def slack_directory_prefix(kind: str, normalized_prefix: str) -> str:
+    return f"{kind}{_SEP}{normalized_prefix}"
 
 
 def published_event_ref(stream_event_id: str) -> str:

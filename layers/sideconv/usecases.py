@@ -54,6 +54,8 @@ class Context:
     choose_sender: Callable[[str, str | None], Any] | None = None
     # Outbound attachments' S3 side (sideconv.uploads), built on the first request that names a file.
     uploads: Callable[[], Any] | None = None
+    # Which Slack workspace a new Slack side conversation goes to (sideconv.slack.targets.choose).
+    slack_workspace: Callable[[str, str | None, str | None], Any] | None = None
 
     @property
     def pk(self) -> str:
@@ -232,8 +234,13 @@ def create_side_conversation(
             summary.participants = [PersonMap(kind="slack_channel", role="to", id=target.channel_id)]
         else:
             summary.participants = [PersonMap(kind="slack", role="to", id=u) for u in target.user_ids or []]
+        if ctx.slack_workspace is None:
+            raise InvalidRequest("no Slack workspace is connected to this account", field="slack.team_id")
+        chosen = ctx.slack_workspace(ctx.caller.account_id, target.team_id, target.channel_id)
         summary.slack = SlackInfoMap(target=target.target, user_ids=target.user_ids,
-                                     channel_id=target.channel_id)
+                                     channel_id=target.channel_id, team_id=chosen.team_id,
+                                     team_name=chosen.team_name, shared_externally=chosen.shared_externally,
+                                     source=chosen.source)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
     defaults = follow_up_settings.for_create(ctx.caller.account_id)
     for name, value in follow_ups.create_attributes(request, now, defaults).items():

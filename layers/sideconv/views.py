@@ -65,6 +65,9 @@ def side_conversation(item: SideConversationItem, viewer: str | None = None) -> 
             "channel_id": item.slack.channel_id,
             "thread_ts": item.slack.thread_ts,
             "permalink": item.slack.permalink,
+            "team_id": item.slack.team_id,
+            "team_name": item.slack.team_name,
+            "shared_externally": bool(item.slack.shared_externally),
         }
     return out
 
@@ -91,6 +94,7 @@ def message(item: MessageItem) -> dict[str, Any]:
         out["edited"] = bool(item.edited)
         out["deleted"] = bool(item.deleted)
         out["bot"] = bool(item.from_bot)
+        out["external"] = bool(item.external)
     if item.context:
         out["context"] = [{"author": {"name": q.author_name, "role": q.author_role}, "sent_at": q.sent_at,
                            "body": q.body} for q in item.context]

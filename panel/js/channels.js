@@ -61,8 +61,13 @@ export const CHANNELS = {
     untitled: slackTarget,
     // Without a subject the title already is the target: no people line under it.
     listPeople: (item, directory) => (item.subject ? `Slack: ${slackTarget(item, directory)}` : null),
-    threadPeople: (item, directory) => `Slack: ${slackTarget(item, directory)}`,
-    destination: (item, directory) => `the Slack thread (${slackTarget(item, directory)})`,
+    threadPeople: (item, directory) => `Slack: ${slackTarget(item, directory)}`
+      + (item.slack?.team_name ? ` in ${item.slack.team_name}` : "")
+      + (directory?.disconnected?.has(item.slack?.team_id)
+        ? " (this Slack workspace is disconnected: messages are not sent until an admin connects it again)" : "")
+      + (item.slack?.shared_externally ? " (shared with another organisation)" : ""),
+    destination: (item, directory) => `the Slack thread (${slackTarget(item, directory)})`
+      + (item.slack?.shared_externally ? ", which people outside your company read" : ""),
     link: (item) => (/^https:\/\//.test(item.slack?.permalink || "")
       ? { href: item.slack.permalink, text: "Open in Slack", focusKey: "slack" } : null),
   },

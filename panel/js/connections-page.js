@@ -9,7 +9,20 @@ import { Api } from "./api.js";
 import { mountConnections } from "./connections.js";
 import { apiBase, signIn } from "./signin.js";
 
-const params = new URLSearchParams(window.location.search);
+// A section that leaves for another site and comes back (Add to Slack's OAuth round trip) saves this
+// page's query under RETURN_KEY first: the way back carries only the result, so the sign-in's own
+// parameters (origin; locally role, account, user) are restored from it.
+const RETURN_KEY = "sc-connections-query";
+const params = restoredParams(new URLSearchParams(window.location.search));
+
+function restoredParams(current) {
+  const saved = window.sessionStorage.getItem(RETURN_KEY);
+  if (saved === null) return current;
+  window.sessionStorage.removeItem(RETURN_KEY);
+  const merged = new URLSearchParams(saved);
+  for (const [name, value] of current) merged.set(name, value);
+  return merged;
+}
 const root = document.getElementById("connections-root");
 
 async function main() {

@@ -4,11 +4,13 @@
 //
 //   mountConnections(root, { api, params });
 
+import slack from "./slack-connections.js";
 import { clear, h, uid } from "./dom.js";
 import emailDomains from "./connections-email.js";
 
 /** @type {Array<{id: string, title: string, mount: (element: HTMLElement, context: object) => void}>} */
 const SECTIONS = [
+  slack,
   emailDomains,
 ];
 

@@ -19,6 +19,7 @@ export function renderMessage(message, { directory, quotedOpen, quoted, download
   const labels = [];
   if (message.auto_reply) labels.push("Auto-reply");
   if (message.bot) labels.push("Bot");
+  if (message.external) labels.push("External");
   if (message.edited) labels.push("Edited");
   if (message.nudge) labels.push("Nudge");
   const delivery = message.delivery;

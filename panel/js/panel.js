@@ -52,6 +52,8 @@ export class Panel {
     this.directory = {
       users: new Map((options.directory?.users || []).map((u) => [u.id, u.name])),
       channels: new Map((options.directory?.channels || []).map((c) => [c.id, c.name])),
+      // Slack workspaces of the account that were disconnected (uninstalled, revoked): their threads say so.
+      disconnected: new Set(),
     };
     this.pollMs = options.pollMs || 4000;
     this.view = "list"; // "list", "thread" or "new-<channel>"
@@ -61,6 +63,9 @@ export class Panel {
     this.busy = false;
     this.timer = null;
     this.build();
+    this.api.request("GET", "/v1/slack/workspaces").then(({ items }) => {
+      for (const w of items) if (w.state === "revoked") this.directory.disconnected.add(w.team_id);
+    }).catch(() => {}); // a deployment without Slack, or a failure: threads simply do not say it
   }
 
   build() {

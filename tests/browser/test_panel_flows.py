@@ -328,11 +328,10 @@ def test_message_text_from_outside_is_never_html(page: Any, demo: Demo, shots: S
 
 
 def test_a_failed_delivery_says_why(page: Any, demo: Demo, shots: Screenshots) -> None:
-    # Given a Slack channel the Atender app was never invited to
+    # Given a Slack person id that is nobody in the workspace
     rail = open_demo(page, demo)
     rail.get_by_role("button", name="New Slack").click()
-    rail.get_by_label("A channel").check()
-    rail.get_by_label("Slack channel").fill("C0PRIVATE")
+    rail.get_by_label("Slack person").fill("U0NOBODY")
     rail.get_by_label("Message", exact=True).fill("Leadership, can we refund?")
 
     # When the agent posts there
@@ -340,7 +339,7 @@ def test_a_failed_delivery_says_why(page: Any, demo: Demo, shots: Screenshots) -
 
     # Then the message reads failed, with Slack's reason, in words (not only a colour)
     delivery = rail.get_by_role("article", name="Sent by Agent 1").locator(".sc-delivery")
-    expect(delivery).to_have_text(re.compile("Failed: not_in_channel"))
+    expect(delivery).to_have_text(re.compile("Failed: user_not_found"))
     assert demo.only_side_conversation()["state"] == "open"
     shots(page, "delivery-failed")
 

@@ -134,7 +134,10 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
               "message_id": world.inbound_message, "attachment_id": "00",
               "quarantine_id": world.quarantined["attach" if route.endswith("/attach") else "discard"],
               "domain": "acme-old.example" if method == "DELETE" else "acme.example",
-              "address": "old@acme.example" if method == "DELETE" else "billing@acme.example"}
+              "address": "old@acme.example" if method == "DELETE" else "billing@acme.example",
+              # acme's workspace (make dev connects acme to the stand-in's first); its DELETE runs last of
+              # acme's Slack routes (the routes are in path order)
+              "team_id": "T0LOCAL01"}
     unknown = set(re.findall(r"{(\w+)}", route)) - set(values)
     if unknown:
         raise LookupError(f"no value for path parameters {sorted(unknown)} of {route}")
@@ -159,13 +162,23 @@ def _fill(route: str, method: str, world: World) -> tuple[str, Any, dict[str, st
     elif method == "PUT" and route == "/v1/settings/follow-ups":
         body = {"max_nudges": 3}
     query = {"mine": "true", "waiting_on": "external"} if route == "/v1/side-conversations" else {}
+    if route == "/v1/slack/directory":
+        query = {"team_id": "T0LOCAL01", "kind": "user"}
+    elif route == "/v1/slack/oauth/callback":
+        query = {"code": "code-0", "state": "A" * 43}  # no install of anyone's was started with it
     return path, body, query
+
+
+# Slack's account-wide routes: every account has its own (an outsider sees its own, empty, never acme's).
+SLACK_OWN = {"/v1/slack/installations", "/v1/slack/workspaces", "/v1/slack/directory"}
 
 
 def expected(method: str, route: str, caller: str) -> set[int]:
     if route.startswith("/v1/email/"):
         return _expected_email(method, route, caller)
-    admin_only = route.startswith(("/v1/quarantine", "/v1/settings"))
+    if route == "/v1/slack/oauth/callback":
+        return {400}  # no JWT on this route: the OAuth state is the proof, and this one is nobody's
+    admin_only = route.startswith(("/v1/quarantine", "/v1/settings", "/v1/slack/installations"))
     listing = method == "GET" and (route.endswith("/side-conversations") or route == "/v1/side-conversations")
     if caller in UNAUTHENTICATED:
         return {401}
@@ -180,9 +193,13 @@ def expected(method: str, route: str, caller: str) -> set[int]:
             return {200, 201}
         if route in ("/v1/quarantine", "/v1/settings/follow-ups"):
             return {200}  # their own account's
+        if route in SLACK_OWN:
+            return {200, 201}  # their own account's
         return {404}
-    return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach", "/uploads")) \
-        else {200}
+    if method == "DELETE":
+        return {204}
+    return {201} if method == "POST" and route.endswith(("/side-conversations", "/messages", "/attach", "/uploads",
+                                                        "/slack/installations")) else {200}
 
 
 def _expected_email(method: str, route: str, caller: str) -> set[int]:

@@ -49,7 +49,9 @@ def test_a_customer_token_reads_nothing(local_stack: LocalStackProcess) -> None:
 
 def test_start_reply_read_close_reopen(local_stack: LocalStackProcess) -> None:
     base, headers = local_stack.base_url, local_stack.headers()
-    created = requests.post(base + path("conv-e2e"), json=slack_request("channel"), headers=headers, timeout=5)
+    # A channel of acme's workspace (the stand-in's first): the directory knows every channel the app can see
+    created = requests.post(base + path("conv-e2e"), headers=headers, timeout=5,
+                            json=slack_request("channel", slack={"target": "channel", "channel_id": "C0ONCALL"}))
     assert created.status_code == 201
     side = created.json()
     reply = requests.post(base + path("conv-e2e", side["id"], "messages"), json={"body": "any update?"},

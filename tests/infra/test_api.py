@@ -9,6 +9,8 @@ from tests.infra.conftest import Synthesized, refs
 pytestmark = pytest.mark.xdist_group("cdk")
 
 SLACK_ROUTE = "POST /v1/slack/events"
+# Slack's OAuth redirect: no JWT either (the state is the proof), to the API function.
+OAUTH_ROUTE = "GET /v1/slack/oauth/callback"
 
 
 def test_every_route_but_slack_events_requires_a_jwt(synthesized: Synthesized) -> None:
@@ -19,7 +21,7 @@ def test_every_route_but_slack_events_requires_a_jwt(synthesized: Synthesized) -
     assert len(routes) > 1
     for key, route in routes.items():
         assert key.split(" ", 1)[1].startswith("/v1/"), key
-        if key == SLACK_ROUTE:
+        if key in (SLACK_ROUTE, OAUTH_ROUTE):
             assert route["AuthorizationType"] == "NONE"
             assert "AuthorizerId" not in route
         else:
@@ -46,7 +48,16 @@ def test_routes_reach_their_functions(synthesized: Synthesized) -> None:
     assert targets == {
         "ANY /v1/{proxy+}": {synthesized.logical_id(stack.api.function)},
         SLACK_ROUTE: {synthesized.logical_id(stack.slack.slack_events)},
+        OAUTH_ROUTE: {synthesized.logical_id(stack.api.function)},
     }
+
+
+def test_the_unauthenticated_routes_have_their_own_lower_limits(synthesized: Synthesized) -> None:
+    (stage,) = synthesized.of_type("AWS::ApiGatewayV2::Stage").values()
+    default = stage["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    settings = stage["Properties"]["RouteSettings"]
+    assert set(settings) == {SLACK_ROUTE, OAUTH_ROUTE}
+    assert all(s["ThrottlingRateLimit"] < default for s in settings.values())
 
 
 def test_the_stage_is_throttled_and_logs_access(synthesized: Synthesized) -> None:

@@ -101,8 +101,9 @@ def test_the_slack_route_has_its_own_lower_throttle(synthesized: Synthesized) ->
     (stage,) = synthesized.of_type("AWS::ApiGatewayV2::Stage").values()
     props = stage["Properties"]
     assert props["DefaultRouteSettings"] == {"ThrottlingBurstLimit": BURST_LIMIT, "ThrottlingRateLimit": RATE_LIMIT}
-    (key,) = props["RouteSettings"]
-    assert key == f"POST {SLACK_EVENTS_PATH}"
+    # Slack's events and its OAuth callback (docs/SLACK.md): the routes without a JWT
+    assert set(props["RouteSettings"]) == {f"POST {SLACK_EVENTS_PATH}", "GET /v1/slack/oauth/callback"}
+    key = f"POST {SLACK_EVENTS_PATH}"
     assert props["RouteSettings"][key]["ThrottlingRateLimit"] < RATE_LIMIT
     assert props["RouteSettings"][key]["ThrottlingBurstLimit"] < BURST_LIMIT
     route_keys = {r["Properties"]["RouteKey"] for r in synthesized.of_type("AWS::ApiGatewayV2::Route").values()}

@@ -20,15 +20,19 @@ EXPECTED_ENV = {
             "SENDER_ADDRESS", "PYDANTIC_DISABLE_PLUGINS", "UPLOADS_BUCKET",
             # Sending domains: the sender's name on an account's first sender, the configuration set its
             # identities and tenant are given (sideconv.email.senders).
-            "SENDER_NAME", "SES_CONFIGURATION_SET"},
+            "SENDER_NAME", "SES_CONFIGURATION_SET",
+            # Slack workspaces per account: the app's OAuth client, the token key, the directory refresh
+            # queue, where the OAuth callback sends the admin back (SLACK_REDIRECT_URI when set in context).
+            "SLACK_SECRET_ARN", "SLACK_TOKEN_KEY_ID", "SLACK_EVENTS_QUEUE_URL", "SLACK_CONNECTIONS_URL"},
     "SendEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DOMAIN",
                   "SES_CONFIGURATION_SET", "CONVERSATION_URL_TEMPLATE", "RAW_MAIL_BUCKET", "UPLOADS_BUCKET"},
     "IngestEmail": {"TABLE_NAME", "TOKEN_SECRET_ARN", "INBOUND_DOMAIN", "RAW_MAIL_BUCKET", "RAW_MAIL_PREFIX",
                     "SENDER_ADDRESS"},
     "EmailEvents": {"TABLE_NAME"},
-    "SendSlack": {"TABLE_NAME", "SLACK_SECRET_ARN", "CONVERSATION_URL_TEMPLATE", "UPLOADS_BUCKET"},
+    "SendSlack": {"TABLE_NAME", "SLACK_SECRET_ARN", "CONVERSATION_URL_TEMPLATE", "UPLOADS_BUCKET",
+                  "SLACK_TOKEN_KEY_ID"},
     "SlackEvents": {"TABLE_NAME", "SLACK_SECRET_ARN", "SLACK_EVENTS_QUEUE_URL"},
-    "SlackProcessor": {"TABLE_NAME", "SLACK_SECRET_ARN"},
+    "SlackProcessor": {"TABLE_NAME", "SLACK_SECRET_ARN", "SLACK_TOKEN_KEY_ID", "SLACK_EVENTS_QUEUE_URL"},
     "PublishEvents": {"TABLE_NAME", "EVENT_BUS_NAME", "FOLLOW_UP_SCHEDULE_GROUP", "FOLLOW_UP_FUNCTION_ARN",
                       "FOLLOW_UP_SCHEDULER_ROLE_ARN", "FOLLOW_UP_DLQ_ARN"},
     "FollowUp": {"TABLE_NAME"},

@@ -20,6 +20,9 @@ CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl
            "sqs:GetQueueAttributes"}
 STREAM = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 BASE = LOGS | XRAY
+# The workspaces' Slack tokens (KMS, under the service's encryption context only).
+TOKENS = {"kms:Encrypt", "kms:Decrypt"}
+SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 # The sending-domain use cases (sideconv.email.senders), and nothing else of SES.
 MANAGE_DOMAINS = {"ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity",
@@ -29,16 +32,16 @@ MANAGE_DOMAINS = {"ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:Delete
 EXPECTED_ACTIONS = {
     # Uploads (issue 16): the API signs the browser's POST (PutObject with its tagging), checks the object
     # (GetObject for HeadObject, ListBucket so a missing one is a 404) and re-tags it.
-    "Api": BASE | TABLE_RW | SECRET | MANAGE_DOMAINS | {"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging",
-                                                        "s3:ListBucket"},
+    "Api": BASE | TABLE_RW | SECRET | TOKENS | SEND | MANAGE_DOMAINS | {"s3:GetObject", "s3:PutObject",
+                                                                       "s3:PutObjectTagging", "s3:ListBucket"},
     "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "ses:GetEmailIdentity",
                                                          "s3:GetObject"},
     "IngestEmail": BASE | TABLE_RW | SECRET | {"s3:GetObject", "s3:PutObject", "sqs:SendMessage"},
     "EmailEvents": BASE | TABLE_RW | {"sqs:SendMessage"},
-    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME | {"s3:GetObject"},
-    "SlackEvents": BASE | SECRET | {"dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:SendMessage",
+    "SendSlack": BASE | TABLE_RW | SECRET | CONSUME | TOKENS | {"s3:GetObject"},
+    "SlackEvents": BASE | SECRET | {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:SendMessage",
                                     "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
-    "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME,
+    "SlackProcessor": BASE | TABLE_RW | SECRET | CONSUME | TOKENS,
     "PublishEvents": BASE | TABLE_RW | STREAM | {"events:PutEvents", "sqs:SendMessage", "sqs:GetQueueAttributes",
                                                   "sqs:GetQueueUrl", "scheduler:CreateSchedule",
                                                   "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
@@ -114,7 +117,8 @@ def test_every_statement_names_only_the_functions_own_resources(synthesized: Syn
         allowed = {"dynamodb": {table}, "logs": log_group, "sqs": _queues_of(synthesized, function),
                    "secretsmanager": {token_secret}, "s3": {bucket, uploads}, "ses": {config_set},
                    "events": {synthesized.logical_id(stack.publishing.bus)},
-                   "scheduler": set(), "iam": {synthesized.logical_id(stack.follow_ups.scheduler_role)}}
+                   "scheduler": set(), "iam": {synthesized.logical_id(stack.follow_ups.scheduler_role)},
+                   "kms": {synthesized.logical_id(stack.slack.token_key)}}
         for statement in _statements(synthesized, synthesized.logical_id(function.role)):
             service = _actions(statement)[0].split(":")[0]
             if service == "xray":
@@ -176,7 +180,7 @@ def test_mail_objects_each_function_may_touch(synthesized: Synthesized) -> None:
 def test_slack_events_writes_only_slack_event_ids(synthesized: Synthesized) -> None:
     function = _functions(synthesized)["SlackEvents"]
     (statement,) = [s for s in _statements(synthesized, synthesized.logical_id(function.role))
-                    if _actions(s)[0].startswith("dynamodb:")]
+                    if _actions(s)[0].startswith("dynamodb:") and "dynamodb:PutItem" in _actions(s)]
     assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLACKEVT#*"]}}
 
 
@@ -218,3 +222,20 @@ def test_follow_up_schedules_live_in_the_stacks_group_and_invoke_only_follow_up(
                          ("sqs:SendMessage",): {synthesized.logical_id(follow_ups.dead_letter_queue)}}
     variables = synthesized.resources[synthesized.logical_id(publisher)]["Properties"]["Environment"]["Variables"]
     assert refs(variables["FOLLOW_UP_DLQ_ARN"]) == {synthesized.logical_id(follow_ups.dead_letter_queue)}
+
+
+def test_slack_tokens_are_used_only_under_the_services_encryption_context(synthesized: Synthesized) -> None:
+    functions = _functions(synthesized)
+    for name in ("Api", "SendSlack", "SlackProcessor"):
+        statements = _statements(synthesized, synthesized.logical_id(functions[name].role))
+        [kms] = [s for s in statements if set(_actions(s)) & TOKENS]
+        assert kms["Condition"] == {"StringEquals": {"kms:EncryptionContext:service": "atender-side-conversations"}}
+        assert "*" not in json.dumps(kms["Resource"]), name
+
+
+def test_the_events_endpoint_reads_only_the_workspace_routing_items(synthesized: Synthesized) -> None:
+    functions = _functions(synthesized)
+    statements = _statements(synthesized, synthesized.logical_id(functions["SlackEvents"].role))
+    [get] = [s for s in statements if "dynamodb:GetItem" in _actions(s)]
+    assert _actions(get) == ["dynamodb:GetItem"]
+    assert get["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SLACKWS#*"]}}

@@ -52,7 +52,7 @@ def test_alarms_notify_an_encrypted_topic_cloudwatch_may_publish_to(synthesized:
     for alarm in _alarms(synthesized):
         assert refs(alarm["AlarmActions"]) == {topic_id}
     assert "KmsMasterKeyId" in synthesized.resources[topic_id]["Properties"]
-    (key,) = synthesized.of_type("AWS::KMS::Key").values()
+    key = synthesized.resources[refs(synthesized.resources[topic_id]["Properties"]["KmsMasterKeyId"]).pop()]
     services = {service for s in key["Properties"]["KeyPolicy"]["Statement"]
                 for service in _as_list(s["Principal"].get("Service", []))}
     assert "cloudwatch.amazonaws.com" in services

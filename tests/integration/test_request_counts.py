@@ -74,8 +74,15 @@ class TestApi:
     def test_create_is_one_write_and_no_read(self, counted: None) -> None:
         scenario.create_email("conv-1")  # clients exist; their creation is not a request anyway
         with counting.recording() as recorder:
-            scenario.create_slack("conv-1")
+            scenario.create_email("conv-1")
         assert _ops(recorder) == {"dynamodb.TransactWriteItems": 1}
+
+    def test_a_slack_create_is_one_write_after_reading_the_accounts_workspaces(self, counted: None) -> None:
+        scenario.create_email("conv-1")
+        with counting.recording() as recorder:
+            scenario.create_slack("conv-1")
+        # Which workspace: one Query of the account's own (none here: the self-hosting mode's)
+        assert _ops(recorder) == {"dynamodb.Query": 1, "dynamodb.TransactWriteItems": 1}
 
     def test_reply_is_one_write_and_no_read(self, counted: None) -> None:
         created = scenario.create_email("conv-1")
@@ -116,7 +123,8 @@ class TestChannels:
         with counting.recording() as recorder:
             answer = events(slack_request(envelope), Context("slack_events"))
         assert answer["statusCode"] == 200
-        assert _ops(recorder) == {"dynamodb.PutItem": 1, "sqs.SendMessage": 1}
+        # A cold container reads the workspace's routing item once, then remembers it
+        assert _ops(recorder) == {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1, "sqs.SendMessage": 1}
         # Slack's retry of the same event: one conditional write, refused, and nothing queued
         with counting.recording() as retry:
             events(slack_request(envelope), Context("slack_events"))

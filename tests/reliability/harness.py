@@ -374,7 +374,9 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
 
     faults = faults or Faults()
     # Every variable set from here on (queue URLs, the stand-in's installation) is undone on exit.
-    environment = mock.patch.dict(os.environ, {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": "0"})
+    environment = mock.patch.dict(os.environ, {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": "0",
+                                                # the self-hosting mode: the environment's installation
+                                                "SLACK_SINGLE_WORKSPACE": "true"})
     environment.start()
     stand_in = FaultySlack(port=0, echo_own_posts=False)
     stand_in.faults = faults

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, upload_routes
+from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, slack_routes, upload_routes
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -54,6 +54,7 @@ app.include_router(email_routes.router)
 app.include_router(domain_routes.router)
 app.include_router(follow_up_routes.router)
 app.include_router(upload_routes.router)
+app.include_router(slack_routes.router)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
                                      description="The customer conversation's id in the helpdesk.")]
@@ -102,6 +103,7 @@ def _context(conversation_id: str) -> usecases.Context:
         inbound_domain=settings.inbound_domain,
         choose_sender=_sender_chooser,
         uploads=upload_routes.uploads,
+        slack_workspace=_slack_workspace,
     )
 
 
@@ -109,6 +111,15 @@ def _sender_chooser(account_id: str, requested: str | None) -> Any:
     from sideconv.email import senders
 
     return senders.choose(domain_routes.sending(), account_id, requested)
+
+
+def _slack_workspace(account_id: str, team_id: str | None, channel_id: str | None) -> Any:
+    from sideconv.slack import targets
+    from sideconv.slack.installation import get_installation
+
+    environment = get_installation()
+    return targets.choose(account_id, team_id, channel_id, single_workspace=environment.single_workspace,
+                          environment_team_id=environment.team_id)
 
 
 def _json(result: usecases.Result) -> Response[Any]:

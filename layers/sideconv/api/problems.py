@@ -20,13 +20,14 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.IdempotencyKeyReused: 409,
     errors.Conflict: 409,
     errors.BadPageToken: 400,
+    errors.BadRequest: 400,
     errors.InvalidRequest: 422,
 }
 
 
 # Fields a use case may name that are not in the JSON body.
-_NOT_IN_BODY = {"next_token": "query", "idempotency-key": "header", "conversation_id": "path",
-               "address": "path"}
+_NOT_IN_BODY = {"next_token": "query", "idempotency-key": "header", "conversation_id": "path", "state": "query",
+                "team_id": "query", "address": "path"}
 
 
 def _status_of(error: errors.DomainError) -> int:

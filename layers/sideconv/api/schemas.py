@@ -53,6 +53,7 @@ SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}
 Duration = Annotated[str, StringConstraints(max_length=32), AfterValidator(_duration),
                      WithJsonSchema({"type": "string", "maxLength": 32, "examples": ["PT24H", "P1D", "PT4H"],
                                      "description": "ISO 8601 duration (weeks, days, hours, minutes, seconds)"})]
+SlackTeamId = Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,30}$")]
 ExternalIds = Annotated[
     dict[
         Annotated[str, StringConstraints(min_length=1, max_length=64)],
@@ -110,6 +111,8 @@ class SlackTarget(_Strict):
     target: Literal["user", "group", "channel"]
     user_ids: Annotated[list[SlackUserId], Field(min_length=1, max_length=8)] | None = None
     channel_id: SlackChannelId | None = None
+    # The account's workspace to post in; optional when it has one (issue 14).
+    team_id: SlackTeamId | None = None
 
 
 class FollowUpRequest(_Strict):
@@ -230,6 +233,8 @@ class Message(Model):
     edited: bool | None = None
     deleted: bool | None = None
     bot: bool | None = None
+    # Slack Connect: written by a member of another organisation.
+    external: bool | None = None
     # E-mail: an auto-reply (kept, never a person's answer); quoted history was stripped from `body`
     # (GET .../messages/{id}/original has the full text); who the sender copied (shown, never mailed);
     # a recipient's complaint.
@@ -262,6 +267,10 @@ class SlackInfo(Model):
     channel_id: str | None = None
     thread_ts: str | None = None
     permalink: str | None = None
+    team_id: str | None = None
+    team_name: str | None = None
+    shared_externally: bool | None = Field(None, description="The channel is shared with another organisation "
+                                                             "(Slack Connect)")
 
 
 class FollowUp(Model):

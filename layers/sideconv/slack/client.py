@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -18,18 +19,39 @@ if TYPE_CHECKING:
 TIMEOUT_SECONDS = 5
 
 
-@keep
-@lru_cache(maxsize=1)
-def web_client() -> WebClient:
+# slack-sdk logs every request's parameters and every answer at DEBUG (tokens, oauth.v2.access's
+# access_token): its clients get a logger of their own that never goes below INFO, whatever the
+# function's log level.
+_WEB_LOGGER = logging.getLogger("sideconv.slack.web")
+_WEB_LOGGER.setLevel(logging.INFO)
+
+
+def app_client(token: str | None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
+    """A Web API client with `token` (None: the OAuth calls, which carry the app's client secret),
+    pointed at the configured Slack (the stand-in locally)."""
     from slack_sdk import WebClient
 
     settings = get_settings()
     # The default retry handlers retry a refused connection once; 429s and 5xx are retried through
     # the queue (with a delay), never by sleeping inside the function.
-    client = WebClient(token=get_installation().bot_token, timeout=TIMEOUT_SECONDS)
+    client = WebClient(token=token, timeout=timeout, logger=_WEB_LOGGER)
     if settings.slack_api_url:
         client.base_url = settings.slack_api_url  # must end with "/"
     return client
+
+
+@keep
+@lru_cache(maxsize=1)
+def web_client() -> WebClient:
+    """The environment's installation (the self-hosting single-workspace mode)."""
+    return app_client(get_installation().bot_token)
+
+
+@keep
+@lru_cache(maxsize=64)
+def workspace_client(token: str) -> WebClient:
+    """One client per workspace token this container uses (an account's own installation)."""
+    return app_client(token)
 
 
 @dataclass(frozen=True)

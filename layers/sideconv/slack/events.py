@@ -1,8 +1,14 @@
-"""The Slack Events API endpoint: verify, answer the challenge, record the event id, hand off.
+"""The Slack Events API endpoint: verify, answer the challenge, route, record the event id, hand off.
 
 This is on Slack's 3-second clock and on every cold start of the endpoint, so it imports only the
 standard library, boto3 (clients created on first use) and Slack's signature verifier. It writes at
 most one item (the event id, conditional, with a TTL) and sends at most one queue message per event.
+
+Every workspace that installed the app signs with the app's one secret. The event's workspace
+(`team_id`, and `enterprise_id`) is routed to the account that installed it by one GetItem of its
+routing item, remembered per container for a minute (`WorkspaceRoutes`); the account goes with the
+event to the processor (`atender_account_id`), which keys every lookup by it. An event of a workspace
+no account holds (nor the self-hosting mode's) is answered 200 and dropped before any write.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from sideconv.slack.installation import get_installation
 EVENT_ID_TTL_SECONDS = 24 * 3600
 # Slack's ids are short alphanumerics; anything else could not be a key or an SQS deduplication id.
 _SLACK_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# Added to the queued event: the account the workspace's installation belongs to.
+ACCOUNT_FIELD = "atender_account_id"
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,74 @@ def _sqs() -> Any:
     return _session().create_client("sqs", region_name=get_settings().region)
 
 
+# How long a container trusts what it read about a workspace's account, found or not: an uninstall
+# (and an install after the container met the workspace) takes effect within this.
+ROUTE_CACHE_SECONDS = 60.0
+MAX_ROUTES = 10_000
+
+
+@dataclass(frozen=True)
+class Route:
+    account_id: str | None  # None: the environment's installation (self-hosting mode)
+
+
+class WorkspaceRoutes:
+    """Workspace → account, by the routing item `SLACKWS#<enterprise>#<team>`: one GetItem per
+    workspace a container meets, then remembered for `ttl` seconds (a miss too)."""
+
+    def __init__(self, dynamodb: Any, table: str, ttl: float = ROUTE_CACHE_SECONDS,
+                 now: Any = time.monotonic) -> None:
+        self._dynamodb = dynamodb
+        self._table = table
+        self._ttl = ttl
+        self._now = now
+        self._known: dict[str, tuple[float, tuple[str, str] | None]] = {}
+
+    def account_of(self, team_id: str, enterprise_id: str | None) -> tuple[str, str] | None:
+        """(account, state) of the installation, or None when no account holds the workspace."""
+        ref = keys.slack_workspace_ref(enterprise_id, team_id)
+        cached = self._known.get(ref)
+        if cached is not None and cached[0] > self._now():
+            return cached[1]
+        item = self._dynamodb().get_item(TableName=self._table, Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}},
+                                         ProjectionExpression="account_id, #state",
+                                         ExpressionAttributeNames={"#state": "state"}).get("Item")
+        found = None
+        if item and "account_id" in item:
+            found = (item["account_id"]["S"], item.get("state", {}).get("S", "active"))
+        if len(self._known) > MAX_ROUTES:  # a flood of made-up workspaces must not grow the container
+            self._known.clear()
+        self._known[ref] = (self._now() + self._ttl, found)
+        return found
+
+
+@keep
+@lru_cache(maxsize=1)
+def routes() -> WorkspaceRoutes:
+    return WorkspaceRoutes(_dynamodb, get_settings().table_name)
+
+
+def _enterprise_of(envelope: dict[str, Any]) -> str | None:
+    enterprise = envelope.get("enterprise_id")
+    authorizations = envelope.get("authorizations")
+    if not enterprise and isinstance(authorizations, list) and authorizations and isinstance(authorizations[0], dict):
+        enterprise = authorizations[0].get("enterprise_id")
+    return enterprise if isinstance(enterprise, str) and _SLACK_ID.match(enterprise) else None
+
+
+def _route(envelope: dict[str, Any], installation: Any) -> Route | None:
+    team_id = envelope.get("team_id")
+    if not isinstance(team_id, str) or not keys.SLACK_TEAM_ID.match(team_id):
+        return None
+    found = routes().account_of(team_id, _enterprise_of(envelope))
+    if found is not None:
+        account_id, state = found
+        return Route(account_id) if state == "active" else None
+    if installation.single_workspace and installation.team_id and team_id == installation.team_id:
+        return Route(None)
+    return None
+
+
 def raw_body(event: dict[str, Any]) -> bytes:
     """The bytes Slack signed: API Gateway may have base64-encoded them."""
     body = event.get("body") or ""
@@ -128,18 +204,21 @@ def receive(headers: dict[str, str], body: bytes, *, now: float | None = None) -
         return Answer(200, {"challenge": str(envelope.get("challenge", ""))}, "challenge")
     if kind != "event_callback":
         return Answer(200, {"ok": True}, "ignored")
-    if not installation.team_id or envelope.get("team_id") != installation.team_id:
-        return _reject(403, "foreign_team")
     if installation.app_id and envelope.get("api_app_id") != installation.app_id:
         return _reject(403, "foreign_app")
     event_id = envelope.get("event_id")
     if not isinstance(event_id, str) or not _SLACK_ID.match(event_id):
         return _reject(400, "invalid_event_id")
+    route = _route(envelope, installation)
+    if route is None:
+        # Signed by the app, but no account holds this workspace (never installed, or uninstalled):
+        # acknowledged so Slack stops, and nothing is written.
+        return Answer(200, {"ok": True}, "unknown_workspace")
 
     if not _record_event_id(event_id):
         return Answer(200, {"ok": True}, "duplicate")
     try:
-        _hand_off(envelope, event_id)
+        _hand_off(envelope, event_id, route)
     except Exception:
         # Not handed off: forget the id so Slack's retry goes through, and ask Slack to retry.
         _forget_event_id(event_id)
@@ -187,7 +266,7 @@ def _forget_event_id(event_id: str) -> None:
                             Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}})
 
 
-def _hand_off(envelope: dict[str, Any], event_id: str) -> None:
+def _hand_off(envelope: dict[str, Any], event_id: str, route: Route) -> None:
     queue_url = get_settings().slack_queue_url
     if not queue_url:
         raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
@@ -197,6 +276,9 @@ def _hand_off(envelope: dict[str, Any], event_id: str) -> None:
         channel = "-"
     # One FIFO group per channel keeps a thread's reply, edit and deletion in the order Slack sent them.
     group = f"{envelope.get('team_id')}:{channel}"
-    payload = {k: v for k, v in envelope.items() if k != "token"}  # the legacy verification token
+    # Not the legacy verification token; and the account is ours to say, never the envelope's.
+    payload = {k: v for k, v in envelope.items() if k not in ("token", ACCOUNT_FIELD)}
+    if route.account_id is not None:
+        payload[ACCOUNT_FIELD] = route.account_id
     _sqs().send_message(QueueUrl=queue_url, MessageBody=json.dumps(payload, separators=(",", ":")),
                         MessageGroupId=group[:128], MessageDeduplicationId=event_id)

@@ -1,4 +1,6 @@
-"""The Slack installation the service acts as: its token, signing secret and the ids that identify it.
+"""The Slack app and the environment's installation: signing secret, OAuth client, and (in the
+self-hosting single-workspace mode, `SLACK_SINGLE_WORKSPACE`) the one workspace's token and ids.
+Workspaces connected per account are in `sideconv.slack.installations`.
 
 Locally these come from the environment (Settings); in AWS from one Secrets Manager secret (JSON with
 bot_token, signing_secret, team_id, app_id, optionally bot_user_id and bot_id), fetched once per cold
@@ -14,7 +16,8 @@ from typing import Any
 from sideconv.config import get_settings
 from sideconv.container import keep
 
-_SECRET_FIELDS = ("bot_token", "signing_secret", "team_id", "app_id", "bot_user_id", "bot_id")
+_SECRET_FIELDS = ("bot_token", "signing_secret", "team_id", "app_id", "bot_user_id", "bot_id", "client_id",
+                  "client_secret")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,13 @@ class Installation:
     app_id: str | None
     bot_user_id: str | None
     bot_id: str | None
+    client_id: str | None = None
+    client_secret: str | None = None
+    # The environment's workspace serves accounts without their own (docs/SLACK.md, "Self-hosting").
+    single_workspace: bool = False
+
+    def __repr__(self) -> str:  # never a token or a secret in a log line
+        return f"Installation(team_id={self.team_id!r}, app_id={self.app_id!r})"
 
 
 @keep
@@ -38,11 +48,15 @@ def get_installation() -> Installation:
         app_id=settings.slack_app_id,
         bot_user_id=settings.slack_bot_user_id,
         bot_id=settings.slack_bot_id,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        single_workspace=settings.slack_single_workspace,
     )
     if settings.slack_secret_arn:
         from aws_lambda_powertools.utilities import parameters
 
         secret: Any = parameters.get_secret(settings.slack_secret_arn, transform="json")
-        values = {name: str(secret[name]) for name in _SECRET_FIELDS if isinstance(secret, dict) and secret.get(name)}
+        values: dict[str, Any] = {name: str(secret[name]) for name in _SECRET_FIELDS
+                                  if isinstance(secret, dict) and secret.get(name)}
         installation = replace(installation, **values)
     return installation

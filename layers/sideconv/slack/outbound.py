@@ -30,9 +30,10 @@ from sideconv.container import keep
 from sideconv.context import Quoted
 from sideconv.observability import logger
 from sideconv.slack import files, formatting
-from sideconv.slack.client import bot_identity, web_client
+from sideconv.slack.client import BotIdentity, bot_identity, web_client
 from sideconv.slack.installation import get_installation
 from sideconv.slack.store import SlackStore, ThreadRoot
+from sideconv.slack.workspaces import Disconnected, Workspaces
 from sideconv.store import models
 from sideconv.store.models import MessageItem, SideConversationItem, SlackInfoMap
 
@@ -59,6 +60,11 @@ LOOKUP_PAGE = 15
 CLOCK_SKEW_SECONDS = 60
 # Said in the reason of a message given up while it may be in Slack (the look did not answer).
 MAYBE_POSTED = "; an earlier attempt may have been posted"
+# The failure of a send whose workspace is not connected (uninstalled, revoked, disconnected).
+DISCONNECTED = "workspace_disconnected"
+# What Slack answers a token of a workspace that has let the app go.
+_LOST_TOKEN_ERRORS = {"invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed",
+                      "team_access_not_granted"}
 
 
 class RetryLater(Exception):
@@ -99,10 +105,14 @@ def _queue_url(arn: str) -> str:
 class Sender:
     def __init__(self, store: SlackStore, client: Callable[[], WebClient], pacer: Pacer,
                  sqs: Callable[[], Any], url_template: str | None, team_id: str | None,
-                 read_file: Callable[[str], bytes] | None = None) -> None:
+                 workspaces: Workspaces | None = None, read_file: Callable[[str], bytes] | None = None) -> None:
         self._store = store
         self._read_file = read_file
-        self._client = client
+        self._environment_client = client
+        self._workspaces = workspaces
+        self._active: WebClient | None = None  # the client of the message being sent
+        self._identity: BotIdentity | None = None
+        self._account: str | None = None  # set when the side conversation is an account's workspace
         self._pacer = pacer
         self._sqs = sqs
         self._url_template = url_template
@@ -171,6 +181,9 @@ class Sender:
         # have reached Slack. Both signals are already in hand, so a first delivery costs nothing.
         look = receive_count > 1 or bool(message.redrives)
         self._unsure = look  # until a look answers: the message may be in Slack
+        if not self._use_workspace(summary):
+            return self._fail(message, f"{DISCONNECTED}: the Slack workspace {summary.slack.team_id} is not connected "
+                                       "to this account any more", receive_count)
         try:
             if summary.slack.thread_ts:
                 self._post_reply(summary, message, receive_count, remaining_seconds, look)
@@ -178,12 +191,41 @@ class Sender:
                 self._post_root(summary, message, receive_count, remaining_seconds, look)
             return "sent"
         except SlackApiError as exc:
+            code = _error_code(exc.response)
+            if self._account is not None and code in _LOST_TOKEN_ERRORS:
+                assert self._workspaces is not None
+                assert summary.slack.team_id is not None
+                self._workspaces.forget(self._account, summary.slack.team_id)
+                return self._fail(message, f"{DISCONNECTED}: Slack refused the workspace's token ({code})",
+                                  receive_count)
             return self._answer_error(message, exc.response.status_code, exc.response.headers,
-                                      _error_code(exc.response), receive_count, self._unsure)
+                                      code, receive_count, self._unsure)
         except RetryLater:
             raise
         except Exception as exc:  # timeouts, refused connections, a body that is not JSON
             return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count, self._unsure)
+
+    def _client(self) -> WebClient:
+        return self._active if self._active is not None else self._environment_client()
+
+    def _use_workspace(self, summary: SideConversationItem) -> bool:
+        """Whose token sends: the account's own installation of the side conversation's workspace, or
+        (items of the self-hosting mode, and those written before) the environment's. False: the
+        account's workspace is not connected."""
+        slack = summary.slack
+        assert slack is not None
+        self._active, self._identity, self._account = None, None, None
+        if slack.source != "account":
+            return True
+        if self._workspaces is None or not slack.team_id:
+            return False
+        try:
+            workspace = self._workspaces.get(summary.account_id, slack.team_id)
+        except Disconnected:
+            return False
+        self._active, self._account = workspace.client, summary.account_id
+        self._identity = BotIdentity(user_id=workspace.bot_user_id, bot_id=workspace.bot_id, app_id=workspace.app_id)
+        return True
 
     def _channel_for(self, summary: SideConversationItem) -> str:
         slack = summary.slack
@@ -224,18 +266,41 @@ class Sender:
                                               side_conversation_id=summary.id)
             text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
                                         body=message.body, url=url, context=_quoted(message))
-            ts = self._post(channel, text, message, remaining_seconds)
+            ts = self._post_joining(summary, channel, text, message, remaining_seconds)
             self._share_files(message, channel, ts)
         permalink = self._permalink(channel, ts)
         slack = summary.slack
         assert slack is not None
-        root = ThreadRoot(self._team(), channel, ts, permalink)
+        root = ThreadRoot(self._team(slack), channel, ts, permalink, self._account)
         self._record(lambda: self._store.mark_root_sent(message, slack, root, clock.now_iso(), attempts,
                                                         detail=self._files_detail), message)
         logger.info("slack thread started", extra={"side_conversation_id": summary.id, "channel": channel,
                                                    "thread_ts": ts})
 
-    def _team(self) -> str:
+    def _post_joining(self, summary: SideConversationItem, channel: str, text: str, message: MessageItem,
+                      remaining_seconds: float) -> str:
+        """A public channel the app is not in is joined (conversations.join), then posted to; a private
+        one cannot be joined, and the post fails `not_in_channel` (invite the app)."""
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            return self._post(channel, text, message, remaining_seconds)
+        except SlackApiError as exc:
+            assert summary.slack is not None
+            if summary.slack.target != "channel" or _error_code(exc.response) != "not_in_channel":
+                raise
+            try:
+                self._client().conversations_join(channel=channel)
+            except SlackApiError:
+                raise exc from None  # private: the app must be invited
+            logger.info("slack channel joined", extra={"channel": channel})
+            return self._post(channel, text, message, remaining_seconds)
+
+    def _team(self, slack: SlackInfoMap | None = None) -> str:
+        """The thread's workspace: the side conversation's own (an account's installation), else the
+        environment's (configured, or asked of Slack)."""
+        if self._account is not None and slack is not None and slack.team_id:
+            return slack.team_id
         return self._team_id or str(self._client().auth_test()["team_id"])
 
     def _permalink(self, channel: str, ts: str) -> str | None:
@@ -262,7 +327,7 @@ class Sender:
                 ts = stray = self._find_root(slack.channel_id, message)
             self._unsure = ts is not None  # found: it is in Slack; found nowhere: it is not
         if stray is not None:
-            root = ThreadRoot(self._team(), slack.channel_id, stray, None)
+            root = ThreadRoot(self._team(slack), slack.channel_id, stray, None, self._account)
             self._record(lambda: self._store.mark_stray_root_sent(message, root, clock.now_iso(), attempts),
                          message)
             return
@@ -318,7 +383,7 @@ class Sender:
     def _find_own(self, message: MessageItem, page: Callable[[str | None], Any]) -> str | None:
         """The `ts` of this app's post carrying the message id in its metadata, or None after the last
         page. A Slack error here is answered like one from the post (429: later; 5xx: retried)."""
-        identity = bot_identity()
+        identity = self._identity or bot_identity()
         ours = {value for value in (identity.bot_id, identity.app_id) if value}
         cursor: str | None = None
         while True:
@@ -425,6 +490,8 @@ def sender() -> Sender:
         return bytes(clients.s3(settings.region).get_object(Bucket=settings.uploads_bucket,
                                                             Key=location)["Body"].read())
 
+    from sideconv.slack.workspaces import workspaces
+
     return Sender(store, web_client,
                   Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,
-                  get_installation().team_id, read_file)
+                  get_installation().team_id, workspaces(), read_file)

@@ -49,6 +49,8 @@ class Action:
     from_bot: bool = False
     text: str = ""
     files: tuple[SlackFile, ...] = field(default_factory=tuple)
+    # The author's own workspace, when Slack says (`user_team`): another organisation's in Slack Connect.
+    user_team: str | None = None
 
 
 def _ignore(reason: str) -> Action:
@@ -162,4 +164,4 @@ def classify(envelope: dict[str, Any], identity: BotIdentity) -> Action:
         bot_name = _str(event.get("username")) or _str(_dict(event.get("bot_profile")).get("name"))
     return Action("append", "thread reply", team_id=team_id, channel=channel, ts=str(event["ts"]),
                   thread_ts=str(event["thread_ts"]), user=_str(event.get("user")), bot_name=bot_name,
-                  from_bot=from_bot, text=_text(event), files=_files(event))
+                  from_bot=from_bot, text=_text(event), files=_files(event), user_team=_str(event.get("user_team")))

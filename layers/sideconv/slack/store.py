@@ -32,6 +32,8 @@ class ThreadRoot:
     channel_id: str
     thread_ts: str
     permalink: str | None
+    # The account whose own installation sent it: the thread lookup is keyed by it too.
+    account_id: str | None = None
 
 
 # The outcome is recorded: the message leaves the sparse pending index the re-drive reads.
@@ -68,7 +70,7 @@ class SlackStore:
                        attempts: int, detail: str | None = None) -> None:
         """The root is out: the message is sent, the summary knows its thread, and the thread lookup
         exists, all in one request, so a reply in the thread can always be routed."""
-        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts)
+        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts, root.account_id)
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         with TransactWrite(connection=self._connection) as tx:
             tx.update(message, [MessageItem.delivery.set(DeliveryMap(
@@ -78,6 +80,7 @@ class SlackStore:
                 SideConversationItem.slack.set(SlackInfoMap(
                     target=slack.target, user_ids=slack.user_ids, channel_id=root.channel_id,
                     thread_ts=root.thread_ts, permalink=root.permalink, team_id=root.team_id,
+                    team_name=slack.team_name, shared_externally=slack.shared_externally, source=slack.source,
                     thread_recorded_at=now)),
                 SideConversationItem.version.add(1),
             ], condition=SideConversationItem.pk.exists())
@@ -90,7 +93,7 @@ class SlackStore:
         """A reply found posted as a root of its own (tried before the side conversation's thread was
         recorded): it is sent, and replies under that post are routed here too; the summary keeps its
         thread."""
-        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts)
+        ref = keys.slack_thread_ref(root.team_id, root.channel_id, root.thread_ts, root.account_id)
         with TransactWrite(connection=self._connection) as tx:
             tx.update(message, [MessageItem.delivery.set(DeliveryMap(
                 status="sent", updated_at=now, provider_id=root.thread_ts, attempts=attempts)),

@@ -60,6 +60,13 @@ class SlackInfoMap(MapAttribute[str, Any]):
     # When the root's `sent` recorded the thread: a message written later never saw the side
     # conversation without it, so it was never posted as a root (sideconv.slack.outbound's look).
     thread_recorded_at = UnicodeAttribute(null=True)
+    # Per-account workspaces (issue 14): the workspace's name, whether the channel is shared with
+    # another organisation (Slack Connect), and whose token sends: `account` (the account's own
+    # installation of `team_id`) or `environment` (the self-hosting single-workspace mode); unset on
+    # items written before, which are `environment`.
+    team_name = UnicodeAttribute(null=True)
+    shared_externally = BooleanAttribute(null=True)
+    source = UnicodeAttribute(null=True)
 
 
 class AttachmentMap(MapAttribute[str, Any]):
@@ -191,6 +198,8 @@ class MessageItem(TableItem, discriminator="message"):
     edited = BooleanAttribute(null=True)
     deleted = BooleanAttribute(null=True)
     from_bot = BooleanAttribute(null=True)
+    # Slack Connect: written by a member of another organisation (not of the installing workspace).
+    external = BooleanAttribute(null=True)
     # E-mail: the RFC 5322 Message-ID (ours for outbound, the sender's for inbound), the id SES put
     # on the wire, addresses the mail was copied to (shown, never mailed), an auto-reply flag, the
     # full text before quote stripping (when it differs) and where the raw mail is kept (S3 key).
@@ -308,6 +317,63 @@ class UploadItem(TableItem, discriminator="upload"):
     created_at = UnicodeAttribute()
 
 
+class SlackInstallationItem(TableItem, discriminator="slack_installation"):
+    """`A#<account>#SLACK`, `INST#<team>`: a workspace the account connected (sideconv.slack.installations).
+
+    The tokens are KMS ciphertexts (encryption context: account and team); nothing else is secret.
+    """
+
+    account_id = UnicodeAttribute()
+    team_id = UnicodeAttribute()
+    team_name = UnicodeAttribute(null=True)
+    enterprise_id = UnicodeAttribute(null=True)
+    app_id = UnicodeAttribute(null=True)
+    bot_id = UnicodeAttribute(null=True)
+    bot_user_id = UnicodeAttribute(null=True)
+    bot_scopes = ListAttribute(of=UnicodeAttribute, default=list)
+    bot_token_ciphertext = UnicodeAttribute()
+    bot_refresh_token_ciphertext = UnicodeAttribute(null=True)
+    bot_token_expires_at = NumberAttribute(null=True)
+    state = UnicodeAttribute(default="active")  # active | revoked
+    installed_by = UnicodeAttribute()
+    installed_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+class SlackWorkspaceRefItem(TableItem, discriminator="slack_workspace_ref"):
+    """`SLACKWS#<enterprise or ->#<team>`: which account installed a workspace. The events endpoint reads
+    it (with botocore, one GetItem, cached) to route an event; at most one account holds a workspace."""
+
+    account_id = UnicodeAttribute()
+    team_id = UnicodeAttribute()
+    enterprise_id = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(default="active")
+
+
+class SlackOAuthStateItem(TableItem, discriminator="slack_oauth_state"):
+    """`SLACKSTATE#<state>`: an install in progress, bound to the account and the admin who started it."""
+
+    account_id = UnicodeAttribute()
+    admin_id = UnicodeAttribute()
+    issued_at = UnicodeAttribute()
+    valid_until = NumberAttribute()  # epoch seconds; the TTL deletes it later, the check is exact
+
+
+class SlackDirectoryItem(TableItem, discriminator="slack_directory"):
+    """`A#<account>#SLACKDIR#<team>`, `<kind>#<normalised name>#<id>`: one person or channel of a
+    workspace, as users.list / conversations.list and Slack's events last said (sideconv.slack.directory)."""
+
+    entry_id = UnicodeAttribute()
+    entry_kind = UnicodeAttribute()  # user | channel
+    name = UnicodeAttribute()
+    real_name = UnicodeAttribute(null=True)
+    avatar_url = UnicodeAttribute(null=True)
+    is_private = BooleanAttribute(null=True)
+    is_member = BooleanAttribute(null=True)
+    is_shared_externally = BooleanAttribute(null=True)
+    refreshed_at = UnicodeAttribute()
+
+
 class PublishedEventItem(TableItem, discriminator="published_event"):
     """`EVT#<stream event id>`: the change's event reached EventBridge (kept a week)."""
 
@@ -369,7 +435,8 @@ def bind(table_name: str, region: str, host: str | None = None) -> None:
     """Point the models at a table. Called once per cold start (and by tests) before any request."""
     for model in (TableItem, SideConversationItem, MessageItem, IdempotencyItem, SideConversationRefItem,
                   SlackEventItem, InboundMailItem, QuarantineItem, PublishedEventItem, DomainClaimItem,
-                  EmailDomainItem, EmailSenderItem, EmailSettingsItem, FollowUpSettingsItem, UploadItem):
+                  EmailDomainItem, EmailSenderItem, EmailSettingsItem, FollowUpSettingsItem, UploadItem,
+                  SlackInstallationItem, SlackWorkspaceRefItem, SlackOAuthStateItem, SlackDirectoryItem):
         model.Meta.table_name = table_name
         model.Meta.region = region
         setattr(model.Meta, "host", host)  # noqa: B010 - Meta declares no host attribute
