@@ -146,7 +146,14 @@ def test_senders_only_on_verified_domains_with_a_single_line_name(api: Any) -> N
     assert [(s["address"], s["default"]) for s in items] == [("billing@acme.example", True),
                                                               ("support@acme.example", False)]
     assert api("DELETE", "/v1/email/senders/billing@acme.example", claims=ACME_ADMIN)[0] == 204
+    # The default gone, the other sender on the verified domain is the default: still acme's own domain.
+    items = api("GET", "/v1/email/senders", claims=ACME_ADMIN)[2]["items"]
+    assert [(s["address"], s["default"]) for s in items] == [("support@acme.example", True)]
+    assert api("GET", "/v1/email/settings", claims=ACME_ADMIN)[2]["from"]["email"] == "support@acme.example"
     assert api("DELETE", "/v1/email/senders/billing@acme.example", claims=ACME_ADMIN)[0] == 404
+    # The last sender gone: the shared address.
+    assert api("DELETE", "/v1/email/senders/support@acme.example", claims=ACME_ADMIN)[0] == 204
+    assert api("GET", "/v1/email/settings", claims=ACME_ADMIN)[2]["from"]["shared"] is True
 
 
 def test_mail_goes_out_from_the_verified_domain_signed_for_it(email_world: Any) -> None:

@@ -213,7 +213,8 @@ def delete_domain(sending: Sending, caller: Caller, raw_domain: str) -> None:
     on_domain = [s.address for s in account.senders.values() if s.domain == item.domain]
     default = account.default_sender
     clear = default if default is not None and domains.domain_of(default) == item.domain else None
-    sending.store.release(caller.account_id, item.domain, on_domain, clear_default=clear)
+    sending.store.release(caller.account_id, item.domain, on_domain, clear_default=clear,
+                          successor=_successor(account, set(on_domain)) if clear else None)
     try:
         sending.ses.delete_email_identity(EmailIdentity=item.domain)
     except Exception as exc:
@@ -285,8 +286,20 @@ def delete_sender(sending: Sending, caller: Caller, raw_address: str) -> None:
     account = sending.store.account(caller.account_id)
     if address.lower() not in account.senders:
         raise NotFound(f"no sender {address} in the account")
-    sending.store.delete_sender(caller.account_id, address,
-                                was_default=(account.default_sender or "").lower() == address.lower())
+    was_default = (account.default_sender or "").lower() == address.lower()
+    sending.store.delete_sender(caller.account_id, address, was_default=was_default,
+                                successor=_successor(account, {address}) if was_default else None)
+
+
+def _successor(account: AccountEmail, leaving: set[str]) -> str | None:
+    """The default after the default sender goes: the first other sender on a verified domain, so the
+    account keeps sending from its own domain rather than falling back to the shared address."""
+    gone = {a.lower() for a in leaving}
+    for sender in sorted(account.senders.values(), key=lambda s: s.address):
+        domain = account.domains.get(sender.domain)
+        if sender.address.lower() not in gone and domain is not None and domain.state == "verified":
+            return sender.address
+    return None
 
 
 def _address(raw: str) -> str:
