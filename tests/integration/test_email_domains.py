@@ -120,6 +120,7 @@ def test_only_admins_manage_domains_and_senders(api: Any) -> None:
     assert body["from"] == {"email": "support@example.com", "name": "Atender Support",
                                               "shared": True}
     assert "bounce_count" not in body or body["bounce_count"] is None
+    assert body["senders"] == []  # the domain is pending: nothing to pick
 
 
 def test_senders_only_on_verified_domains_with_a_single_line_name(api: Any) -> None:
@@ -188,6 +189,15 @@ def test_a_chosen_sender_and_bad_choices(email_world: Any) -> None:
     _add(api)
     moto_sesv2.verify("acme.example")
     api("PUT", "/v1/email/senders/billing@acme.example", {"name": "Acme Billing"}, claims=ACME_ADMIN)
+    # Another account's verified sender is never acme's to choose.
+    _add(api, "globex.example", claims=GLOBEX_ADMIN)
+    moto_sesv2.verify("globex.example")
+    # Every agent reads the senders the email form may pick among (verified domains only, by address).
+    status, _, body = api("GET", "/v1/email/settings", claims=agent_claims(account="acme"))
+    assert status == 200
+    assert body["from"] == {"email": "support@acme.example", "name": "Atender Support", "shared": False}
+    assert body["senders"] == [{"email": "billing@acme.example", "name": "Acme Billing", "shared": False},
+                               {"email": "support@acme.example", "name": "Atender Support", "shared": False}]
     started = email_world.start(**{"from": "billing@acme.example"})
     assert started["email"]["from"]["email"] == "billing@acme.example"
     email_world.send()

@@ -326,7 +326,10 @@ def choose(sending: Sending, account_id: str, requested: str | None) -> From:
     """`requested` (a sender of the account on a verified domain, else 422 naming `from`), or the
     account's default sender while its domain is verified, or the shared address. 1 Query, and SES
     only for a domain the table still has pending."""
-    account = sending.store.account(account_id)
+    return _choose(sending, account_id, sending.store.account(account_id), requested)
+
+
+def _choose(sending: Sending, account_id: str, account: AccountEmail, requested: str | None) -> From:
     if requested is not None:
         sender = account.senders.get(requested.lower())
         if sender is None:
@@ -341,12 +344,15 @@ def choose(sending: Sending, account_id: str, requested: str | None) -> From:
 
 
 def settings(sending: Sending, caller: Caller) -> dict[str, Any]:
-    """What the panel shows: where a new side conversation's mail will come from, and (admins) the
-    account's bounces and complaints."""
-    chosen = choose(sending, caller.account_id, None)
-    out: dict[str, Any] = {"from": chosen.as_dict()}
+    """What the panel shows: where a new side conversation's mail will come from, the senders the
+    email form may pick among, and (admins) the account's bounces and complaints. 1 Query."""
+    account = sending.store.account(caller.account_id)
+    chosen = _choose(sending, caller.account_id, account, None)
+    # The senders an agent may pick at create (`from`): those on a domain last known verified.
+    usable = [From(s.address, s.name, shared=False).as_dict() for s in sorted(account.senders.values(),
+              key=lambda s: s.address) if (d := account.domains.get(s.domain)) is not None and d.state == "verified"]
+    out: dict[str, Any] = {"from": chosen.as_dict(), "senders": usable}
     if caller.is_admin:
-        account = sending.store.account(caller.account_id)
         s = account.settings
         out["tenant"] = domains.tenant_name(caller.account_id) if account.domains else None
         out["bounce_count"] = int(s.bounce_count or 0) if s else 0
