@@ -134,6 +134,9 @@ def test_senders_only_on_verified_domains_with_a_single_line_name(api: Any) -> N
     assert status == 422
     assert body["errors"][0]["field"] == "address"
     moto_sesv2.verify("acme.example")
+    # A local part beyond ASCII can not go out in a From (SES sends no SMTPUTF8).
+    status, _, body = api("PUT", "/v1/email/senders/zo%C3%AB@acme.example", {"name": "Zoë"}, claims=ACME_ADMIN)
+    assert (status, body["errors"][0]["field"]) == (422, "address"), body
     status, _, body = api("PUT", "/v1/email/senders/billing@acme.example", {"name": "Acme\r\nBcc: x@evil.example"},
                           claims=ACME_ADMIN)
     assert status == 422

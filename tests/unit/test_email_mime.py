@@ -85,3 +85,8 @@ def test_attachments_are_added_as_parts() -> None:
     [attachment] = list(parsed.iter_attachments())  # type: ignore[attr-defined]
     assert attachment.get_filename() == "report.pdf"
     assert attachment.get_content() == b"%PDF-1.4 ..."
+
+
+def test_a_from_address_beyond_ascii_is_refused_not_mangled() -> None:
+    with pytest.raises(mime.UnsafeHeader):
+        mime.build(_outbound(sender_address="zoë@acme.example"))

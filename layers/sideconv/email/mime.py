@@ -87,6 +87,8 @@ def from_header(display: str, address: str) -> str | Address:
     """`"Dana via Acme Support" <support@acme.example>`: an ASCII name always quoted (so a comma or a
     "via" reads as one name in every client); a name beyond ASCII as RFC 2047 encoded words."""
     display = _safe(display, "the sender's name")
+    if not address.isascii():
+        raise UnsafeHeader("the sender's address is not ASCII")
     if not display.isascii():
         return Address(display_name=display, addr_spec=address)
     quoted = display.replace("\\", "\\\\").replace('"', '\\"')

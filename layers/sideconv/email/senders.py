@@ -308,7 +308,8 @@ def _address(raw: str) -> str:
     if "\r" in raw or "\n" in raw:
         raise InvalidRequest("must be a single line", field="address")
     try:
-        address = validate_email(raw, check_deliverability=False).normalized
+        # ASCII only: SES sends no SMTPUTF8, and a From local part cannot be encoded any other way.
+        address = validate_email(raw, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as exc:
         raise InvalidRequest(f"not a valid email address: {exc}", field="address") from None
     local, _, domain = address.rpartition("@")
