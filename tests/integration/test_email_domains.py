@@ -229,6 +229,29 @@ def test_another_account_without_a_domain_sends_from_the_shared_address(email_wo
     assert email_world.sent(1)[0]["from"].endswith("<support@example.com>")
 
 
+def test_a_subdomain_of_another_account_domain_is_never_this_account_to_send_from(email_world: Any) -> None:
+    # SES lets a verified domain's identity send for its subdomains: a subdomain is the parent's holder's.
+    api = email_world.api
+    globex_agent = agent_claims(account="globex", sub="agent-9")
+    # Given globex holds and verified hr.acme.example before acme added acme.example
+    assert _add(api, "hr.acme.example", claims=GLOBEX_ADMIN)[0] == 201
+    moto_sesv2.verify("hr.acme.example")
+    assert _add(api)[0] == 201
+    moto_sesv2.verify("acme.example")
+    # Then globex's mail goes from the shared address, and no other account may add a name within acme's
+    status, _, body = api("POST", "/v1/conversations/conv-9/side-conversations", _start(), claims=globex_agent)
+    assert status == 201
+    email_world.send()
+    assert email_world.sent(1)[0]["from"].endswith("<support@example.com>")
+    thread = api("GET", f"/v1/conversations/conv-9/side-conversations/{body['id']}", claims=globex_agent)[2]
+    assert "shared address" in thread["messages"][0]["delivery"]["detail"]
+    status, body = _add(api, "eu.Acme.example", claims=GLOBEX_ADMIN)
+    assert (status, body["errors"][0]["field"]) == (409, "domain"), body
+    assert "within acme.example" in body["errors"][0]["detail"]
+    # While acme's own subdomain is acme's to add
+    assert _add(api, "eu.acme.example")[0] == 201
+
+
 def test_a_domain_removed_after_the_create_sends_from_the_shared_address(email_world: Any) -> None:
     api = email_world.api
     _add(api)

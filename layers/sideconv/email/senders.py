@@ -76,7 +76,11 @@ def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, 
     own = {domains.domain_of(sending.shared_address), sending.inbound_domain.lower()}
     if domain in own or any(domain.endswith(f".{d}") or d.endswith(f".{domain}") for d in own):
         raise InvalidRequest("this domain is the service's own sending or receiving domain", field="domain")
-    claim = sending.store.claim_of(domain)
+    claims = sending.store.claims_of(domains.lineage(domain))
+    above = sorted((d for d, c in claims.items() if d != domain and c.account_id != caller.account_id), key=len)
+    if above:
+        raise Conflict(f"{domain} is within {above[0]}, which another account holds", field="domain")
+    claim = claims.get(domain)
     if claim is not None:
         if claim.account_id != caller.account_id:
             raise Conflict(f"{domain} is held by another account", field="domain")
@@ -376,10 +380,12 @@ def _verified_until() -> dict[str, float]:
 
 def may_send_from(store: SenderStore, ses: Any, account_id: str, address: str) -> str | None:
     """The tenant to send `address`'s mail in, or None when it may not: the domain's claim is not this
-    account's, or SES does not have it verified for sending (1 GetItem; SES at most once a minute)."""
+    account's, or a parent domain is another account's, or SES does not have it verified for sending
+    (1 BatchGetItem; SES at most once a minute)."""
     domain = domains.domain_of(address)
-    claim = store.claim_of(domain)
-    if claim is None or claim.account_id != account_id:
+    claims = store.claims_of(domains.lineage(domain))
+    claim = claims.get(domain)
+    if claim is None or any(c.account_id != account_id for c in claims.values()):
         return None
     seen = _verified_until()
     if seen.get(domain, 0.0) < time.monotonic():
