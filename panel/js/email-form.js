@@ -1,7 +1,7 @@
 // "New email": recipients (To, Cc), subject, message and "CC the customer", with its warning.
 
 import { h, uid } from "./dom.js";
-import { fromLine } from "./email-from.js";
+import { chosenFrom, fromLine } from "./email-from.js";
 import { bindSubmit, formFrame } from "./form.js";
 import { personLabel } from "./format.js";
 
@@ -41,6 +41,8 @@ export function mountEmailForm({ api, customer, send, cancel, extras }) {
     const request = { channel: "email", subject: subject.value.trim(), body: body.value, to: recipients(toRows),
       cc: recipients(ccRows), cc_customer: copy.checkbox.checked };
     if (copy.checkbox.checked) request.customer = copy.customer();
+    const from = chosenFrom(form);
+    if (from) request.from = from;
     return { ...request, ...extras?.collect() };
   };
   bindSubmit(form, { submit, errors, collect, check: (r) => [...check(r), ...(extras?.check() || [])], send, fields: {

@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Demo, Screenshots
-from tests.browser.test_panel_flows import panel
+from tests.browser.test_panel_flows import mail_to, panel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -80,11 +80,22 @@ def test_an_admin_adds_a_domain_copies_its_records_and_sets_the_default_sender(
     expect(billing.get_by_role("button", name="Make billing@initech.example the default")).to_be_visible()
     shots(page, "verified")
 
-    # Then the email form of that account says where the mail comes from
+    # Then the email form of that account says where the mail comes from: the default, or another sender
     page.goto(f"{demo.url}&account=initech")
     rail = panel(page)
     rail.get_by_role("button", name="New email").click()
-    expect(rail.get_by_text("From: Atender Support <support@initech.example>")).to_be_visible()
+    sender = rail.get_by_label("From", exact=True)
+    expect(sender).to_have_value("support@initech.example")
+    expect(sender.locator("option")).to_have_text(["Initech Billing <billing@initech.example>",
+                                                   "Atender Support <support@initech.example>"])
+    sender.select_option("billing@initech.example")
+    rail.get_by_label("To 1 email").fill("ap@vendor.example")
+    rail.get_by_label("Subject").fill("Invoice 77 from billing")
+    rail.get_by_label("Message", exact=True).fill("Please confirm invoice 77.")
+    rail.get_by_role("button", name="Send email").click()
+    expect(rail.get_by_role("heading", name="Invoice 77 from billing")).to_be_focused()
+    mail = demo.wait_for(lambda: mail_to(demo, "ap@vendor.example", "Invoice 77 from billing"))
+    assert '"Agent 1 via Initech Billing" <billing@initech.example>' in mail["raw"]
 
 
 def test_the_email_form_says_when_mail_comes_from_the_shared_address(page: Any, demo: Demo) -> None:

@@ -67,6 +67,25 @@ def test_a_reply_failing_dmarc_is_quarantined_whatever_the_policy(email_world: A
     assert email_world.thread(started["id"])["message_count"] == 1
 
 
+def test_a_vendor_failing_dmarc_with_p_none_is_held_with_why_and_the_admin_can_attach_it(email_world: Any) -> None:
+    # Given a vendor whose provider signs for its own domain, not the vendor's (p=none: report only)
+    started = email_world.start()
+    reply_to = started["email"]["reply_to"]
+    result = email_world.deliver(reply_mail(to=reply_to), [reply_to],
+                                 verdicts={"dmarc": "FAIL", "spf": "PASS", "dkim": "FAIL"}, dmarc_policy="none")
+    # Then it is held, saying it may be the vendor's setup rather than a forgery
+    held = _quarantine(email_world.api)[0]
+    assert (result["reason"], held["reason"]) == ("dmarc", "dmarc")
+    assert "may be the vendor's own mail setup" in held["detail"]
+    assert email_world.thread(started["id"])["message_count"] == 1
+    # And the admin who trusts it attaches it to its thread
+    status, _, message = email_world.api("POST", f"/v1/quarantine/{held['id']}/attach",
+                                         {"conversation_id": "conv-1", "side_conversation_id": started["id"]},
+                                         claims=ADMIN)
+    assert status == 201, message
+    assert email_world.thread(started["id"])["message_count"] == 2
+
+
 @pytest.mark.parametrize("dmarc", ["PASS", "GRAY", "PROCESSING_FAILED"])
 def test_a_reply_not_failing_dmarc_is_appended(email_world: Any, dmarc: str) -> None:
     started = email_world.start()

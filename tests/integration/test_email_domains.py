@@ -120,6 +120,7 @@ def test_only_admins_manage_domains_and_senders(api: Any) -> None:
     assert body["from"] == {"email": "support@example.com", "name": "Atender Support",
                                               "shared": True}
     assert "bounce_count" not in body or body["bounce_count"] is None
+    assert body["senders"] == []  # the domain is pending: nothing to pick
 
 
 def test_senders_only_on_verified_domains_with_a_single_line_name(api: Any) -> None:
@@ -133,6 +134,9 @@ def test_senders_only_on_verified_domains_with_a_single_line_name(api: Any) -> N
     assert status == 422
     assert body["errors"][0]["field"] == "address"
     moto_sesv2.verify("acme.example")
+    # A local part beyond ASCII can not go out in a From (SES sends no SMTPUTF8).
+    status, _, body = api("PUT", "/v1/email/senders/zo%C3%AB@acme.example", {"name": "Zoë"}, claims=ACME_ADMIN)
+    assert (status, body["errors"][0]["field"]) == (422, "address"), body
     status, _, body = api("PUT", "/v1/email/senders/billing@acme.example", {"name": "Acme\r\nBcc: x@evil.example"},
                           claims=ACME_ADMIN)
     assert status == 422
@@ -146,7 +150,14 @@ def test_senders_only_on_verified_domains_with_a_single_line_name(api: Any) -> N
     assert [(s["address"], s["default"]) for s in items] == [("billing@acme.example", True),
                                                               ("support@acme.example", False)]
     assert api("DELETE", "/v1/email/senders/billing@acme.example", claims=ACME_ADMIN)[0] == 204
+    # The default gone, the other sender on the verified domain is the default: still acme's own domain.
+    items = api("GET", "/v1/email/senders", claims=ACME_ADMIN)[2]["items"]
+    assert [(s["address"], s["default"]) for s in items] == [("support@acme.example", True)]
+    assert api("GET", "/v1/email/settings", claims=ACME_ADMIN)[2]["from"]["email"] == "support@acme.example"
     assert api("DELETE", "/v1/email/senders/billing@acme.example", claims=ACME_ADMIN)[0] == 404
+    # The last sender gone: the shared address.
+    assert api("DELETE", "/v1/email/senders/support@acme.example", claims=ACME_ADMIN)[0] == 204
+    assert api("GET", "/v1/email/settings", claims=ACME_ADMIN)[2]["from"]["shared"] is True
 
 
 def test_mail_goes_out_from_the_verified_domain_signed_for_it(email_world: Any) -> None:
@@ -181,6 +192,15 @@ def test_a_chosen_sender_and_bad_choices(email_world: Any) -> None:
     _add(api)
     moto_sesv2.verify("acme.example")
     api("PUT", "/v1/email/senders/billing@acme.example", {"name": "Acme Billing"}, claims=ACME_ADMIN)
+    # Another account's verified sender is never acme's to choose.
+    _add(api, "globex.example", claims=GLOBEX_ADMIN)
+    moto_sesv2.verify("globex.example")
+    # Every agent reads the senders the email form may pick among (verified domains only, by address).
+    status, _, body = api("GET", "/v1/email/settings", claims=agent_claims(account="acme"))
+    assert status == 200
+    assert body["from"] == {"email": "support@acme.example", "name": "Atender Support", "shared": False}
+    assert body["senders"] == [{"email": "billing@acme.example", "name": "Acme Billing", "shared": False},
+                               {"email": "support@acme.example", "name": "Atender Support", "shared": False}]
     started = email_world.start(**{"from": "billing@acme.example"})
     assert started["email"]["from"]["email"] == "billing@acme.example"
     email_world.send()
@@ -207,6 +227,29 @@ def test_another_account_without_a_domain_sends_from_the_shared_address(email_wo
     assert body["email"]["from"]["email"] == "support@example.com"
     email_world.send()
     assert email_world.sent(1)[0]["from"].endswith("<support@example.com>")
+
+
+def test_a_subdomain_of_another_account_domain_is_never_this_account_to_send_from(email_world: Any) -> None:
+    # SES lets a verified domain's identity send for its subdomains: a subdomain is the parent's holder's.
+    api = email_world.api
+    globex_agent = agent_claims(account="globex", sub="agent-9")
+    # Given globex holds and verified hr.acme.example before acme added acme.example
+    assert _add(api, "hr.acme.example", claims=GLOBEX_ADMIN)[0] == 201
+    moto_sesv2.verify("hr.acme.example")
+    assert _add(api)[0] == 201
+    moto_sesv2.verify("acme.example")
+    # Then globex's mail goes from the shared address, and no other account may add a name within acme's
+    status, _, body = api("POST", "/v1/conversations/conv-9/side-conversations", _start(), claims=globex_agent)
+    assert status == 201
+    email_world.send()
+    assert email_world.sent(1)[0]["from"].endswith("<support@example.com>")
+    thread = api("GET", f"/v1/conversations/conv-9/side-conversations/{body['id']}", claims=globex_agent)[2]
+    assert "shared address" in thread["messages"][0]["delivery"]["detail"]
+    status, body = _add(api, "eu.Acme.example", claims=GLOBEX_ADMIN)
+    assert (status, body["errors"][0]["field"]) == (409, "domain"), body
+    assert "within acme.example" in body["errors"][0]["detail"]
+    # While acme's own subdomain is acme's to add
+    assert _add(api, "eu.acme.example")[0] == 201
 
 
 def test_a_domain_removed_after_the_create_sends_from_the_shared_address(email_world: Any) -> None:

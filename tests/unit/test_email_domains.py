@@ -46,3 +46,8 @@ def test_tenant_names_fit_ses_and_never_collide() -> None:
     assert len(names) == 4
     assert all(re.fullmatch(r"sc-[A-Za-z0-9_-]{1,61}", n) for n in names)
     assert domains.tenant_name("acme") == domains.tenant_name("acme")
+
+
+def test_a_domain_lineage_is_itself_and_each_parent_of_two_labels() -> None:
+    assert domains.lineage("a.b.acme.example") == ["a.b.acme.example", "b.acme.example", "acme.example"]
+    assert domains.lineage("acme.example") == ["acme.example"]

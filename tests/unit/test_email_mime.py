@@ -38,6 +38,19 @@ def test_non_ascii_names_subject_and_body_survive_the_wire() -> None:
     assert str(parsed["Subject"]) == "Ersatzteil für Bestellung 1042 — 注文"  # type: ignore[index]
     plain = parsed.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
     assert plain.replace("\r\n", "\n") == "Grüße aus Köln.\n\nこんにちは\n"
+
+
+@pytest.mark.parametrize(("agent", "sender", "wire"), [
+    ("Dana", "Acme Support", '"Dana via Acme Support" <support@acme.example>'),
+    ('Dana "DJ" Lee', "Acme, Inc.", '"Dana \\"DJ\\" Lee via Acme, Inc." <support@acme.example>'),
+    ("Ana", "Acme \\ Co", '"Ana via Acme \\\\ Co" <support@acme.example>'),
+])
+def test_an_ascii_from_name_is_one_quoted_string_on_the_wire(agent: str, sender: str, wire: str) -> None:
+    raw, parsed = _roundtrip(_outbound(sender_address="support@acme.example",
+                                       sender_display=mime.sender_display(agent, sender)))
+    assert f"From: {wire}\r\n".encode() in raw
+    got = parsed["From"].addresses[0]  # type: ignore[index]
+    assert (got.display_name, got.addr_spec) == (f"{agent} via {sender}", "support@acme.example")
     assert "Grüße aus Köln.</p>" in parsed.get_body(("html",)).get_content()  # type: ignore[attr-defined]
 
 
@@ -72,3 +85,8 @@ def test_attachments_are_added_as_parts() -> None:
     [attachment] = list(parsed.iter_attachments())  # type: ignore[attr-defined]
     assert attachment.get_filename() == "report.pdf"
     assert attachment.get_content() == b"%PDF-1.4 ..."
+
+
+def test_a_from_address_beyond_ascii_is_refused_not_mangled() -> None:
+    with pytest.raises(mime.UnsafeHeader):
+        mime.build(_outbound(sender_address="zoë@acme.example"))

@@ -72,6 +72,8 @@ class EmailSenderList(Model):
 class EmailSettings(Model):
     model_config = ConfigDict(populate_by_name=True)
     from_: EmailFrom = Field(alias="from", description="Where a new side conversation's mail comes from")
+    senders: list[EmailFrom] = Field(default_factory=list,
+                                     description="The senders a create may name in `from` (verified domains)")
     tenant: str | None = Field(None, description="The account's SES tenant (admins; none before a first domain)")
     bounce_count: int | None = None
     complaint_count: int | None = None

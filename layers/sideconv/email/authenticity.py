@@ -25,8 +25,13 @@ def dmarc_failure(receipt: dict[str, Any], from_address: str | None) -> tuple[Au
         return None
     domain = (from_address or "").rpartition("@")[2] or "its domain"
     policy = str(receipt.get("dmarcPolicy") or "none").lower()
-    return "dmarc", (f"From {domain} fails DMARC (policy {policy}; SPF {verdict(receipt, 'spfVerdict')}, "
-                     f"DKIM {verdict(receipt, 'dkimVerdict')})")
+    detail = (f"From {domain} fails DMARC (policy {policy}; SPF {verdict(receipt, 'spfVerdict')}, "
+              f"DKIM {verdict(receipt, 'dkimVerdict')})")
+    if policy == "none":
+        # A vendor whose mail provider signs for another domain fails too: the admin decides.
+        detail += (f": {domain} does not ask receivers to reject such mail, so it may be the vendor's own "
+                   "mail setup rather than a forgery; attach it to its side conversation if you trust it")
+    return "dmarc", detail
 
 
 def spoofed(from_address: str) -> tuple[AuthReason, str]:

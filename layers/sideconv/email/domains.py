@@ -95,6 +95,14 @@ def _idna_hint(value: str) -> str:
         return ""
 
 
+def lineage(domain: str) -> list[str]:
+    """The domain and each parent of two labels or more: `a.b.acme.example` → itself, `b.acme.example`,
+    `acme.example`. SES lets a verified domain's identity send for its subdomains too, so a subdomain
+    of a domain another account holds is that account's."""
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
 def mail_from_domain(domain: str) -> str:
     return f"{MAIL_FROM_LABEL}.{domain}"
 

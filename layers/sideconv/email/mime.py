@@ -83,6 +83,18 @@ def sender_display(agent_name: str | None, sender_name: str) -> str:
     return f"{agent_name} via {sender_name}" if agent_name else sender_name
 
 
+def from_header(display: str, address: str) -> str | Address:
+    """`"Dana via Acme Support" <support@acme.example>`: an ASCII name always quoted (so a comma or a
+    "via" reads as one name in every client); a name beyond ASCII as RFC 2047 encoded words."""
+    display = _safe(display, "the sender's name")
+    if not address.isascii():
+        raise UnsafeHeader("the sender's address is not ASCII")
+    if not display.isascii():
+        return Address(display_name=display, addr_spec=address)
+    quoted = display.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
+
+
 def _address(recipient: Recipient) -> Address:
     name = _safe(recipient.name or "", "a recipient's name")
     username, _, domain = recipient.email.rpartition("@")
@@ -118,8 +130,7 @@ def thread_references(earlier: Sequence[str], own_id: str) -> list[str]:
 
 def build(out: Outbound, *, now: datetime | None = None) -> EmailMessage:
     msg = EmailMessage(policy=_POLICY)
-    msg["From"] = Address(display_name=_safe(out.sender_display, "the sender's name"),
-                          addr_spec=out.sender_address)
+    msg["From"] = from_header(out.sender_display, out.sender_address)
     msg["To"] = [_address(r) for r in out.to]
     if out.cc:
         msg["Cc"] = [_address(r) for r in out.cc]

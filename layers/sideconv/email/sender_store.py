@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -65,12 +65,10 @@ class SenderStore:
                 out.settings = item
         return out
 
-    def claim_of(self, domain: str) -> DomainClaimItem | None:
-        try:
-            return DomainClaimItem.get(keys.domain_claim_ref(domain), keys.domain_claim_ref(domain),
-                                       consistent_read=True)
-        except DoesNotExist:
-            return None
+    def claims_of(self, names: Sequence[str]) -> dict[str, DomainClaimItem]:
+        """1 BatchGetItem, consistent: which of these domains an account holds, by domain."""
+        refs = [keys.domain_claim_ref(n) for n in names]
+        return {item.domain: item for item in DomainClaimItem.batch_get([(r, r) for r in refs], consistent_read=True)}
 
     def claim(self, claim: DomainClaimItem, domain: EmailDomainItem, sender: EmailSenderItem | None) -> None:
         """1 TransactWriteItems: the claim and the account's domain (both `attribute_not_exists`), and
@@ -90,9 +88,10 @@ class SenderStore:
                 raise Conflict(f"{claim.domain} is already added", field="domain") from exc
             raise
 
-    def release(self, account_id: str, domain: str, senders: Sequence[str], *, clear_default: str | None) -> None:
+    def release(self, account_id: str, domain: str, senders: Sequence[str], *, clear_default: str | None,
+                successor: str | None = None) -> None:
         """1 TransactWriteItems: the claim (only this account's), the domain, its senders, and the
-        default sender when it was on the domain."""
+        default sender when it was on the domain (`successor` the default then, if any)."""
         pk = keys.email_account_pk(account_id)
         with TransactWrite(connection=self._connection) as tx:
             tx.delete(DomainClaimItem(keys.domain_claim_ref(domain), keys.domain_claim_ref(domain)),
@@ -101,7 +100,7 @@ class SenderStore:
             for address in senders:
                 tx.delete(EmailSenderItem(pk, keys.email_sender_sk(address)))
             if clear_default is not None:
-                tx.update(EmailSettingsItem(pk, keys.EMAIL_SETTINGS_SK), [EmailSettingsItem.default_sender.remove()],
+                tx.update(EmailSettingsItem(pk, keys.EMAIL_SETTINGS_SK), [_default_action(successor)],
                           condition=EmailSettingsItem.default_sender == clear_default)
 
     def update_domain(self, account_id: str, domain: str, actions: Sequence[Action]) -> bool:
@@ -122,14 +121,14 @@ class SenderStore:
                 tx.update(settings, [EmailSettingsItem.default_sender.remove()],
                           condition=EmailSettingsItem.default_sender == sender.address)
 
-    def delete_sender(self, account_id: str, address: str, *, was_default: bool) -> None:
+    def delete_sender(self, account_id: str, address: str, *, was_default: bool, successor: str | None = None) -> None:
+        """1 TransactWriteItems: the sender, and the default (`successor` then, if any) when it was it."""
         pk = keys.email_account_pk(account_id)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.delete(EmailSenderItem(pk, keys.email_sender_sk(address)), condition=EmailSenderItem.pk.exists())
                 if was_default:
-                    tx.update(EmailSettingsItem(pk, keys.EMAIL_SETTINGS_SK),
-                              [EmailSettingsItem.default_sender.remove()])
+                    tx.update(EmailSettingsItem(pk, keys.EMAIL_SETTINGS_SK), [_default_action(successor)])
         except TransactWriteError as exc:
             if exc.cause_response_code == "TransactionCanceledException":
                 raise NotFound(f"no sender {address}") from exc
@@ -140,6 +139,12 @@ class SenderStore:
         actions = [_settings_kind(), *(getattr(EmailSettingsItem, name).add(1) for name in counters)]
         EmailSettingsItem(keys.email_account_pk(account_id), keys.EMAIL_SETTINGS_SK).update(
             actions, add_version_condition=False)
+
+
+def _default_action(successor: str | None) -> Action:
+    if successor is None:
+        return EmailSettingsItem.default_sender.remove()
+    return EmailSettingsItem.default_sender.set(successor)
 
 
 @keep

@@ -76,7 +76,11 @@ def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, 
     own = {domains.domain_of(sending.shared_address), sending.inbound_domain.lower()}
     if domain in own or any(domain.endswith(f".{d}") or d.endswith(f".{domain}") for d in own):
         raise InvalidRequest("this domain is the service's own sending or receiving domain", field="domain")
-    claim = sending.store.claim_of(domain)
+    claims = sending.store.claims_of(domains.lineage(domain))
+    above = sorted((d for d, c in claims.items() if d != domain and c.account_id != caller.account_id), key=len)
+    if above:
+        raise Conflict(f"{domain} is within {above[0]}, which another account holds", field="domain")
+    claim = claims.get(domain)
     if claim is not None:
         if claim.account_id != caller.account_id:
             raise Conflict(f"{domain} is held by another account", field="domain")
@@ -213,7 +217,8 @@ def delete_domain(sending: Sending, caller: Caller, raw_domain: str) -> None:
     on_domain = [s.address for s in account.senders.values() if s.domain == item.domain]
     default = account.default_sender
     clear = default if default is not None and domains.domain_of(default) == item.domain else None
-    sending.store.release(caller.account_id, item.domain, on_domain, clear_default=clear)
+    sending.store.release(caller.account_id, item.domain, on_domain, clear_default=clear,
+                          successor=_successor(account, set(on_domain)) if clear else None)
     try:
         sending.ses.delete_email_identity(EmailIdentity=item.domain)
     except Exception as exc:
@@ -285,8 +290,20 @@ def delete_sender(sending: Sending, caller: Caller, raw_address: str) -> None:
     account = sending.store.account(caller.account_id)
     if address.lower() not in account.senders:
         raise NotFound(f"no sender {address} in the account")
-    sending.store.delete_sender(caller.account_id, address,
-                                was_default=(account.default_sender or "").lower() == address.lower())
+    was_default = (account.default_sender or "").lower() == address.lower()
+    sending.store.delete_sender(caller.account_id, address, was_default=was_default,
+                                successor=_successor(account, {address}) if was_default else None)
+
+
+def _successor(account: AccountEmail, leaving: set[str]) -> str | None:
+    """The default after the default sender goes: the first other sender on a verified domain, so the
+    account keeps sending from its own domain rather than falling back to the shared address."""
+    gone = {a.lower() for a in leaving}
+    for sender in sorted(account.senders.values(), key=lambda s: s.address):
+        domain = account.domains.get(sender.domain)
+        if sender.address.lower() not in gone and domain is not None and domain.state == "verified":
+            return sender.address
+    return None
 
 
 def _address(raw: str) -> str:
@@ -295,7 +312,8 @@ def _address(raw: str) -> str:
     if "\r" in raw or "\n" in raw:
         raise InvalidRequest("must be a single line", field="address")
     try:
-        address = validate_email(raw, check_deliverability=False).normalized
+        # ASCII only: SES sends no SMTPUTF8, and a From local part cannot be encoded any other way.
+        address = validate_email(raw, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as exc:
         raise InvalidRequest(f"not a valid email address: {exc}", field="address") from None
     local, _, domain = address.rpartition("@")
@@ -313,7 +331,10 @@ def choose(sending: Sending, account_id: str, requested: str | None) -> From:
     """`requested` (a sender of the account on a verified domain, else 422 naming `from`), or the
     account's default sender while its domain is verified, or the shared address. 1 Query, and SES
     only for a domain the table still has pending."""
-    account = sending.store.account(account_id)
+    return _choose(sending, account_id, sending.store.account(account_id), requested)
+
+
+def _choose(sending: Sending, account_id: str, account: AccountEmail, requested: str | None) -> From:
     if requested is not None:
         sender = account.senders.get(requested.lower())
         if sender is None:
@@ -328,12 +349,15 @@ def choose(sending: Sending, account_id: str, requested: str | None) -> From:
 
 
 def settings(sending: Sending, caller: Caller) -> dict[str, Any]:
-    """What the panel shows: where a new side conversation's mail will come from, and (admins) the
-    account's bounces and complaints."""
-    chosen = choose(sending, caller.account_id, None)
-    out: dict[str, Any] = {"from": chosen.as_dict()}
+    """What the panel shows: where a new side conversation's mail will come from, the senders the
+    email form may pick among, and (admins) the account's bounces and complaints. 1 Query."""
+    account = sending.store.account(caller.account_id)
+    chosen = _choose(sending, caller.account_id, account, None)
+    # The senders an agent may pick at create (`from`): those on a domain last known verified.
+    usable = [From(s.address, s.name, shared=False).as_dict() for s in sorted(account.senders.values(),
+              key=lambda s: s.address) if (d := account.domains.get(s.domain)) is not None and d.state == "verified"]
+    out: dict[str, Any] = {"from": chosen.as_dict(), "senders": usable}
     if caller.is_admin:
-        account = sending.store.account(caller.account_id)
         s = account.settings
         out["tenant"] = domains.tenant_name(caller.account_id) if account.domains else None
         out["bounce_count"] = int(s.bounce_count or 0) if s else 0
@@ -356,10 +380,12 @@ def _verified_until() -> dict[str, float]:
 
 def may_send_from(store: SenderStore, ses: Any, account_id: str, address: str) -> str | None:
     """The tenant to send `address`'s mail in, or None when it may not: the domain's claim is not this
-    account's, or SES does not have it verified for sending (1 GetItem; SES at most once a minute)."""
+    account's, or a parent domain is another account's, or SES does not have it verified for sending
+    (1 BatchGetItem; SES at most once a minute)."""
     domain = domains.domain_of(address)
-    claim = store.claim_of(domain)
-    if claim is None or claim.account_id != account_id:
+    claims = store.claims_of(domains.lineage(domain))
+    claim = claims.get(domain)
+    if claim is None or any(c.account_id != account_id for c in claims.values()):
         return None
     seen = _verified_until()
     if seen.get(domain, 0.0) < time.monotonic():
