@@ -344,3 +344,105 @@ class TestContextBySlack:
         assert delivery["status"] == "sent"
         assert delivery["detail"] == "files not shared: invalid_arguments"
         assert not any(m.get("files") for m in slack.slack.messages("C0ONCALL"))
+
+
+def _slack_upload(slack: SlackWorld, name: str, content_type: str, data: bytes) -> str:
+    import boto3
+    from sideconv.config import get_settings
+
+    from local.s3_post import accept
+
+    status, form = slack.api("POST", UPLOADS, {"filename": name, "content_type": content_type, "size": len(data)})
+    assert status == 201, form
+    accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], data)
+    return str(form["upload_id"])
+
+
+def _delivered(slack: SlackWorld, side_conversation_id: str) -> dict[str, Any]:
+    return dict(slack.get(side_conversation_id)["messages"][-1]["delivery"])
+
+
+class TestSlackFilesAreNotLostSilently:
+    def test_a_share_slack_fails_for_now_is_retried_without_posting_the_text_again(self, slack: SlackWorld) -> None:
+        # Given a file, and Slack failing the first upload URL with a 500
+        upload_id = _slack_upload(slack, "shot.png", "image/png", PNG)
+        slack.slack.fail_next("files.getUploadURLExternal", status=500)
+        # When the agent starts a thread with it
+        status, created = slack.api("POST", BASE, {"channel": "slack", "body": "With a file",
+                                                   "slack": {"target": "channel", "channel_id": "C0ONCALL"},
+                                                   "attachments": [upload_id]})
+        assert status == 201, created
+        slack.drain(until=lambda: _delivered(slack, created["id"])["status"] != "pending", timeout=20)
+        # Then the text went once, the file once, into its thread, and the message is sent with no caveat
+        posts = slack.slack.messages("C0ONCALL")
+        [root] = [m for m in posts if not m.get("files")]
+        [shared] = [m for m in posts if m.get("files")]
+        assert shared["thread_ts"] == root["ts"]
+        assert shared["files"][0]["sha256"] == hashlib.sha256(PNG).hexdigest()
+        assert len(slack.slack.calls_of("chat.postMessage")) == 1
+        delivery = _delivered(slack, created["id"])
+        assert delivery["status"] == "sent"
+        assert delivery.get("detail") is None
+
+    def test_files_shared_before_an_unrecorded_post_are_not_shared_twice(
+            self, slack: SlackWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+        from botocore.exceptions import ClientError
+        from sideconv import outcome
+        from sideconv.slack.store import SlackStore
+
+        created = slack.start(body="Root")
+        slack.drain(until=lambda: slack.get(created["id"])["slack"]["thread_ts"])
+        real = SlackStore.mark_delivery
+        refused: list[str] = []
+
+        def refuse_once(self: SlackStore, *args: Any, **kwargs: Any) -> None:
+            if not refused and args[1] == "sent":
+                refused.append("refused")
+                raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "UpdateItem")
+            real(self, *args, **kwargs)
+
+        monkeypatch.setattr(SlackStore, "mark_delivery", refuse_once)
+        monkeypatch.setattr(outcome, "DELAYS", ())
+        # Given a reply with a file, posted and shared, whose record DynamoDB refused
+        upload_id = _slack_upload(slack, "label.pdf", "application/pdf", PDF)
+        status, reply = slack.api("POST", f"{BASE}/{created['id']}/messages",
+                                  {"body": "The label", "attachments": [upload_id]})
+        assert status == 201, reply
+        # When the queue gives it back
+        slack.drain(until=lambda: _delivered(slack, created["id"])["status"] == "sent", timeout=20)
+        # Then the look found the text and the file in the thread: neither went twice
+        assert refused == ["refused"]
+        assert len([m for m in slack.slack.messages("C0ONCALL") if m.get("files")]) == 1
+        assert len(slack.slack.calls_of("files.completeUploadExternal")) == 1
+        assert len(slack.slack.calls_of("chat.postMessage")) == 2
+
+    def test_a_text_posted_by_an_attempt_that_ended_before_its_share_gets_its_files(
+            self, slack: SlackWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+        from sideconv.slack import files
+
+        real = files.share
+        crashed: list[str] = []
+
+        def crash_once(*args: Any, **kwargs: Any) -> list[str]:
+            if not crashed:
+                crashed.append("crashed")
+                raise TimeoutError("the invocation ended here")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(files, "share", crash_once)
+        # Given a thread whose first attempt posted the text and stopped before the file
+        upload_id = _slack_upload(slack, "label.pdf", "application/pdf", PDF)
+        status, created = slack.api("POST", BASE, {"channel": "slack", "body": "With a file",
+                                                   "slack": {"target": "channel", "channel_id": "C0ONCALL"},
+                                                   "attachments": [upload_id]})
+        assert status == 201, created
+        # When it is received again
+        slack.drain(until=lambda: _delivered(slack, created["id"])["status"] != "pending", timeout=20)
+        # Then the look found the text (not posted again) and the file went into its thread
+        assert crashed == ["crashed"]
+        [root] = [m for m in slack.slack.messages("C0ONCALL") if not m.get("files")]
+        [shared] = [m for m in slack.slack.messages("C0ONCALL") if m.get("files")]
+        assert shared["thread_ts"] == root["ts"]
+        delivery = _delivered(slack, created["id"])
+        assert (delivery["status"], delivery.get("detail")) == ("sent", None)
+        assert len(slack.slack.calls_of("chat.postMessage")) == 1

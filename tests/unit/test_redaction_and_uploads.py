@@ -167,3 +167,14 @@ def test_masking_a_pathological_quote_stays_quick() -> None:
     for blob in ("1 " * 25_000, "1-" * 25_000, "DE89 " * 10_000, "+1 " * 16_000):
         redaction.redact(blob, redaction.kinds_for(["email", "phone", "iban"]))
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the panel's wording is checked with node")
+def test_the_panel_says_when_a_sent_message_left_its_files_behind() -> None:
+    module = Path(__file__).parents[2] / "panel" / "js" / "format.js"
+    script = (f"const {{ deliveryText }} = await import({json.dumps(module.as_uri())});"
+              "console.log(JSON.stringify([deliveryText({status: 'sent', detail: 'files not shared: not_allowed'}),"
+              "deliveryText({status: 'sent'}), deliveryText({status: 'pending', detail: 'x'})]));")
+    ran = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True,
+                         timeout=30, check=True)
+    assert json.loads(ran.stdout) == ["Sent: files not shared: not_allowed", "Sent", "Sending"]
