@@ -98,6 +98,20 @@ class TestContextByEmail:
         assert "side-conversations-uploads" in link["url"]
         assert link["expires_in"] == 300
 
+    def test_a_download_link_names_a_non_ascii_file_as_rfc_6266_says(self, email_world: EmailWorld) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        pdf = upload(email_world.api, "Überweisung März.pdf", "application/pdf", PDF)
+        started = email_world.start(attachments=[pdf["upload_id"]])
+        status, _, link = email_world.api(
+            "GET", f"{BASE}/{started['id']}/messages/{started['messages'][0]['id']}/attachments/{pdf['upload_id']}")
+        assert status == 200, link
+        [disposition] = parse_qs(urlsplit(link["url"]).query)["response-content-disposition"]
+        # An ASCII fallback, and the real name in UTF-8: nothing raw outside ASCII in the header
+        assert disposition == ("attachment; filename=\"_berweisung M_rz.pdf\"; "
+                               "filename*=UTF-8''%C3%9Cberweisung%20M%C3%A4rz.pdf")
+        assert link["name"] == "Überweisung März.pdf"
+
     def test_a_reply_takes_context_and_files_too(self, email_world: EmailWorld) -> None:
         started = email_world.start()
         png = upload(email_world.api, "screenshot.png", "image/png", PNG)
