@@ -211,6 +211,27 @@ class TestUploads:
             assert status == 404, problem
             assert problem["errors"][0]["field"] == "attachments.1"
 
+    @pytest.mark.parametrize(("name", "content_type", "data", "says"), [
+        ("label.pdf", "application/pdf", b"MZ\x90\x00" + b"\x00" * 200, "is a program"),
+        ("notes.txt", "text/plain", b"\x7fELF\x02\x01" + b"\x00" * 200, "is a program"),
+        ("shot.png", "image/png", PDF, "not what its type says"),
+        ("label.pdf", "application/pdf", PNG, "not a PDF"),
+        ("sheet.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"MZ" + PDF,
+         "is a program"),
+    ])
+    def test_a_file_whose_bytes_lie_about_it_is_refused(self, api: Any, name: str, content_type: str, data: bytes,
+                                                        says: str) -> None:
+        # Given an upload whose name and type pass, but whose first bytes are a program or another type
+        lying = upload(api, name, content_type, data)
+        # When a message names it
+        status, _, problem = api("POST", BASE, {"channel": "email", "subject": "s", "body": "b",
+                                                "to": [{"email": "v@partner.example"}],
+                                                "attachments": [lying["upload_id"]]})
+        # Then it is refused, naming the attachment, and nothing was written
+        assert status == 422, problem
+        assert problem["errors"][0]["field"] == "attachments.0"
+        assert says in problem["detail"]
+
     def test_an_upload_never_completed_is_refused(self, api: Any) -> None:
         pending = upload(api, "label.pdf", "application/pdf", PDF, post=False)
         status, _, problem = api("POST", BASE, {"channel": "email", "subject": "s", "body": "b",
@@ -272,7 +293,8 @@ def test_create_with_context_and_three_attachments_is_one_write_request(api: Any
                                               "DeleteItem")]
     assert writes == ["TransactWriteItems"]
     assert dynamodb.count("BatchGetItem") == 1
-    assert counter.of("s3").count("HeadObject") == 3
+    # Each file's first KB, read once to check it is what it says (not the file: the sender reads that)
+    assert counter.of("s3").count("GetObject") == 3
 
 
 @pytest.fixture
