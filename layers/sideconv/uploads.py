@@ -237,6 +237,16 @@ def read_uploads(pk: str, upload_ids: list[str]) -> dict[str, UploadItem]:
     return {item.id: item for item in items if item.expires_at is None or item.expires_at > now}
 
 
+def link_signer(settings: Any) -> Any:
+    """Locally: an S3 client that signs for the stack's stand-in (S3_UPLOAD_ENDPOINT), so a download link
+    opens in the browser there (local.s3_post serves it); uploads and received mail alike."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.s3_upload_endpoint,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+
+
 def configured() -> Uploads:
     """The container's uploads service, from its settings (kept by the API: sideconv.api.upload_routes)."""
     from sideconv.email import clients
@@ -246,9 +256,4 @@ def configured() -> Uploads:
     s3 = clients.s3(settings.region)
     if settings.s3_upload_endpoint is None:
         return Uploads(s3, s3, settings.uploads_bucket)
-    import boto3
-    from botocore.config import Config
-
-    presigner = boto3.client("s3", region_name=settings.region, endpoint_url=settings.s3_upload_endpoint,
-                             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-    return Uploads(s3, presigner, settings.uploads_bucket)
+    return Uploads(s3, link_signer(settings), settings.uploads_bucket)
