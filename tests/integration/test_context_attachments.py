@@ -339,6 +339,18 @@ class TestContextBySlack:
         assert len(slack.slack.calls_of("files.completeUploadExternal")) == 1
         assert slack.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
 
+    def test_a_quote_too_long_for_a_slack_post_is_refused_at_once(self, slack: SlackWorld) -> None:
+        # Given a body and a quote within the API's limits, longer together than a Slack post (40,000)
+        long_quote = [{**CONTEXT[0], "body": "& " * 8_000}]  # 16,000 characters, 48,000 once escaped
+        request = {"channel": "slack", "body": "Context below",
+                   "slack": {"target": "channel", "channel_id": "C0ONCALL"}, "context": long_quote}
+        # When the agent starts the Slack side conversation
+        status, problem = slack.api("POST", BASE, request)
+        # Then it is a 422 naming the context, not a 201 that ends failed (msg_too_long)
+        assert status == 422, problem
+        assert problem["errors"][0]["field"] == "context"
+        assert slack.slack.calls_of("chat.postMessage") == []
+
     def test_a_reply_shares_its_file_in_the_thread_reading_it_once(self, slack: SlackWorld) -> None:
         import boto3
         from sideconv.config import get_settings
