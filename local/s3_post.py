@@ -8,8 +8,11 @@ of the credentials it names, its expiration, every condition (exact values, `sta
 embedded S3 with its content type and tags. A refusal is S3's XML error with its status: 403
 AccessDenied for a bad signature, an expired or unmet policy; 400 EntityTooLarge / EntityTooSmall.
 
-The API signs the POST for this URL because the local stack sets S3_UPLOAD_ENDPOINT; in AWS it signs
-the bucket's own URL and this route does not exist.
+`GET /_local/s3/<bucket>/<key>?X-Amz-…` serves a download link the API signed for the stack (an
+outbound or a received attachment): the query signature and expiry checked as S3 checks them.
+
+The API signs the POST and the links for this URL because the local stack sets S3_UPLOAD_ENDPOINT; in
+AWS it signs the bucket's own URL and these routes do not exist.
 """
 
 from __future__ import annotations
@@ -134,6 +137,38 @@ def accept(s3: Any, bucket: str, fields: dict[str, str], data: bytes, *, secret:
     s3.put_object(Bucket=bucket, Key=fields["key"], Body=data, **extra)
 
 
+def check_link(method: str, path: str, query: str, host: str, *, secret: str,
+               now: datetime | None = None) -> dict[str, str]:
+    """A presigned GET (SigV4 in the query) as S3 checks it: the signature over the canonical request
+    and its expiry. The link's parameters, decoded; Refused otherwise."""
+    from urllib.parse import parse_qsl
+
+    pairs = [pair for pair in query.split("&") if pair]
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    signature = params.get("X-Amz-Signature", "")
+    if params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or not signature:
+        raise Refused(403, "AccessDenied", "Request has expired or is not signed")
+    try:
+        _, date, region, service, _ = params["X-Amz-Credential"].split("/")
+        signed_at = datetime.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        expires = int(params["X-Amz-Expires"])
+    except (KeyError, ValueError):
+        raise Refused(400, "AuthorizationQueryParametersError", "Invalid query parameters") from None
+    canonical_query = "&".join(sorted(p for p in pairs if not p.startswith("X-Amz-Signature=")))
+    canonical = "\n".join([method, path, canonical_query, f"host:{host}", "", params.get("X-Amz-SignedHeaders", ""),
+                           "UNSIGNED-PAYLOAD"])
+    scope = f"{date}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", params["X-Amz-Date"], scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    expected = hmac.new(_signing_key(secret, date, region, service), to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        raise Refused(403, "SignatureDoesNotMatch",
+                      "The request signature we calculated does not match the signature you provided.")
+    if (now or datetime.now(UTC)).timestamp() > signed_at.timestamp() + expires:
+        raise Refused(403, "AccessDenied", "Request has expired")
+    return params
+
+
 def install(stack: LocalStack) -> None:
     import boto3
 
@@ -153,4 +188,27 @@ def install(stack: LocalStack) -> None:
             return _error(refused)
         return Reply(204, b"", {"ETag": '"' + hashlib.md5(data).hexdigest() + '"'})  # noqa: S324 - S3's ETag
 
+    def get(request: Request) -> Reply:
+        """A download link the API signed for this stack (sideconv.uploads.link_signer): checked as S3
+        checks a presigned GET, then the object with the link's content type and disposition."""
+        from urllib.parse import unquote
+
+        bucket, _, key = request.path.removeprefix(PATH).partition("/")
+        try:
+            params = check_link("GET", request.path, request.query, request.headers.get("host", ""),
+                                secret=os.environ.get("AWS_SECRET_ACCESS_KEY", ""))
+            with stack.lock:
+                found = s3.get_object(Bucket=bucket, Key=unquote(key))
+                data = found["Body"].read()
+        except Refused as refused:
+            return _error(refused)
+        except s3.exceptions.NoSuchKey:
+            return _error(Refused(404, "NoSuchKey", "The specified key does not exist."))
+        headers = {"Content-Type": params.get("response-content-type") or found.get("ContentType")
+                   or "application/octet-stream"}
+        if params.get("response-content-disposition"):
+            headers["Content-Disposition"] = params["response-content-disposition"]
+        return Reply(200, data, headers)
+
     stack.add_route("POST", PATH, post, prefix=True)
+    stack.add_route("GET", PATH, get, prefix=True)

@@ -4,8 +4,9 @@ The API never carries file bytes. `POST .../uploads` records the upload (one Put
 the conversation's partition, TTL) and answers a presigned S3 POST whose policy binds the key, the
 exact size, the content type and the `pending` tag; the browser posts the file to S3 itself. A message
 naming the upload reads the records (1 BatchGetItem: another account's or conversation's id is not
-in this partition, so it is a 404), checks each object is there as declared (HeadObject: a never
-completed upload is a 422) and tags it `attached`; the bucket's lifecycle expires objects still
+in this partition, so it is a 404), checks each object is there as declared (a GetObject of its first
+KB: a never completed upload is a 422; so is a program renamed "label.pdf", or a file whose first bytes
+are not of its type: `sniff`) and tags it `attached`; the bucket's lifecycle expires objects still
 `pending` after a day and every upload after the mail retention (infra/components/uploads.py).
 
 Uploads live in their own bucket (UPLOADS_BUCKET) under `uploads/<account>/<conversation>/<id>`:
@@ -66,6 +67,23 @@ EXECUTABLE_ENDINGS = frozenset({
     ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".sh", ".bash", ".app", ".apk", ".dmg", ".pkg", ".deb",
     ".rpm", ".hta", ".lnk", ".reg", ".iso", ".html", ".htm", ".svg", ".xhtml", ".py", ".pl", ".rb", ".php",
 })
+# The first bytes of a file are read when a message takes it (one ranged GetObject, in place of a
+# HeadObject): a program renamed "label.pdf", or a file that is not what its type says, is refused.
+SNIFF_BYTES = 1024
+PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf",
+                 b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
+_ZIP = (b"PK\x03\x04",)
+# What a file of each type starts with (a PDF's header may follow up to 1 KB of junk, as readers allow).
+MAGIC: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _ZIP,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _ZIP,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": _ZIP,
+    "application/vnd.oasis.opendocument.text": _ZIP,
+    "application/vnd.oasis.opendocument.spreadsheet": _ZIP,
+}
 # Path separators, and what a file system or a Content-Disposition header should never see.
 _UNSAFE = re.compile(r'[/\\:*?"<>|]')
 
@@ -112,6 +130,20 @@ def check_file(filename: str, content_type: str, size: int) -> str:
     if ending and ending not in endings:
         raise InvalidRequest(f"a {media_type} file ends with {' or '.join(endings)}", field="filename")
     return name if ending else name[: MAX_NAME_LENGTH - len(endings[0])] + endings[0]
+
+
+def sniff(content_type: str, start: bytes) -> str | None:
+    """Why a file whose first bytes are `start` is not sent as `content_type`; None: it may be."""
+    if start.startswith(PROGRAM_MAGIC):
+        return "this file is a program, whatever its name says: it is not sent"
+    if content_type == "application/pdf" and b"%PDF-" not in start:
+        return "this file is not a PDF"
+    if content_type == "image/webp" and not (start[:4] == b"RIFF" and start[8:12] == b"WEBP"):
+        return "this file is not a WebP image"
+    expected = MAGIC.get(content_type)
+    if expected and not start.startswith(expected):
+        return f"this file is not what its type says ({content_type})"
+    return None
 
 
 def bucket_for(location: str, uploads_bucket: str, mail_bucket: str) -> str:
@@ -180,13 +212,21 @@ class Uploads:
         from botocore.exceptions import ClientError
 
         try:
-            head = self.s3.head_object(Bucket=self.bucket, Key=item.location)
+            head = self.s3.get_object(Bucket=self.bucket, Key=item.location, Range=f"bytes=0-{SNIFF_BYTES - 1}")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise InvalidRequest("this upload was never completed: post the file first", field=field) from exc
             raise
-        if int(head["ContentLength"]) != int(item.size) or head.get("ContentType") != item.content_type:
+        try:
+            start = bytes(head["Body"].read(SNIFF_BYTES))
+        finally:
+            head["Body"].close()
+        total = str(head.get("ContentRange") or "").rpartition("/")[2] or head["ContentLength"]
+        if int(total) != int(item.size) or head.get("ContentType") != item.content_type:
             raise InvalidRequest("the uploaded file is not the one declared", field=field)
+        refused = sniff(item.content_type, start)
+        if refused:
+            raise InvalidRequest(refused, field=field)
 
 
 def read_uploads(pk: str, upload_ids: list[str]) -> dict[str, UploadItem]:
@@ -195,6 +235,16 @@ def read_uploads(pk: str, upload_ids: list[str]) -> dict[str, UploadItem]:
     now = clock.epoch_after(0)
     # TTL deletes lag expiry: an expired record is gone already as far as a message is concerned.
     return {item.id: item for item in items if item.expires_at is None or item.expires_at > now}
+
+
+def link_signer(settings: Any) -> Any:
+    """Locally: an S3 client that signs for the stack's stand-in (S3_UPLOAD_ENDPOINT), so a download link
+    opens in the browser there (local.s3_post serves it); uploads and received mail alike."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.s3_upload_endpoint,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
 
 def configured() -> Uploads:
@@ -206,9 +256,4 @@ def configured() -> Uploads:
     s3 = clients.s3(settings.region)
     if settings.s3_upload_endpoint is None:
         return Uploads(s3, s3, settings.uploads_bucket)
-    import boto3
-    from botocore.config import Config
-
-    presigner = boto3.client("s3", region_name=settings.region, endpoint_url=settings.s3_upload_endpoint,
-                             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-    return Uploads(s3, presigner, settings.uploads_bucket)
+    return Uploads(s3, link_signer(settings), settings.uploads_bucket)

@@ -9,14 +9,22 @@ import { h, uid } from "./dom.js";
 export const KINDS = { email: "Email addresses", phone: "Phone numbers", iban: "IBANs" };
 const MASKS = { email: "[email removed]", phone: "[phone removed]", card: "[card number removed]",
   iban: "[IBAN removed]" };
-const FINDERS = {
-  iban: [/(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])/g, ibanValid],
-  card: [/(?<![\d.,])\d(?:[ -]?\d){12,18}(?![\d.,]\d)/g, cardValid],
-  email: [/(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g,
-    () => true],
-  phone: [/(?<![\w+])(?:\+|00)?\(?\d[\d]*\)?(?:[ .\-/]{1,2}\(?\d+\)?)*(?![\w])/g, phoneValid],
+// Spanned kinds: a candidate may run on into a neighbour ("… 1111 123", "… 00 please"), so its spans at
+// spaces and dashes are tried, earliest start and longest end first, up to the longest such a value is.
+const SPANNED = {
+  iban: [/(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])/g, ibanValid, 42],
+  card: [/(?<![\d.,])\d(?:[ -]?\d){12,}(?!\d|[.,]\d)/g, cardValid, 37],
 };
-const DATE = /^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/;
+const FINDERS = {
+  // \p{L}\p{N}_ is what Python's (Unicode) \w is: "josé@…" is an address on both sides.
+  email: [/(?<![\p{L}\p{N}_.%+-])[\p{L}\p{N}_.%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/gu,
+    () => true],
+  phone: [/(?<![\p{L}\p{N}_+#/.\-])(?<!\d:)(?:\+|00)?\(?\d+\)?(?:[ .\-/]{1,2}\(?\d+\)?)*(?![\p{L}\p{N}_:]|[.,]\d)/gu,
+    phoneValid],
+};
+const DATE = /^\d{4}[./-]\d{1,2}[./-]\d{1,2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/;
+const IP = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const REFERENCE = /(?:\b(?:order|invoice|ref|reference|ticket|case|tracking|booking|confirmation|po|sku|id)\b\W{0,3}|#\s?)$/i;
 
 function luhn(digits) {
   let total = 0;
@@ -34,16 +42,36 @@ function cardValid(text) {
 }
 
 function ibanValid(text) {
-  const compact = text.replace(/ /g, "");
-  if (compact.length < 15 || compact.length > 34) return false;
+  const compact = text.replace(/ /g, "").toUpperCase();
+  if (compact.length < 15 || compact.length > 34 || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(compact)) return false;
   const number = [...(compact.slice(4) + compact.slice(0, 4))].map((c) => parseInt(c, 36)).join("");
   return BigInt(number) % 97n === 1n;
 }
 
-function phoneValid(text) {
+function phoneValid(text, offset, whole) {
   const digits = text.replace(/\D/g, "");
-  if (digits.length < 7 || digits.length > 15 || DATE.test(text)) return false;
-  return /^(\+|00|\()/.test(text) || /\d[ .\-/()]+\d/.test(text);
+  if (digits.length < 7 || digits.length > 15 || DATE.test(text) || IP.test(text)) return false;
+  if (REFERENCE.test(whole.slice(0, offset))) return false;
+  const prefixed = /^(\+|00|\()/.test(text);
+  const groups = text.match(/\d+/g) || [];
+  if (!prefixed && groups.slice(1).some((group) => group.length === 1)) return false;
+  return prefixed || groups.length > 1;
+}
+
+function spans(candidate, valid, longest) {
+  const cuts = [0];
+  const ends = [];
+  for (const m of candidate.matchAll(/[ -]/g)) { cuts.push(m.index + 1); ends.push(m.index); }
+  ends.push(candidate.length);
+  const found = [];
+  let after = 0;
+  for (const start of cuts) {
+    if (start < after) continue;
+    const near = ends.filter((end) => end > start && end <= start + longest).reverse();
+    const end = near.find((e) => valid(candidate.slice(start, e)));
+    if (end !== undefined) { found.push([start, end]); after = end; }
+  }
+  return found;
 }
 
 /** The text with the kinds asked for (and card numbers, always) masked; counts by kind. */
@@ -51,11 +79,25 @@ export function redact(text, kinds) {
   const wanted = new Set([...kinds, "card"]);
   const counts = {};
   let out = text;
-  for (const kind of Object.keys(FINDERS)) { // in the service's order: iban, card, email, phone
+  for (const kind of ["iban", "card", "email", "phone"]) { // in the service's order
     if (!wanted.has(kind)) continue;
+    if (SPANNED[kind]) {
+      const [pattern, valid, longest] = SPANNED[kind];
+      out = out.replace(pattern, (candidate) => {
+        let masked = "";
+        let at = 0;
+        for (const [start, end] of spans(candidate, valid, longest)) {
+          masked += candidate.slice(at, start) + MASKS[kind];
+          at = end;
+          counts[kind] = (counts[kind] || 0) + 1;
+        }
+        return masked + candidate.slice(at);
+      });
+      continue;
+    }
     const [pattern, valid] = FINDERS[kind];
-    out = out.replace(pattern, (match) => {
-      if (!valid(match)) return match;
+    out = out.replace(pattern, (match, offset, whole) => {
+      if (!valid(match, offset, whole)) return match;
       counts[kind] = (counts[kind] || 0) + 1;
       return MASKS[kind];
     });

@@ -64,8 +64,9 @@ export const DELIVERY = {
 export function deliveryText(delivery) {
   if (!delivery) return "";
   const known = DELIVERY[delivery.status] || { icon: "?", label: delivery.status };
-  return delivery.detail && (delivery.status === "failed" || delivery.status === "bounced")
-    ? `${known.label}: ${delivery.detail}` : known.label;
+  // A sent message's detail is a caveat the agent must see: "files not shared: …" (Slack refused the
+  // files, the text is there), "sent from the shared address …".
+  return delivery.detail && delivery.status !== "pending" ? `${known.label}: ${delivery.detail}` : known.label;
 }
 
 export function waitingText(item) {

@@ -79,6 +79,19 @@ def test_quote_redact_and_attach_by_email_and_slack(local_stack: LocalStackProce
     assert [(a["name"], a["content_type"], a["sha256"]) for a in sent["attachments"]] == [
         ("shipping-label.pdf", "application/pdf", hashlib.sha256(PDF).hexdigest()),
         ("screenshot.png", "image/png", hashlib.sha256(PNG).hexdigest())]
+    # And the message's download link opens on the local stack (signed for it, checked as S3 checks it)
+    message_id = created["messages"][0]["id"]
+    link = requests.get(f"{local_stack.base_url}{BASE}/side-conversations/{created['id']}/messages/{message_id}"
+                        f"/attachments/{pdf}", headers=local_stack.headers(), timeout=10).json()
+    assert link["url"].startswith(f"{local_stack.base_url}/_local/s3/")
+    downloaded = requests.get(link["url"], timeout=30)
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.content == PDF
+    assert downloaded.headers["Content-Type"] == "application/pdf"
+    assert downloaded.headers["Content-Disposition"] == 'attachment; filename="shipping-label.pdf"'
+    tampered = requests.get(link["url"].replace("shipping", "x").replace(pdf, png), timeout=10)
+    assert tampered.status_code == 403
+    assert requests.get(link["url"].split("?")[0], timeout=10).status_code == 403
 
     # By Slack: the same quote in the root post, the files in its thread
     pdf2, png2 = _upload(local_stack, "shipping-label.pdf", "application/pdf", PDF), \

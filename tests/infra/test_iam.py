@@ -31,7 +31,7 @@ MANAGE_DOMAINS = {"ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:Delete
 
 EXPECTED_ACTIONS = {
     # Uploads (issue 16): the API signs the browser's POST (PutObject with its tagging), checks the object
-    # (GetObject for HeadObject, ListBucket so a missing one is a 404) and re-tags it.
+    # (GetObject for its first KB, ListBucket so a missing one is a 404) and re-tags it.
     "Api": BASE | TABLE_RW | SECRET | TOKENS | SEND | MANAGE_DOMAINS | {"s3:GetObject", "s3:PutObject",
                                                                        "s3:PutObjectTagging", "s3:ListBucket"},
     "SendEmail": BASE | TABLE_RW | SECRET | CONSUME | {"ses:SendEmail", "ses:SendRawEmail", "ses:GetEmailIdentity",

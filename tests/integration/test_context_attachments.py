@@ -98,6 +98,20 @@ class TestContextByEmail:
         assert "side-conversations-uploads" in link["url"]
         assert link["expires_in"] == 300
 
+    def test_a_download_link_names_a_non_ascii_file_as_rfc_6266_says(self, email_world: EmailWorld) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        pdf = upload(email_world.api, "Überweisung März.pdf", "application/pdf", PDF)
+        started = email_world.start(attachments=[pdf["upload_id"]])
+        status, _, link = email_world.api(
+            "GET", f"{BASE}/{started['id']}/messages/{started['messages'][0]['id']}/attachments/{pdf['upload_id']}")
+        assert status == 200, link
+        [disposition] = parse_qs(urlsplit(link["url"]).query)["response-content-disposition"]
+        # An ASCII fallback, and the real name in UTF-8: nothing raw outside ASCII in the header
+        assert disposition == ("attachment; filename=\"_berweisung M_rz.pdf\"; "
+                               "filename*=UTF-8''%C3%9Cberweisung%20M%C3%A4rz.pdf")
+        assert link["name"] == "Überweisung März.pdf"
+
     def test_a_reply_takes_context_and_files_too(self, email_world: EmailWorld) -> None:
         started = email_world.start()
         png = upload(email_world.api, "screenshot.png", "image/png", PNG)
@@ -197,6 +211,27 @@ class TestUploads:
             assert status == 404, problem
             assert problem["errors"][0]["field"] == "attachments.1"
 
+    @pytest.mark.parametrize(("name", "content_type", "data", "says"), [
+        ("label.pdf", "application/pdf", b"MZ\x90\x00" + b"\x00" * 200, "is a program"),
+        ("notes.txt", "text/plain", b"\x7fELF\x02\x01" + b"\x00" * 200, "is a program"),
+        ("shot.png", "image/png", PDF, "not what its type says"),
+        ("label.pdf", "application/pdf", PNG, "not a PDF"),
+        ("sheet.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"MZ" + PDF,
+         "is a program"),
+    ])
+    def test_a_file_whose_bytes_lie_about_it_is_refused(self, api: Any, name: str, content_type: str, data: bytes,
+                                                        says: str) -> None:
+        # Given an upload whose name and type pass, but whose first bytes are a program or another type
+        lying = upload(api, name, content_type, data)
+        # When a message names it
+        status, _, problem = api("POST", BASE, {"channel": "email", "subject": "s", "body": "b",
+                                                "to": [{"email": "v@partner.example"}],
+                                                "attachments": [lying["upload_id"]]})
+        # Then it is refused, naming the attachment, and nothing was written
+        assert status == 422, problem
+        assert problem["errors"][0]["field"] == "attachments.0"
+        assert says in problem["detail"]
+
     def test_an_upload_never_completed_is_refused(self, api: Any) -> None:
         pending = upload(api, "label.pdf", "application/pdf", PDF, post=False)
         status, _, problem = api("POST", BASE, {"channel": "email", "subject": "s", "body": "b",
@@ -258,7 +293,8 @@ def test_create_with_context_and_three_attachments_is_one_write_request(api: Any
                                               "DeleteItem")]
     assert writes == ["TransactWriteItems"]
     assert dynamodb.count("BatchGetItem") == 1
-    assert counter.of("s3").count("HeadObject") == 3
+    # Each file's first KB, read once to check it is what it says (not the file: the sender reads that)
+    assert counter.of("s3").count("GetObject") == 3
 
 
 @pytest.fixture
@@ -303,6 +339,18 @@ class TestContextBySlack:
         assert len(slack.slack.calls_of("files.completeUploadExternal")) == 1
         assert slack.get(created["id"])["messages"][0]["delivery"]["status"] == "sent"
 
+    def test_a_quote_too_long_for_a_slack_post_is_refused_at_once(self, slack: SlackWorld) -> None:
+        # Given a body and a quote within the API's limits, longer together than a Slack post (40,000)
+        long_quote = [{**CONTEXT[0], "body": "& " * 8_000}]  # 16,000 characters, 48,000 once escaped
+        request = {"channel": "slack", "body": "Context below",
+                   "slack": {"target": "channel", "channel_id": "C0ONCALL"}, "context": long_quote}
+        # When the agent starts the Slack side conversation
+        status, problem = slack.api("POST", BASE, request)
+        # Then it is a 422 naming the context, not a 201 that ends failed (msg_too_long)
+        assert status == 422, problem
+        assert problem["errors"][0]["field"] == "context"
+        assert slack.slack.calls_of("chat.postMessage") == []
+
     def test_a_reply_shares_its_file_in_the_thread_reading_it_once(self, slack: SlackWorld) -> None:
         import boto3
         from sideconv.config import get_settings
@@ -344,3 +392,105 @@ class TestContextBySlack:
         assert delivery["status"] == "sent"
         assert delivery["detail"] == "files not shared: invalid_arguments"
         assert not any(m.get("files") for m in slack.slack.messages("C0ONCALL"))
+
+
+def _slack_upload(slack: SlackWorld, name: str, content_type: str, data: bytes) -> str:
+    import boto3
+    from sideconv.config import get_settings
+
+    from local.s3_post import accept
+
+    status, form = slack.api("POST", UPLOADS, {"filename": name, "content_type": content_type, "size": len(data)})
+    assert status == 201, form
+    accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], data)
+    return str(form["upload_id"])
+
+
+def _delivered(slack: SlackWorld, side_conversation_id: str) -> dict[str, Any]:
+    return dict(slack.get(side_conversation_id)["messages"][-1]["delivery"])
+
+
+class TestSlackFilesAreNotLostSilently:
+    def test_a_share_slack_fails_for_now_is_retried_without_posting_the_text_again(self, slack: SlackWorld) -> None:
+        # Given a file, and Slack failing the first upload URL with a 500
+        upload_id = _slack_upload(slack, "shot.png", "image/png", PNG)
+        slack.slack.fail_next("files.getUploadURLExternal", status=500)
+        # When the agent starts a thread with it
+        status, created = slack.api("POST", BASE, {"channel": "slack", "body": "With a file",
+                                                   "slack": {"target": "channel", "channel_id": "C0ONCALL"},
+                                                   "attachments": [upload_id]})
+        assert status == 201, created
+        slack.drain(until=lambda: _delivered(slack, created["id"])["status"] != "pending", timeout=20)
+        # Then the text went once, the file once, into its thread, and the message is sent with no caveat
+        posts = slack.slack.messages("C0ONCALL")
+        [root] = [m for m in posts if not m.get("files")]
+        [shared] = [m for m in posts if m.get("files")]
+        assert shared["thread_ts"] == root["ts"]
+        assert shared["files"][0]["sha256"] == hashlib.sha256(PNG).hexdigest()
+        assert len(slack.slack.calls_of("chat.postMessage")) == 1
+        delivery = _delivered(slack, created["id"])
+        assert delivery["status"] == "sent"
+        assert delivery.get("detail") is None
+
+    def test_files_shared_before_an_unrecorded_post_are_not_shared_twice(
+            self, slack: SlackWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+        from botocore.exceptions import ClientError
+        from sideconv import outcome
+        from sideconv.slack.store import SlackStore
+
+        created = slack.start(body="Root")
+        slack.drain(until=lambda: slack.get(created["id"])["slack"]["thread_ts"])
+        real = SlackStore.mark_delivery
+        refused: list[str] = []
+
+        def refuse_once(self: SlackStore, *args: Any, **kwargs: Any) -> None:
+            if not refused and args[1] == "sent":
+                refused.append("refused")
+                raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "UpdateItem")
+            real(self, *args, **kwargs)
+
+        monkeypatch.setattr(SlackStore, "mark_delivery", refuse_once)
+        monkeypatch.setattr(outcome, "DELAYS", ())
+        # Given a reply with a file, posted and shared, whose record DynamoDB refused
+        upload_id = _slack_upload(slack, "label.pdf", "application/pdf", PDF)
+        status, reply = slack.api("POST", f"{BASE}/{created['id']}/messages",
+                                  {"body": "The label", "attachments": [upload_id]})
+        assert status == 201, reply
+        # When the queue gives it back
+        slack.drain(until=lambda: _delivered(slack, created["id"])["status"] == "sent", timeout=20)
+        # Then the look found the text and the file in the thread: neither went twice
+        assert refused == ["refused"]
+        assert len([m for m in slack.slack.messages("C0ONCALL") if m.get("files")]) == 1
+        assert len(slack.slack.calls_of("files.completeUploadExternal")) == 1
+        assert len(slack.slack.calls_of("chat.postMessage")) == 2
+
+    def test_a_text_posted_by_an_attempt_that_ended_before_its_share_gets_its_files(
+            self, slack: SlackWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+        from sideconv.slack import files
+
+        real = files.share
+        crashed: list[str] = []
+
+        def crash_once(*args: Any, **kwargs: Any) -> list[str]:
+            if not crashed:
+                crashed.append("crashed")
+                raise TimeoutError("the invocation ended here")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(files, "share", crash_once)
+        # Given a thread whose first attempt posted the text and stopped before the file
+        upload_id = _slack_upload(slack, "label.pdf", "application/pdf", PDF)
+        status, created = slack.api("POST", BASE, {"channel": "slack", "body": "With a file",
+                                                   "slack": {"target": "channel", "channel_id": "C0ONCALL"},
+                                                   "attachments": [upload_id]})
+        assert status == 201, created
+        # When it is received again
+        slack.drain(until=lambda: _delivered(slack, created["id"])["status"] != "pending", timeout=20)
+        # Then the look found the text (not posted again) and the file went into its thread
+        assert crashed == ["crashed"]
+        [root] = [m for m in slack.slack.messages("C0ONCALL") if not m.get("files")]
+        [shared] = [m for m in slack.slack.messages("C0ONCALL") if m.get("files")]
+        assert shared["thread_ts"] == root["ts"]
+        delivery = _delivered(slack, created["id"])
+        assert (delivery["status"], delivery.get("detail")) == ("sent", None)
+        assert len(slack.slack.calls_of("chat.postMessage")) == 1

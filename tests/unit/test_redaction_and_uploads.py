@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import subprocess
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from sideconv import context, redaction, uploads
@@ -130,3 +134,47 @@ def test_streamed_files_are_read_in_chunks_and_arrive_whole() -> None:
         assert max(len(line) for line in str(part.get_payload()).splitlines()) == 76
     assert [p.get_content() for p in message.iter_attachments()] == [data, data]
     assert "&lt;b&gt;hi&lt;/b&gt;" in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+CASES = Path(__file__).parent.parent / "fixtures" / "redaction_cases.json"
+
+
+@pytest.mark.parametrize(("text", "kinds", "masked"), json.loads(CASES.read_text()))
+def test_held_out_masking(text: str, kinds: list[str], masked: str) -> None:
+    assert redaction.redact(text, redaction.kinds_for(kinds)).text == masked
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the panel's preview is checked with node")
+def test_the_panel_preview_masks_as_the_service_does() -> None:
+    # Given the same cases through the panel's own module (its preview is "exactly what the recipient gets")
+    module = Path(__file__).parents[2] / "panel" / "js" / "context-picker.js"
+    script = (f"const {{ redact }} = await import({json.dumps(module.as_uri())});"
+              f"const cases = {CASES.read_text()};"
+              "console.log(JSON.stringify(cases.map(([text, kinds]) => redact(text, kinds))));")
+    ran = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True,
+                         timeout=30, check=True)
+    panel = json.loads(ran.stdout)
+    # Then each masked text and each count is the service's
+    for (text, kinds, _), seen in zip(json.loads(CASES.read_text()), panel, strict=True):
+        service = redaction.redact(text, redaction.kinds_for(kinds))
+        assert (seen["text"], seen["counts"]) == (service.text, service.counts), text
+
+
+def test_masking_a_pathological_quote_stays_quick() -> None:
+    import time
+
+    started = time.monotonic()
+    for blob in ("1 " * 25_000, "1-" * 25_000, "DE89 " * 10_000, "+1 " * 16_000):
+        redaction.redact(blob, redaction.kinds_for(["email", "phone", "iban"]))
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="the panel's wording is checked with node")
+def test_the_panel_says_when_a_sent_message_left_its_files_behind() -> None:
+    module = Path(__file__).parents[2] / "panel" / "js" / "format.js"
+    script = (f"const {{ deliveryText }} = await import({json.dumps(module.as_uri())});"
+              "console.log(JSON.stringify([deliveryText({status: 'sent', detail: 'files not shared: not_allowed'}),"
+              "deliveryText({status: 'sent'}), deliveryText({status: 'pending', detail: 'x'})]));")
+    ran = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True,
+                         timeout=30, check=True)
+    assert json.loads(ran.stdout) == ["Sent: files not shared: not_allowed", "Sent", "Sending"]

@@ -156,8 +156,10 @@ def original(conversation_id: ConversationId, side_conversation_id: SideConversa
 def attachment(conversation_id: ConversationId, side_conversation_id: SideConversationId, message_id: ItemId,
                attachment_id: ItemId) -> Response[AttachmentLink]:
     from sideconv.email import admin, clients
+    from sideconv.uploads import link_signer
 
     settings = get_settings()
-    return _json(200, admin.attachment_link(_store(), clients.s3(settings.region), settings.raw_mail_bucket,
+    signer = link_signer(settings) if settings.s3_upload_endpoint else clients.s3(settings.region)
+    return _json(200, admin.attachment_link(_store(), signer, settings.raw_mail_bucket,
                                             _caller(), conversation_id, side_conversation_id, message_id,
                                             attachment_id, uploads_bucket=settings.uploads_bucket))

@@ -106,6 +106,17 @@ def original(store: EmailStore, storage: Storage, caller: Caller, conversation_i
             "has_quoted_text": bool(message.has_quoted_text)}
 
 
+def content_disposition(name: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients and `filename*` (RFC 5987, UTF-8) for the real name:
+    S3 answers the header as given, and a raw "März.pdf" in it reads as mojibake (or breaks the header)."""
+    from urllib.parse import quote
+
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name)
+    if ascii_name == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def attachment_link(store: EmailStore, s3: Any, bucket: str, caller: Caller, conversation_id: str,
                     side_conversation_id: str, message_id: str, attachment_id: str, *,
                     uploads_bucket: str | None = None) -> dict[str, Any]:
@@ -116,10 +127,9 @@ def attachment_link(store: EmailStore, s3: Any, bucket: str, caller: Caller, con
     found = next((a for a in message.attachments or [] if a.id == attachment_id and a.location), None)
     if found is None:
         raise NotFound("attachment not found")
-    safe_name = found.name.replace('"', "'")
     url = s3.generate_presigned_url("get_object", ExpiresIn=LINK_SECONDS, Params={
         "Bucket": bucket_for(found.location, uploads_bucket or bucket, bucket), "Key": found.location,
         "ResponseContentType": found.content_type,
-        "ResponseContentDisposition": f'attachment; filename="{safe_name}"'})
+        "ResponseContentDisposition": content_disposition(found.name)})
     return {"id": found.id, "name": found.name, "content_type": found.content_type, "size": int(found.size),
             "url": url, "expires_in": LINK_SECONDS}

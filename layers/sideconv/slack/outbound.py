@@ -267,7 +267,9 @@ class Sender:
             text = formatting.root_text(agent_name=message.author.name, subject=summary.subject,
                                         body=message.body, url=url, context=_quoted(message))
             ts = self._post_joining(summary, channel, text, message, remaining_seconds)
-            self._share_files(message, channel, ts)
+            self._share_files(message, channel, ts, attempts)
+        else:
+            self._share_files_unless_shared(message, channel, ts, ts, attempts)
         permalink = self._permalink(channel, ts)
         slack = summary.slack
         assert slack is not None
@@ -334,14 +336,19 @@ class Sender:
         if ts is None:
             ts = self._post(slack.channel_id, formatting.reply_text(message.body, _quoted(message)), message,
                             remaining_seconds, thread_ts=slack.thread_ts)
-            self._share_files(message, slack.channel_id, slack.thread_ts)
+            self._share_files(message, slack.channel_id, slack.thread_ts, attempts)
+        else:
+            self._share_files_unless_shared(message, slack.channel_id, slack.thread_ts, ts, attempts)
         posted = ts
         self._record(lambda: self._store.mark_delivery(message, "sent", clock.now_iso(), attempts,
                                                        provider_id=posted, detail=self._files_detail), message)
 
-    def _share_files(self, message: MessageItem, channel: str, thread_ts: str) -> None:
-        """The message's files, into its thread once its text is posted. The post is out: a failure here
-        is logged and the message still ends `sent` (its text reached Slack; the files are listed on it)."""
+    def _share_files(self, message: MessageItem, channel: str, thread_ts: str, attempts: int) -> None:
+        """The message's files, into its thread once its text is posted. A failure that may pass (429,
+        5xx, a timeout) leaves the message pending and raises: the next attempt finds the post and shares
+        the files then. One Slack refuses for good (or still failing after the retries) ends the message
+        `sent` (its text is in Slack) with `files not shared: <code>` in its delivery detail, which the
+        panel shows on the message."""
         if not message.attachments or self._read_file is None:
             return
         try:
@@ -350,9 +357,43 @@ class Sender:
         except Exception as exc:
             from slack_sdk.errors import SlackApiError
 
-            code = _error_code(exc.response) if isinstance(exc, SlackApiError) else type(exc).__name__
+            if isinstance(exc, SlackApiError):
+                code, status = _error_code(exc.response), int(exc.response.status_code)
+                passing = status == 429 or status >= 500 or code in TRANSIENT_ERRORS
+            else:  # a timeout, a refused connection, S3 not answering
+                code, passing = type(exc).__name__, True
+            if passing and attempts < MAX_TRANSIENT_RECEIVES:
+                logger.warning("slack files not shared yet; retried", extra={"message_id": message.id,
+                                                                             "error": code})
+                raise
             self._files_detail = f"files not shared: {code}"
             logger.warning("slack files not shared", extra={"message_id": message.id, "error": code})
+
+    def _share_files_unless_shared(self, message: MessageItem, channel: str, thread_ts: str, posted_ts: str,
+                                   attempts: int) -> None:
+        """An earlier attempt posted the text: its files too, unless they are in the thread already (that
+        attempt ended between the post and the share, or the share failed and is retried)."""
+        if not message.attachments or self._read_file is None:
+            return
+        if not self._files_in_thread(message, channel, thread_ts, posted_ts):
+            self._share_files(message, channel, thread_ts, attempts)
+
+    def _files_in_thread(self, message: MessageItem, channel: str, thread_ts: str, posted_ts: str) -> bool:
+        """Whether this app shared a post with the message's files in the thread since its text."""
+        identity = bot_identity()
+        ours = {value for value in (identity.bot_id, identity.app_id) if value}
+        names = sorted(str(a.name) for a in message.attachments or [] if a.location)
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            answer = self._client().conversations_replies(channel=channel, ts=thread_ts, oldest=posted_ts,
+                                                          limit=LOOKUP_PAGE, cursor=cursor)
+            for found in answer.get("messages") or []:
+                if found.get("files") and (not ours or ours & {found.get("bot_id"), found.get("app_id")}):
+                    seen += [str(f.get("name")) for f in found["files"]]
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return all(seen.count(name) >= names.count(name) for name in set(names))
 
     def _record(self, write: Callable[[], None], message: MessageItem) -> None:
         """The post is out: its record is retried here, and if it still fails the message goes back to
