@@ -7,8 +7,9 @@ import { h, uid } from "./dom.js";
 
 // The kinds the agent chooses (the API's `redact` values), by name; card numbers are not a choice.
 export const KINDS = { email: "Email addresses", phone: "Phone numbers", iban: "IBANs" };
-const MASKS = { email: "[email removed]", phone: "[phone removed]", card: "[card number removed]",
-  iban: "[IBAN removed]" };
+// In the order the service masks them (IBANs and cards first: their digits would read as phones).
+const MASKS = { iban: "[IBAN removed]", card: "[card number removed]", email: "[email removed]",
+  phone: "[phone removed]" };
 // Spanned kinds: a candidate may run on into a neighbour ("… 1111 123", "… 00 please"), so its spans at
 // spaces and dashes are tried, earliest start and longest end first, up to the longest such a value is.
 const SPANNED = {
@@ -79,7 +80,7 @@ export function redact(text, kinds) {
   const wanted = new Set([...kinds, "card"]);
   const counts = {};
   let out = text;
-  for (const kind of ["iban", "card", "email", "phone"]) { // in the service's order
+  for (const kind of Object.keys(MASKS)) {
     if (!wanted.has(kind)) continue;
     if (SPANNED[kind]) {
       const [pattern, valid, longest] = SPANNED[kind];

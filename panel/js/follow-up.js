@@ -49,6 +49,7 @@ export class FollowUpView {
     this.element = h("section", { class: "sc-follow-up", "aria-label": "Follow-up" });
     this.choice = "4h"; // what the agent picked, kept across the poll's re-renders
     this.date = "";
+    this.nudge = null; // the agent's tick before saving (null: as the API says), kept the same way
   }
 
   render(item) {
@@ -65,7 +66,9 @@ export class FollowUpView {
       "aria-label": "Follow-up date", "data-focus-key": "follow-up-date", min: new Date().toISOString().slice(0, 10) });
     select.addEventListener("change", () => { this.choice = select.value; date.hidden = select.value !== "date"; });
     date.addEventListener("change", () => { this.date = date.value; });
-    const nudge = h("input", { type: "checkbox", checked: Boolean(followUp?.nudge), "data-focus-key": "follow-up-nudge" });
+    const nudge = h("input", { type: "checkbox", checked: this.nudge ?? Boolean(followUp?.nudge),
+      "data-focus-key": "follow-up-nudge" });
+    nudge.addEventListener("change", () => { this.nudge = nudge.checked; });
     const save = h("button", { type: "button", class: "sc-button", "data-focus-key": "follow-up-save",
       onclick: () => this.save(select.value, date.value, nudge.checked) }, "Set follow-up");
     this.element.replaceChildren(
@@ -89,6 +92,7 @@ export class FollowUpView {
     try {
       this.thread.panel.merge(await api.update(conversationId, this.thread.current.id,
         { follow_up: followUp, nudge }));
+      this.nudge = null;
       this.thread.render();
       this.thread.panel.announce(followUp ? "Follow-up set." : "Follow-up removed.");
     } catch (error) {

@@ -71,11 +71,12 @@ class TestApi:
         assert len(got["messages"]) == 2
         assert _ops(recorder) == {"dynamodb.Query": 1}  # the budget is 2; the summary sorts first
 
-    def test_create_is_one_write_and_no_read(self, counted: None) -> None:
+    def test_an_email_create_is_one_write_after_reading_where_its_mail_comes_from(self, counted: None) -> None:
         scenario.create_email("conv-1")  # clients exist; their creation is not a request anyway
         with counting.recording() as recorder:
             scenario.create_email("conv-1")
-        assert _ops(recorder) == {"dynamodb.TransactWriteItems": 1}
+        # Which address: one Query of the account's sending partition (its senders and domains)
+        assert _ops(recorder) == {"dynamodb.Query": 1, "dynamodb.TransactWriteItems": 1}
 
     def test_a_slack_create_is_one_write_after_reading_the_accounts_workspaces(self, counted: None) -> None:
         scenario.create_email("conv-1")

@@ -28,10 +28,11 @@ if TYPE_CHECKING:
 
 # What the bot needs: post (as the agent), open DMs and group DMs, read the threads' replies, names
 # and avatars (users.list), channels (conversations.list, public and private the bot is in), join a
-# public channel, and the team's own name. docs/slack-app-manifest.yaml lists the same.
+# public channel, the team's own name, and share an agent's files in the thread (files_upload_v2).
+# docs/slack-app-manifest.yaml lists the same.
 BOT_SCOPES = ("chat:write", "chat:write.customize", "im:write", "mpim:write", "channels:history",
               "groups:history", "im:history", "mpim:history", "users:read", "channels:read", "groups:read",
-              "channels:join", "team:read")
+              "channels:join", "team:read", "files:write")
 
 
 class BadState(BadRequest):
