@@ -541,3 +541,30 @@ def test_a_workspace_revoked_in_one_account_can_be_connected_to_another(world: S
     assert world.post_event(thread_reply(world, W1, "C0ONCALL", root["ts"], "U0BOB", "to globex"))[0] == 200
     world.drain()
     assert messages_of(GLOBEX, created["id"])["messages"][-1]["body"] == "to globex"
+
+
+def test_a_renamed_channel_is_found_by_its_new_name_only(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    refresh_directory(world, ACME, W1)
+    event = {"type": "channel_rename", "channel": {"id": "C0BILLING", "name": "invoices", "created": 1}}
+    assert world.post_event(envelope_of(world, W1, event))[0] == 200
+    world.drain()
+    _, old = directory(ACME, team_id=W1, kind="channel", q="billing")
+    assert old["items"] == []
+    _, new = directory(ACME, team_id=W1, kind="channel", q="invoic")
+    assert [(c["id"], c["name"], c["is_member"]) for c in new["items"]] == [("C0BILLING", "invoices", True)]
+    status, _ = start(ACME, channel="C0BILLING")  # still known by its id
+    assert status == 201
+
+
+def test_revoking_only_a_user_token_leaves_the_bot_connected(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    event = {"type": "tokens_revoked", "tokens": {"oauth": ["U0ALICE"], "bot": []}}
+    assert world.post_event(envelope_of(world, W1, event))[0] == 200
+    world.drain()
+    _, _, listed = call("GET", "/v1/slack/installations", claims=admin(ACME))
+    assert [w["state"] for w in listed["items"]] == ["active"]
+    status, created = start(ACME, channel="C0ONCALL")
+    assert status == 201
+    world.drain()
+    assert messages_of(ACME, created["id"])["messages"][-1]["delivery"]["status"] == "sent"

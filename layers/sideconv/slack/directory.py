@@ -111,15 +111,21 @@ class DirectoryStore:
                                   is_member=entry.is_member, is_shared_externally=entry.is_shared_externally,
                                   refreshed_at=now, expires_at=datetime.now(UTC) + ITEM_TTL)
 
-    def put(self, account_id: str, team_id: str, entries: Iterable[Entry]) -> int:
+    def put(self, account_id: str, team_id: str, entries: Iterable[Entry], *, replaces: Entry | None = None) -> int:
+        """Batch writes of `entries`; `replaces` (the entry as it was, one of them renamed) loses the
+        items under its old name in the same batch, so a search on the old name no longer finds it."""
         from sideconv.store.models import SlackDirectoryItem
 
         pk, now, written = keys.slack_directory_pk(account_id, team_id), clock.now_iso(), 0
+        kept: set[str] = set()
         with SlackDirectoryItem.batch_write() as batch:
             for entry in entries:
                 for sk in _sort_keys(entry):
                     batch.save(self.item_of(pk, sk, entry, now))
+                    kept.add(sk)
                     written += 1
+            for sk in sorted(set(_sort_keys(replaces)) - kept if replaces is not None else ()):
+                batch.delete(SlackDirectoryItem(pk, sk))
         return written
 
     def query(self, account_id: str, team_id: str, kind: str, prefix: str, limit: int,
@@ -292,7 +298,8 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
                 merged["is_ext_shared"] = kind == "channel_shared"
             entry = channel_entry(merged)
             if entry is not None:
-                store.put(account_id, team_id, [entry])
+                was = channel_entry({"id": known.entry_id, "name": known.name}) if known is not None else None
+                store.put(account_id, team_id, [entry], replaces=was)
         return True
     if kind == "member_joined_channel" and bot_user_id and event.get("user") == bot_user_id:
         known = store.channel(account_id, team_id, str(event.get("channel")))
