@@ -513,6 +513,8 @@ def test_slacks_user_and_channel_events_keep_the_directory_fresh(world: SlackWor
     world.drain()
     _, people = directory(ACME, team_id=W1, kind="user", q="ro")
     assert [p["id"] for p in people["items"]] == ["U0BOB"]
+    _, old_name = directory(ACME, team_id=W1, kind="user", q="bob")
+    assert old_name["items"] == []  # the names Bob had are gone with the change, not at the TTL
     _, new = directory(ACME, team_id=W1, kind="user", q="nia")
     assert [p["id"] for p in new["items"]] == ["U0NEWBIE"]
     _, bots = directory(ACME, team_id=W1, kind="user", q="botty")

@@ -2,8 +2,9 @@
 
 Items live in the account's own partition per workspace (`A#<account>#SLACKDIR#<team>`), so a lookup
 names the account by construction and is one Query: `sk begins_with <kind>#<normalised prefix>`.
-A person is written under each of their names (display and real), a channel under its name and under
-`ID#<channel id>` (what a create checks). Bots and deactivated people are left out.
+A person is written under each of their names (display and real), a channel under its name, and each
+also under `ID#<id>` (what a create checks, and what a rename reads to drop the old names). Bots and
+deactivated people are left out.
 
 The copy is filled by `users.list` and `conversations.list` (every page, Slack's Retry-After honoured
 through slack-sdk's rate-limit retry handler), on install and when a lookup finds it older than a day
@@ -94,8 +95,7 @@ def _sort_keys(entry: Entry) -> list[str]:
     if entry.real_name:
         names.add(normalise(entry.real_name))
     out = [keys.slack_directory_sk(entry.kind, name, entry.id) for name in sorted(names) if name]
-    if entry.kind == "channel":
-        out.append(keys.slack_directory_sk("ID", entry.id, ""))
+    out.append(keys.slack_directory_sk("ID", entry.id, ""))
     return out
 
 
@@ -151,7 +151,7 @@ class DirectoryStore:
         for item in SlackDirectoryItem.batch_get(wanted):
             if item.sk == FILLED_SK:
                 filled = True
-            else:
+            elif item.entry_kind == "channel":
                 channel = item
         return channel, filled
 
@@ -159,14 +159,19 @@ class DirectoryStore:
         pk = keys.slack_directory_pk(account_id, team_id)
         self.item_of(pk, FILLED_SK, Entry(team_id, "meta", ""), clock.now_iso()).save()
 
-    def channel(self, account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
+    def by_id(self, account_id: str, team_id: str, entry_id: str, kind: str) -> SlackDirectoryItem | None:
+        """A person or channel by id (its `ID#` item, written with its names): one GetItem."""
         from sideconv.store.models import SlackDirectoryItem
 
         try:
-            return SlackDirectoryItem.get(keys.slack_directory_pk(account_id, team_id),
-                                          keys.slack_directory_sk("ID", channel_id, ""))
+            item = SlackDirectoryItem.get(keys.slack_directory_pk(account_id, team_id),
+                                          keys.slack_directory_sk("ID", entry_id, ""))
         except SlackDirectoryItem.DoesNotExist:
             return None
+        return item if item.entry_kind == kind else None
+
+    def channel(self, account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
+        return self.by_id(account_id, team_id, channel_id, "channel")
 
 
 @keep
@@ -282,7 +287,10 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     if kind in ("user_change", "team_join"):
         entry = user_entry(event.get("user") or {})
         if entry is not None:
-            store.put(account_id, team_id, [entry])
+            known_user = store.by_id(account_id, team_id, entry.id, "user") if kind == "user_change" else None
+            was = (Entry(known_user.entry_id, "user", known_user.name, known_user.real_name)
+                   if known_user is not None else None)
+            store.put(account_id, team_id, [entry], replaces=was)
         return True
     if kind in ("channel_created", "channel_rename", "channel_unarchive", "group_rename", "channel_shared",
                 "channel_unshared"):
