@@ -570,3 +570,17 @@ def test_revoking_only_a_user_token_leaves_the_bot_connected(world: SlackWorld) 
     assert status == 201
     world.drain()
     assert messages_of(ACME, created["id"])["messages"][-1]["delivery"]["status"] == "sent"
+
+
+def test_an_account_with_its_own_workspace_cannot_name_anothers(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    install(world, GLOBEX, W2)
+    refresh_directory(world, ACME, W1)
+    status, problem = start(GLOBEX, channel="C0ONCALL", team=W1)
+    assert status == 422
+    assert problem["errors"][0]["field"] == "slack.team_id"
+    assert W1 in problem["detail"]
+    _, listing = directory(GLOBEX, team_id=W1, kind="channel", q="")
+    assert listing["items"] == []  # acme's copy of W1 is acme's
+    world.drain()
+    assert world.slack.messages("C0ONCALL") == []
