@@ -584,3 +584,22 @@ def test_an_account_with_its_own_workspace_cannot_name_anothers(world: SlackWorl
     assert listing["items"] == []  # acme's copy of W1 is acme's
     world.drain()
     assert world.slack.messages("C0ONCALL") == []
+
+
+def test_a_public_channel_created_after_the_refresh_is_joined_on_a_retry(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    refresh_directory(world, ACME, W1)
+    world.slack.workspace(W1).not_member["C0LAUNCH"] = "launch-room"  # its channel_created never came
+    status, problem = start(ACME, channel="C0LAUNCH")
+    assert status == 409
+    assert problem["errors"][0]["field"] == "slack.channel_id"
+    assert "a moment ago" in problem["detail"]
+    world.drain()  # the refusal asked for a refill: the copy now knows the channel
+    status, _ = start(ACME, channel="C0LAUNCH", conversation="conv-2")
+    assert status == 201
+    world.drain()
+    assert world.slack.calls_of("conversations.join") == [{"channel": "C0LAUNCH"}]
+    assert len(world.slack.messages("C0LAUNCH")) == 1
+    # A private channel without the app is still a 409 after the refill
+    status, _ = start(ACME, channel="C0PRIVATE", conversation="conv-3")
+    assert status == 409

@@ -239,11 +239,26 @@ def postable_channel(account_id: str, team_id: str, channel_id: str) -> SlackDir
     from sideconv.errors import Conflict
 
     channel, filled = table_directory().channel_and_filled(account_id, team_id, channel_id)
-    if (channel is None and filled) or (channel is not None and channel.is_private and not channel.is_member):
-        name = f"#{channel.name}" if channel is not None else channel_id
-        raise Conflict(f"{name} is a private channel the Atender app is not in (or no channel the app can see): "
-                       "invite the app to it in Slack (/invite @Atender), then try again", field="slack.channel_id")
+    if channel is None and filled:
+        # Private and without the app, or none; or a public channel so new its channel_created has not
+        # landed yet: the copy is refilled (at most once a minute), and a retry then joins it.
+        _refresh_quietly(account_id, team_id)
+        raise Conflict(f"{channel_id} is a private channel the Atender app is not in, or no channel the app can "
+                       "see yet: invite the app to it in Slack (/invite @Atender), then try again (a public "
+                       "channel created a moment ago works in a minute)", field="slack.channel_id")
+    if channel is not None and channel.is_private and not channel.is_member:
+        raise Conflict(f"#{channel.name} is a private channel the Atender app is not in: invite the app to it "
+                       "in Slack (/invite @Atender), then try again", field="slack.channel_id")
     return channel
+
+
+def _refresh_quietly(account_id: str, team_id: str) -> None:
+    from sideconv.observability import logger
+
+    try:
+        queue_refresh(account_id, team_id, every_seconds=60, reason="unknown_channel")
+    except Exception:  # the refusal stands; the next daily refresh finds the channel
+        logger.warning("directory refresh not queued", extra={"team_id": team_id})
 
 
 # Filling it -------------------------------------------------------------------------------------
@@ -318,8 +333,10 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     return False
 
 
-def queue_refresh(account_id: str, team_id: str) -> None:
-    """Ask the processor to refill the copy: one SendMessage, deduplicated for five minutes."""
+def queue_refresh(account_id: str, team_id: str, *, every_seconds: int = 300, reason: str = "dir") -> None:
+    """Ask the processor to refill the copy: one SendMessage, deduplicated per `reason` within
+    `every_seconds` (a create naming a channel the copy lacks asks under its own reason, so the
+    refill that came before the channel existed does not swallow it)."""
     import json
 
     import boto3
@@ -329,8 +346,8 @@ def queue_refresh(account_id: str, team_id: str) -> None:
     settings = get_settings()
     if not settings.slack_queue_url:
         raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
-    bucket = int(time.time() // 300)
+    bucket = int(time.time() // every_seconds)
     boto3.client("sqs", region_name=settings.region).send_message(
         QueueUrl=settings.slack_queue_url,
         MessageBody=json.dumps({"type": REFRESH_TYPE, "account_id": account_id, "team_id": team_id}),
-        MessageGroupId=f"{team_id}:directory", MessageDeduplicationId=f"dir:{account_id}:{team_id}:{bucket}"[:128])
+        MessageGroupId=f"{team_id}:directory", MessageDeduplicationId=f"{reason}:{account_id}:{team_id}:{bucket}"[:128])
