@@ -513,6 +513,8 @@ def test_slacks_user_and_channel_events_keep_the_directory_fresh(world: SlackWor
     world.drain()
     _, people = directory(ACME, team_id=W1, kind="user", q="ro")
     assert [p["id"] for p in people["items"]] == ["U0BOB"]
+    _, old_name = directory(ACME, team_id=W1, kind="user", q="bob")
+    assert old_name["items"] == []  # the names Bob had are gone with the change, not at the TTL
     _, new = directory(ACME, team_id=W1, kind="user", q="nia")
     assert [p["id"] for p in new["items"]] == ["U0NEWBIE"]
     _, bots = directory(ACME, team_id=W1, kind="user", q="botty")
@@ -541,3 +543,63 @@ def test_a_workspace_revoked_in_one_account_can_be_connected_to_another(world: S
     assert world.post_event(thread_reply(world, W1, "C0ONCALL", root["ts"], "U0BOB", "to globex"))[0] == 200
     world.drain()
     assert messages_of(GLOBEX, created["id"])["messages"][-1]["body"] == "to globex"
+
+
+def test_a_renamed_channel_is_found_by_its_new_name_only(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    refresh_directory(world, ACME, W1)
+    event = {"type": "channel_rename", "channel": {"id": "C0BILLING", "name": "invoices", "created": 1}}
+    assert world.post_event(envelope_of(world, W1, event))[0] == 200
+    world.drain()
+    _, old = directory(ACME, team_id=W1, kind="channel", q="billing")
+    assert old["items"] == []
+    _, new = directory(ACME, team_id=W1, kind="channel", q="invoic")
+    assert [(c["id"], c["name"], c["is_member"]) for c in new["items"]] == [("C0BILLING", "invoices", True)]
+    status, _ = start(ACME, channel="C0BILLING")  # still known by its id
+    assert status == 201
+
+
+def test_revoking_only_a_user_token_leaves_the_bot_connected(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    event = {"type": "tokens_revoked", "tokens": {"oauth": ["U0ALICE"], "bot": []}}
+    assert world.post_event(envelope_of(world, W1, event))[0] == 200
+    world.drain()
+    _, _, listed = call("GET", "/v1/slack/installations", claims=admin(ACME))
+    assert [w["state"] for w in listed["items"]] == ["active"]
+    status, created = start(ACME, channel="C0ONCALL")
+    assert status == 201
+    world.drain()
+    assert messages_of(ACME, created["id"])["messages"][-1]["delivery"]["status"] == "sent"
+
+
+def test_an_account_with_its_own_workspace_cannot_name_anothers(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    install(world, GLOBEX, W2)
+    refresh_directory(world, ACME, W1)
+    status, problem = start(GLOBEX, channel="C0ONCALL", team=W1)
+    assert status == 422
+    assert problem["errors"][0]["field"] == "slack.team_id"
+    assert W1 in problem["detail"]
+    _, listing = directory(GLOBEX, team_id=W1, kind="channel", q="")
+    assert listing["items"] == []  # acme's copy of W1 is acme's
+    world.drain()
+    assert world.slack.messages("C0ONCALL") == []
+
+
+def test_a_public_channel_created_after_the_refresh_is_joined_on_a_retry(world: SlackWorld) -> None:
+    install(world, ACME, W1)
+    refresh_directory(world, ACME, W1)
+    world.slack.workspace(W1).not_member["C0LAUNCH"] = "launch-room"  # its channel_created never came
+    status, problem = start(ACME, channel="C0LAUNCH")
+    assert status == 409
+    assert problem["errors"][0]["field"] == "slack.channel_id"
+    assert "a moment ago" in problem["detail"]
+    world.drain()  # the refusal asked for a refill: the copy now knows the channel
+    status, _ = start(ACME, channel="C0LAUNCH", conversation="conv-2")
+    assert status == 201
+    world.drain()
+    assert world.slack.calls_of("conversations.join") == [{"channel": "C0LAUNCH"}]
+    assert len(world.slack.messages("C0LAUNCH")) == 1
+    # A private channel without the app is still a 409 after the refill
+    status, _ = start(ACME, channel="C0PRIVATE", conversation="conv-3")
+    assert status == 409

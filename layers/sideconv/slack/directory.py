@@ -2,8 +2,9 @@
 
 Items live in the account's own partition per workspace (`A#<account>#SLACKDIR#<team>`), so a lookup
 names the account by construction and is one Query: `sk begins_with <kind>#<normalised prefix>`.
-A person is written under each of their names (display and real), a channel under its name and under
-`ID#<channel id>` (what a create checks). Bots and deactivated people are left out.
+A person is written under each of their names (display and real), a channel under its name, and each
+also under `ID#<id>` (what a create checks, and what a rename reads to drop the old names). Bots and
+deactivated people are left out.
 
 The copy is filled by `users.list` and `conversations.list` (every page, Slack's Retry-After honoured
 through slack-sdk's rate-limit retry handler), on install and when a lookup finds it older than a day
@@ -94,8 +95,7 @@ def _sort_keys(entry: Entry) -> list[str]:
     if entry.real_name:
         names.add(normalise(entry.real_name))
     out = [keys.slack_directory_sk(entry.kind, name, entry.id) for name in sorted(names) if name]
-    if entry.kind == "channel":
-        out.append(keys.slack_directory_sk("ID", entry.id, ""))
+    out.append(keys.slack_directory_sk("ID", entry.id, ""))
     return out
 
 
@@ -111,15 +111,21 @@ class DirectoryStore:
                                   is_member=entry.is_member, is_shared_externally=entry.is_shared_externally,
                                   refreshed_at=now, expires_at=datetime.now(UTC) + ITEM_TTL)
 
-    def put(self, account_id: str, team_id: str, entries: Iterable[Entry]) -> int:
+    def put(self, account_id: str, team_id: str, entries: Iterable[Entry], *, replaces: Entry | None = None) -> int:
+        """Batch writes of `entries`; `replaces` (the entry as it was, one of them renamed) loses the
+        items under its old name in the same batch, so a search on the old name no longer finds it."""
         from sideconv.store.models import SlackDirectoryItem
 
         pk, now, written = keys.slack_directory_pk(account_id, team_id), clock.now_iso(), 0
+        kept: set[str] = set()
         with SlackDirectoryItem.batch_write() as batch:
             for entry in entries:
                 for sk in _sort_keys(entry):
                     batch.save(self.item_of(pk, sk, entry, now))
+                    kept.add(sk)
                     written += 1
+            for sk in sorted(set(_sort_keys(replaces)) - kept if replaces is not None else ()):
+                batch.delete(SlackDirectoryItem(pk, sk))
         return written
 
     def query(self, account_id: str, team_id: str, kind: str, prefix: str, limit: int,
@@ -145,7 +151,7 @@ class DirectoryStore:
         for item in SlackDirectoryItem.batch_get(wanted):
             if item.sk == FILLED_SK:
                 filled = True
-            else:
+            elif item.entry_kind == "channel":
                 channel = item
         return channel, filled
 
@@ -153,14 +159,19 @@ class DirectoryStore:
         pk = keys.slack_directory_pk(account_id, team_id)
         self.item_of(pk, FILLED_SK, Entry(team_id, "meta", ""), clock.now_iso()).save()
 
-    def channel(self, account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
+    def by_id(self, account_id: str, team_id: str, entry_id: str, kind: str) -> SlackDirectoryItem | None:
+        """A person or channel by id (its `ID#` item, written with its names): one GetItem."""
         from sideconv.store.models import SlackDirectoryItem
 
         try:
-            return SlackDirectoryItem.get(keys.slack_directory_pk(account_id, team_id),
-                                          keys.slack_directory_sk("ID", channel_id, ""))
+            item = SlackDirectoryItem.get(keys.slack_directory_pk(account_id, team_id),
+                                          keys.slack_directory_sk("ID", entry_id, ""))
         except SlackDirectoryItem.DoesNotExist:
             return None
+        return item if item.entry_kind == kind else None
+
+    def channel(self, account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
+        return self.by_id(account_id, team_id, channel_id, "channel")
 
 
 @keep
@@ -228,11 +239,26 @@ def postable_channel(account_id: str, team_id: str, channel_id: str) -> SlackDir
     from sideconv.errors import Conflict
 
     channel, filled = table_directory().channel_and_filled(account_id, team_id, channel_id)
-    if (channel is None and filled) or (channel is not None and channel.is_private and not channel.is_member):
-        name = f"#{channel.name}" if channel is not None else channel_id
-        raise Conflict(f"{name} is a private channel the Atender app is not in (or no channel the app can see): "
-                       "invite the app to it in Slack (/invite @Atender), then try again", field="slack.channel_id")
+    if channel is None and filled:
+        # Private and without the app, or none; or a public channel so new its channel_created has not
+        # landed yet: the copy is refilled (at most once a minute), and a retry then joins it.
+        _refresh_quietly(account_id, team_id)
+        raise Conflict(f"{channel_id} is a private channel the Atender app is not in, or no channel the app can "
+                       "see yet: invite the app to it in Slack (/invite @Atender), then try again (a public "
+                       "channel created a moment ago works in a minute)", field="slack.channel_id")
+    if channel is not None and channel.is_private and not channel.is_member:
+        raise Conflict(f"#{channel.name} is a private channel the Atender app is not in: invite the app to it "
+                       "in Slack (/invite @Atender), then try again", field="slack.channel_id")
     return channel
+
+
+def _refresh_quietly(account_id: str, team_id: str) -> None:
+    from sideconv.observability import logger
+
+    try:
+        queue_refresh(account_id, team_id, every_seconds=60, reason="unknown_channel")
+    except Exception:  # the refusal stands; the next daily refresh finds the channel
+        logger.warning("directory refresh not queued", extra={"team_id": team_id})
 
 
 # Filling it -------------------------------------------------------------------------------------
@@ -276,7 +302,10 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     if kind in ("user_change", "team_join"):
         entry = user_entry(event.get("user") or {})
         if entry is not None:
-            store.put(account_id, team_id, [entry])
+            known_user = store.by_id(account_id, team_id, entry.id, "user") if kind == "user_change" else None
+            was = (Entry(known_user.entry_id, "user", known_user.name, known_user.real_name)
+                   if known_user is not None else None)
+            store.put(account_id, team_id, [entry], replaces=was)
         return True
     if kind in ("channel_created", "channel_rename", "channel_unarchive", "group_rename", "channel_shared",
                 "channel_unshared"):
@@ -292,7 +321,8 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
                 merged["is_ext_shared"] = kind == "channel_shared"
             entry = channel_entry(merged)
             if entry is not None:
-                store.put(account_id, team_id, [entry])
+                was = channel_entry({"id": known.entry_id, "name": known.name}) if known is not None else None
+                store.put(account_id, team_id, [entry], replaces=was)
         return True
     if kind == "member_joined_channel" and bot_user_id and event.get("user") == bot_user_id:
         known = store.channel(account_id, team_id, str(event.get("channel")))
@@ -303,8 +333,10 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     return False
 
 
-def queue_refresh(account_id: str, team_id: str) -> None:
-    """Ask the processor to refill the copy: one SendMessage, deduplicated for five minutes."""
+def queue_refresh(account_id: str, team_id: str, *, every_seconds: int = 300, reason: str = "dir") -> None:
+    """Ask the processor to refill the copy: one SendMessage, deduplicated per `reason` within
+    `every_seconds` (a create naming a channel the copy lacks asks under its own reason, so the
+    refill that came before the channel existed does not swallow it)."""
     import json
 
     import boto3
@@ -314,8 +346,8 @@ def queue_refresh(account_id: str, team_id: str) -> None:
     settings = get_settings()
     if not settings.slack_queue_url:
         raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
-    bucket = int(time.time() // 300)
+    bucket = int(time.time() // every_seconds)
     boto3.client("sqs", region_name=settings.region).send_message(
         QueueUrl=settings.slack_queue_url,
         MessageBody=json.dumps({"type": REFRESH_TYPE, "account_id": account_id, "team_id": team_id}),
-        MessageGroupId=f"{team_id}:directory", MessageDeduplicationId=f"dir:{account_id}:{team_id}:{bucket}"[:128])
+        MessageGroupId=f"{team_id}:directory", MessageDeduplicationId=f"{reason}:{account_id}:{team_id}:{bucket}"[:128])

@@ -209,7 +209,8 @@ class AccountInstallationStore(InstallationStore):
 
     def mark_revoked(self, team_id: str, enterprise_id: str | None) -> bool:
         """Slack said the app is gone (app_uninstalled, tokens_revoked): the installation and its routing
-        item turn `revoked` in one transaction; the tokens are dropped. False: nothing to revoke."""
+        item turn `revoked` in one transaction; the refresh token is dropped (the bot token, dead at Slack,
+        stays encrypted until a disconnect deletes the item). False: nothing to revoke."""
         ref = keys.slack_workspace_ref(enterprise_id, team_id)
         item = SlackInstallationItem(keys.slack_installations_pk(self.account_id), keys.slack_installation_sk(team_id))
         now = clock.now_iso()
