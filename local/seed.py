@@ -107,7 +107,7 @@ def conversation_of(n: int, per_conversation: int = 3) -> str:
 def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, inbound_domain: str,
                       conversation_id: str, messages: int) -> tuple[list[dict[str, Any]], str]:
     """The items (serialized) of one seeded side conversation with `messages` messages in all; and its id."""
-    from sideconv import activity, keys, usecases, views
+    from sideconv import activity, keys, usecases
     from sideconv.api.schemas import CreateEmailSideConversation, CreateSlackSideConversation
     from sideconv.auth import Caller
     from sideconv.slack import targets
@@ -180,7 +180,7 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
     _, now, text, direction = last
     summary.message_count = messages
     summary.version = messages
-    summary.preview_text = views.preview(text)
+    summary.preview_text = activity.preview(text)
     summary.last_message_at = summary.updated_at = summary.waiting_since = now
     summary.lsi1sk = keys.by_activity_sk("open", now, side_id)
     summary.last_direction = direction

@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from pynamodb.expressions.update import Action
 
-from sideconv import keys, views
+from sideconv import keys
 from sideconv.store.models import SideConversationItem as Summary
 
 OUTBOUND, INBOUND = "outbound", "inbound"
 WAITING_ON = {OUTBOUND: "external", INBOUND: "agent"}
+PREVIEW_LENGTH = 140
+
+
+def preview(text: str) -> str:
+    """The summary's `preview_text`: the newest message's text on one line, at most 140 characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
 
 
 def _common(side_conversation_id: str, now: str, body: str, direction: str) -> list[Action]:
     # Any new message (re)opens the side conversation: an answer to a closed one must be seen.
     return [
         Summary.message_count.add(1),
-        Summary.preview_text.set(views.preview(body)),
+        Summary.preview_text.set(preview(body)),
         Summary.last_message_at.set(now),
         Summary.updated_at.set(now),
         Summary.state.set("open"),

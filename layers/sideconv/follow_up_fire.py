@@ -18,7 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from sideconv import clock, follow_up_settings, follow_ups, keys, views
+from sideconv import activity, clock, follow_up_settings, follow_ups, keys
 from sideconv.store import models
 from sideconv.store.models import (
     DeliveryMap,
@@ -108,7 +108,7 @@ def fire(connection: Connection, event: dict[str, Any]) -> str:
         delivery=DeliveryMap(status="pending", updated_at=now, attempts=0),
         gsi2pk=keys.pending_pk(summary.channel), gsi2sk=keys.pending_sk(now, message_id))
     actions += [item.follow_up_nudges.set(sent), item.follow_up_repeat.set(sent < settings.max_nudges),
-                item.message_count.add(1), item.preview_text.set(views.preview(text)),
+                item.message_count.add(1), item.preview_text.set(activity.preview(text)),
                 item.last_message_at.set(now), item.updated_at.set(now),
                 # Listed by its newest message, as any message out moves it (sideconv.activity)
                 item.lsi1sk.set(keys.by_activity_sk("open", now, summary.id))]

@@ -189,7 +189,7 @@ def create_side_conversation(
         channel=request.channel,
         subject=request.subject,
         state="open",
-        preview_text=views.preview(request.body),
+        preview_text=activity.preview(request.body),
         message_count=1,
         created_by=_agent(ctx.caller),
         created_at=now,

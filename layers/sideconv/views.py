@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sideconv import activity, follow_ups
 from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
-
-PREVIEW_LENGTH = 140
-
-
-def preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
 
 
 def _person(person: PersonMap, *, with_role: bool) -> dict[str, Any]:
@@ -23,8 +17,6 @@ def _person(person: PersonMap, *, with_role: bool) -> dict[str, Any]:
 
 def side_conversation(item: SideConversationItem, viewer: str | None = None) -> dict[str, Any]:
     """`viewer` is the calling agent's id: unread counts are theirs."""
-    from sideconv import activity, follow_ups
-
     waiting_on, waiting_since = activity.waiting_on(item)
     out: dict[str, Any] = {
         "id": item.id,
