@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -11,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, slack_routes, upload_routes
+from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, slack_routes, table, upload_routes
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -25,11 +24,8 @@ from sideconv.api.schemas import (
 )
 from sideconv.auth import caller_from_claims
 from sideconv.config import get_settings
-from sideconv.container import keep
 from sideconv.errors import DomainError
 from sideconv.observability import logger
-from sideconv.store import models
-from sideconv.store.repository import Store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -86,17 +82,11 @@ def _responses(status: int, description: str, model: type[Any], **problems_by_st
     return responses
 
 
-@keep
-@lru_cache(maxsize=1)
-def _store() -> Store:
-    return models.open_configured(Store)
-
-
 def _context(conversation_id: str) -> usecases.Context:
     settings = get_settings()
     claims = app.current_event.request_context.authorizer.jwt_claim
     return usecases.Context(
-        store=_store(),
+        store=table.store(),
         caller=caller_from_claims(claims),
         conversation_id=conversation_id,
         token_secret=settings.token_secret,

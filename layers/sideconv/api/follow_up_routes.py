@@ -26,9 +26,9 @@ def _admin() -> Caller:
 
 
 def _bound() -> None:
-    from sideconv.api.app import _store
+    from sideconv.api import table
 
-    _store()  # binds the models to the configured table, once per container
+    table.store()  # binds the models to the configured table, once per container
 
 
 def _json(body: dict[str, Any]) -> Response[Any]:

@@ -1,0 +1,18 @@
+"""The API's table: the models bound to the configured table and the repository on it, once per container.
+
+Its own module so that every router reaches it without importing `sideconv.api.app` (which imports them).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sideconv.container import keep
+from sideconv.store import models
+from sideconv.store.repository import Store
+
+
+@keep
+@lru_cache(maxsize=1)
+def store() -> Store:
+    return models.open_configured(Store)
