@@ -211,7 +211,11 @@ def directory(kind: Annotated[Literal["user", "channel"], Query()],
     caller = _caller()
     return _json(200, slack_directory.lookup(caller, slack_directory.table_directory(), team_id, kind, q, limit,
                                              next_token, get_settings().token_secret,
-                                             refresh=_queue_directory_refresh))
+                                             workspaces=_active_teams, refresh=_queue_directory_refresh))
+
+
+def _active_teams(account_id: str) -> list[str]:
+    return [item.team_id for item in installation_store(account_id).items() if item.state == "active"]
 
 
 def _queue_directory_refresh(account_id: str, team_id: str) -> None:

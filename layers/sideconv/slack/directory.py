@@ -194,12 +194,13 @@ def _view(item: SlackDirectoryItem) -> dict[str, Any]:
 
 
 def lookup(caller: Caller, store: DirectoryStore, team_id: str | None, kind: str, q: str, limit: int,
-           next_token: str | None, secret: str, *, refresh: Callable[[str, str], None] | None = None,
-           workspaces: Callable[[str], list[str]] | None = None) -> dict[str, Any]:
+           next_token: str | None, secret: str, *, workspaces: Callable[[str], list[str]],
+           refresh: Callable[[str, str], None] | None = None) -> dict[str, Any]:
     """GET /v1/slack/directory: one Query in the account's copy of the workspace (a workspace of
-    another account is simply empty: the partition names the caller's account)."""
+    another account is simply empty: the partition names the caller's account). `workspaces`: the
+    account's connected teams, asked only when the lookup names none."""
     if team_id is None:
-        teams = (workspaces or _account_teams)(caller.account_id)
+        teams = workspaces(caller.account_id)
         if len(teams) != 1:
             raise InvalidRequest("name the workspace: the account has " + ("none" if not teams else "several"),
                                  field="team_id")
@@ -224,12 +225,6 @@ def _stale(items: list[SlackDirectoryItem], prefix: str) -> bool:
         return prefix == ""  # an empty directory: never filled, or expired
     cutoff = (datetime.now(UTC) - STALE_AFTER).strftime("%Y-%m-%dT%H:%M:%S")
     return min(item.refreshed_at for item in items) < cutoff
-
-
-def _account_teams(account_id: str) -> list[str]:
-    from sideconv.api.slack_routes import installation_store
-
-    return [item.team_id for item in installation_store(account_id).items() if item.state == "active"]
 
 
 def postable_channel(account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
