@@ -10,8 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv import s3
 from sideconv.config import get_settings
-from sideconv.email import clients
 from sideconv.email.inbound import InboundConfig, Storage, ingest
 from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
@@ -29,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     config = InboundConfig(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
                            raw_bucket=settings.raw_mail_bucket, raw_prefix=settings.raw_mail_prefix,
                            sender_address=settings.sender_address)
-    storage = Storage(clients.s3(settings.region), settings.raw_mail_bucket)
+    storage = Storage(s3.client(settings.region), settings.raw_mail_bucket)
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.
     for record in event.get("Records", []):

@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from sideconv import s3
 from sideconv.config import get_settings
 from sideconv.email import clients
 from sideconv.email.sender_store import configured_store as sender_store
@@ -39,7 +40,7 @@ def _open(key: str) -> Any:
     """An attachment's bytes as a stream: an agent's upload, or a file cut from a received mail."""
     settings = get_settings()
     bucket = bucket_for(key, settings.uploads_bucket, settings.raw_mail_bucket)
-    return clients.s3(settings.region).get_object(Bucket=bucket, Key=key)["Body"]
+    return s3.client(settings.region).get_object(Bucket=bucket, Key=key)["Body"]
 
 
 def _record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:

@@ -249,11 +249,11 @@ def link_signer(settings: Any) -> Any:
 
 def configured() -> Uploads:
     """The container's uploads service, from its settings (kept by the API: sideconv.api.upload_routes)."""
-    from sideconv.email import clients
+    from sideconv import s3
     from sideconv.store import models
 
     settings = models.bind_configured()  # the upload records are items of the table
-    s3 = clients.s3(settings.region)
+    client = s3.client(settings.region)
     if settings.s3_upload_endpoint is None:
-        return Uploads(s3, s3, settings.uploads_bucket)
-    return Uploads(s3, link_signer(settings), settings.uploads_bucket)
+        return Uploads(client, client, settings.uploads_bucket)
+    return Uploads(client, link_signer(settings), settings.uploads_bucket)

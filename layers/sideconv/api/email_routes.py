@@ -83,11 +83,11 @@ def _caller() -> Caller:
 
 
 def _storage() -> Any:
-    from sideconv.email import clients
+    from sideconv import s3
     from sideconv.email.inbound import Storage
 
     settings = get_settings()
-    return Storage(clients.s3(settings.region), settings.raw_mail_bucket)
+    return Storage(s3.client(settings.region), settings.raw_mail_bucket)
 
 
 _ALREADY_RESOLVED: Any = {"description": "The mail was already attached or discarded",
@@ -155,11 +155,12 @@ def original(conversation_id: ConversationId, side_conversation_id: SideConversa
                              "content": {"application/json": {"model": AttachmentLink}}}})
 def attachment(conversation_id: ConversationId, side_conversation_id: SideConversationId, message_id: ItemId,
                attachment_id: ItemId) -> Response[AttachmentLink]:
-    from sideconv.email import admin, clients
+    from sideconv import s3
+    from sideconv.email import admin
     from sideconv.uploads import link_signer
 
     settings = get_settings()
-    signer = link_signer(settings) if settings.s3_upload_endpoint else clients.s3(settings.region)
+    signer = link_signer(settings) if settings.s3_upload_endpoint else s3.client(settings.region)
     return _json(200, admin.attachment_link(_store(), signer, settings.raw_mail_bucket,
                                             _caller(), conversation_id, side_conversation_id, message_id,
                                             attachment_id, uploads_bucket=settings.uploads_bucket))

@@ -1,4 +1,5 @@
-"""AWS clients for the e-mail functions, created on first use and kept for the container's life.
+"""The SES client of the e-mail functions (S3's is `sideconv.s3`), created on first use, kept for the
+container's life.
 
 Never at import time: tests set the environment (and moto) first, and a function that never sends
 never pays for an SES client.
@@ -25,14 +26,3 @@ def sesv2(region: str) -> Any:
 
     return boto3.client("sesv2", region_name=region,
                         config=Config(retries={"mode": "standard", "total_max_attempts": SES_MAX_ATTEMPTS}))
-
-
-@keep
-@lru_cache(maxsize=1)
-def s3(region: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    # Virtual-hosted style with SigV4: presigned download links that work in every region.
-    return boto3.client("s3", region_name=region,
-                        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))

@@ -526,9 +526,9 @@ def sender() -> Sender:
 
     def read_file(location: str) -> bytes:
         # An outbound Slack message's files are the agent's uploads (sideconv.uploads).
-        from sideconv.email import clients
+        from sideconv import s3
 
-        return bytes(clients.s3(settings.region).get_object(Bucket=settings.uploads_bucket,
+        return bytes(s3.client(settings.region).get_object(Bucket=settings.uploads_bucket,
                                                             Key=location)["Body"].read())
 
     from sideconv.slack.workspaces import workspaces
