@@ -36,8 +36,9 @@ dev: $(VENV)/.synced ## Run the whole service on 127.0.0.1 (API :3000, SMTP :252
 test: lint typecheck chromium ## Lint, type-check and run every test suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-lint: $(VENV)/.synced
+lint: $(VENV)/.synced ## Ruff, and the layer contracts of pyproject.toml ([tool.importlinter], docs/ARCHITECTURE.md "Layers")
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
@@ -102,4 +103,4 @@ smoke: $(VENV)/.synced ## Create, reply and read back against the deployed API (
 	$(BIN)/python -m infra.smoke --stack $(STACK)
 
 clean:
-	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache
