@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 from sideconv.config import Settings
-from sideconv.events import SOURCE as EVENT_SOURCE
+from sideconv.helpdesk_events import SOURCE as EVENT_SOURCE
 from sideconv.store.schema import table_definition
 
 OUTBOX_QUEUES = {"email": "side-conversations-outbox-email.fifo", "slack": "side-conversations-outbox-slack.fifo"}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sideconv import events
+from sideconv import helpdesk_events
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "events"
 
@@ -48,7 +48,7 @@ class StateChanged(_Detail):
 class Received(_Detail):
     message_id: str
     author: Person | None = Field(description="Who wrote: an e-mail sender or a Slack user")
-    preview: str | None = Field(description=f"At most {events.PREVIEW_LENGTH} characters of the text")
+    preview: str | None = Field(description=f"At most {helpdesk_events.PREVIEW_LENGTH} characters of the text")
     auto_reply: bool
 
 
@@ -97,26 +97,26 @@ class AutoClosed(_Detail):
 _WAITING = (" A helpdesk may pause its own SLA clock between Waiting Started and Waiting Ended. The side "
             "conversation itself never changes the customer conversation's engagement state.")
 DESCRIPTIONS = {
-    events.FOLLOW_UP_DUE: " The follow-up fell due while the other party still had the ball.",
-    events.WAITING_STARTED: " The other party of the side conversation has the ball." + _WAITING,
-    events.WAITING_ENDED: " The other party no longer has the ball (their reply, or a close)." + _WAITING,
-    events.AUTO_CLOSED: " Closed after the account's `auto_close_after` without a message (a Side "
+    helpdesk_events.FOLLOW_UP_DUE: " The follow-up fell due while the other party still had the ball.",
+    helpdesk_events.WAITING_STARTED: " The other party of the side conversation has the ball." + _WAITING,
+    helpdesk_events.WAITING_ENDED: " The other party no longer has the ball (their reply, or a close)." + _WAITING,
+    helpdesk_events.AUTO_CLOSED: " Closed after the account's `auto_close_after` without a message (a Side "
                         "Conversation Closed event goes out too).",
 }
 
 MODELS: dict[str, type[_Detail]] = {
-    events.CREATED: Created,
-    events.CLOSED: StateChanged,
-    events.REOPENED: StateChanged,
-    events.RECEIVED: Received,
-    events.SENT: Delivered,
-    events.FAILED: Delivered,
-    events.BOUNCED: Delivered,
-    events.QUARANTINED: Quarantined,
-    events.FOLLOW_UP_DUE: FollowUpDue,
-    events.WAITING_STARTED: WaitingStarted,
-    events.WAITING_ENDED: WaitingEnded,
-    events.AUTO_CLOSED: AutoClosed,
+    helpdesk_events.CREATED: Created,
+    helpdesk_events.CLOSED: StateChanged,
+    helpdesk_events.REOPENED: StateChanged,
+    helpdesk_events.RECEIVED: Received,
+    helpdesk_events.SENT: Delivered,
+    helpdesk_events.FAILED: Delivered,
+    helpdesk_events.BOUNCED: Delivered,
+    helpdesk_events.QUARANTINED: Quarantined,
+    helpdesk_events.FOLLOW_UP_DUE: FollowUpDue,
+    helpdesk_events.WAITING_STARTED: WaitingStarted,
+    helpdesk_events.WAITING_ENDED: WaitingEnded,
+    helpdesk_events.AUTO_CLOSED: AutoClosed,
 }
 
 
@@ -129,7 +129,7 @@ def schemas() -> dict[str, dict[str, object]]:
     for detail_type, model in MODELS.items():
         schema = model.model_json_schema()
         schema["title"] = detail_type
-        schema["description"] = (f"`detail` of source `{events.SOURCE}`, detail-type `{detail_type}`."
+        schema["description"] = (f"`detail` of source `{helpdesk_events.SOURCE}`, detail-type `{detail_type}`."
                                  + DESCRIPTIONS.get(detail_type, ""))
         out[file_name(detail_type)] = schema
     return out

@@ -57,7 +57,7 @@ class Settings:
     slack_post_interval_s: float = 1.0
     # SES configuration set whose event destination (SNS) feeds `email_events`; None sends without.
     ses_configuration_set: str | None = None
-    # The EventBridge bus that receives the side-conversation events (sideconv.events).
+    # The EventBridge bus that receives the side-conversation events (sideconv.helpdesk_events).
     event_bus_name: str = "side-conversations"
     # The re-drive (sideconv.redrive): outbox queues by channel, how long a message may stay `pending`
     # before it is re-enqueued, and how many re-drives before it ends `failed`.

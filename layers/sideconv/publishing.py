@@ -1,4 +1,4 @@
-"""Publishing the events of `sideconv.events` to EventBridge, once per change (a change may mean a
+"""Publishing the events of `sideconv.helpdesk_events` to EventBridge, once per change (a change may mean a
 few: a close is also the end of a wait; they go in one PutEvents, in order).
 
 A marker item (`EVT#<stream event id>`, kept a week) is written after a successful PutEvents, and a
@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sideconv import clock, events, keys
+from sideconv import clock, helpdesk_events, keys
 from sideconv.config import get_settings
 from sideconv.container import keep
 from sideconv.observability import logger
@@ -50,7 +50,7 @@ def _plain(value: Any) -> Any:
 def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
     """Publish the events this change means (one PutEvents, in order), unless already published.
     True when some were sent."""
-    changes = events.from_change_all(event_id, event_name, _plain(new), _plain(old))
+    changes = helpdesk_events.from_change_all(event_id, event_name, _plain(new), _plain(old))
     if not changes:
         return False
     _bind()
@@ -63,7 +63,7 @@ def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dic
         pass
     bus = get_settings().event_bus_name
     response = _eventbridge().put_events(Entries=[{
-        "Source": events.SOURCE,
+        "Source": helpdesk_events.SOURCE,
         "DetailType": detail_type,
         "Detail": json.dumps(detail, separators=(",", ":")),
         "EventBusName": bus,

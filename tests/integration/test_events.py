@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from sideconv import events
+from sideconv import helpdesk_events
 
 from tests.conftest import LambdaContextStub
 from tests.factories import email_request, path, slack_request
@@ -55,18 +55,18 @@ def test_each_change_publishes_its_event(api: Any, published: Any) -> None:
     api("PATCH", path("conv-1", side["id"]), {"state": "closed"})
     api("PATCH", path("conv-1", side["id"]), {"state": "open"})
     out = published()
-    waiting = (events.WAITING_STARTED, events.WAITING_ENDED)
+    waiting = (helpdesk_events.WAITING_STARTED, helpdesk_events.WAITING_ENDED)
     assert [e["detail-type"] for e in out if e["detail-type"] not in waiting] == [
-        events.CREATED, events.RECEIVED, events.CLOSED, events.REOPENED]
+        helpdesk_events.CREATED, helpdesk_events.RECEIVED, helpdesk_events.CLOSED, helpdesk_events.REOPENED]
     # The vendor had the ball from the start until their reply: one wait, in order.
     assert [e["detail-type"] for e in out if e["detail-type"] in waiting] == list(waiting)
     for event in out:
-        assert event["source"] == events.SOURCE
+        assert event["source"] == helpdesk_events.SOURCE
         detail = event["detail"]
         assert (detail["account_id"], detail["conversation_id"], detail["side_conversation_id"]) == \
             ("acme", "conv-1", side["id"])
         assert detail["event_id"]
-    received = next(e for e in out if e["detail-type"] == events.RECEIVED)["detail"]
+    received = next(e for e in out if e["detail-type"] == helpdesk_events.RECEIVED)["detail"]
     assert received["channel"] == "email"
     assert received["author"]["email"] == "finance@vendor.example"
     assert received["preview"] == "Approved, go ahead."
@@ -83,7 +83,8 @@ def test_delivery_outcomes_publish_sent_failed_bounced(api: Any, published: Any)
     for status, detail in (("sent", None), ("failed", "channel_not_found")):
         item.update([MessageItem.delivery.status.set(status), MessageItem.delivery.detail.set(detail)])
     kinds = [e["detail-type"] for e in published()]
-    assert kinds == [events.CREATED, events.WAITING_STARTED, events.SENT, events.FAILED]
+    assert kinds == [helpdesk_events.CREATED, helpdesk_events.WAITING_STARTED, helpdesk_events.SENT,
+                     helpdesk_events.FAILED]
     assert published()[-1]["detail"]["detail"] == "channel_not_found"
 
 
@@ -92,7 +93,7 @@ def test_a_redelivered_stream_batch_publishes_nothing_twice(api: Any, published:
 
     api("POST", path(), email_request())
     first = list(published())
-    assert [e["detail-type"] for e in first] == [events.CREATED, events.WAITING_STARTED]
+    assert [e["detail-type"] for e in first] == [helpdesk_events.CREATED, helpdesk_events.WAITING_STARTED]
     assert first[1]["detail"]["event_id"] == first[0]["detail"]["event_id"] + ":1"
     for batch in published.batches:  # the stream hands the same records again
         assert lambda_handler(batch, LambdaContextStub()) == {"batchItemFailures": []}
@@ -109,7 +110,7 @@ def test_bodies_never_leave_beyond_a_preview_and_nothing_says_the_customer_was_a
         assert long_text.strip() not in text
         assert not any(word in text.lower() for word in FORBIDDEN_WORDS), event
         preview = event["detail"].get("preview")
-        assert preview is None or len(preview) <= events.PREVIEW_LENGTH
+        assert preview is None or len(preview) <= helpdesk_events.PREVIEW_LENGTH
 
 
 def test_publishing_failure_is_reported_for_retry(api: Any, stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,8 +143,9 @@ def test_every_event_matches_its_documented_schema(api: Any, published: Any) -> 
     receive(side)
     api("PATCH", path("conv-1", side["id"]), {"state": "closed"})
     out = published()
-    assert [e["detail-type"] for e in out] == [events.CREATED, events.WAITING_STARTED, events.RECEIVED,
-                                                events.WAITING_ENDED, events.CLOSED]
+    assert [e["detail-type"] for e in out] == [helpdesk_events.CREATED, helpdesk_events.WAITING_STARTED,
+                                                helpdesk_events.RECEIVED, helpdesk_events.WAITING_ENDED,
+                                                helpdesk_events.CLOSED]
     for event in out:
         MODELS[event["detail-type"]].model_validate(event["detail"])
         assert (DOCS / file_name(event["detail-type"])).exists()

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from sideconv import clock, events, follow_up_fire, follow_ups
+from sideconv import clock, follow_up_fire, follow_ups, helpdesk_events
 
 from tests.conftest import LambdaContextStub, agent_claims
 from tests.factories import email_request, path, slack_request
@@ -85,7 +85,7 @@ def test_a_follow_up_falls_due_marks_the_inbox_first_and_nudges_by_the_channel(a
     assert nudge["author"]["id"] == "agent-1"
     assert "Just checking in" in nudge["body"]
     assert nudge["delivery"]["status"] == "pending"  # the outbox carries it like any message
-    due = [e for e in scheduler.published() if e["detail-type"] == events.FOLLOW_UP_DUE]
+    due = [e for e in scheduler.published() if e["detail-type"] == helpdesk_events.FOLLOW_UP_DUE]
     assert [e["detail"]["side_conversation_id"] for e in due] == [side["id"]]
     from local.event_schemas import MODELS
 
@@ -132,9 +132,9 @@ def test_a_vendor_reply_before_due_cancels_and_the_agents_reply_re_arms(api: Any
     assert list(_schedules()) == [f"follow-up-{side['id']}"]
     # Waiting events follow the ball, in order
     kinds = [(e["detail-type"], e["detail"]["side_conversation_id"]) for e in scheduler.published()
-             if e["detail-type"] in (events.WAITING_STARTED, events.WAITING_ENDED)]
-    assert kinds == [(events.WAITING_STARTED, side["id"]), (events.WAITING_ENDED, side["id"]),
-                     (events.WAITING_STARTED, side["id"])]
+             if e["detail-type"] in (helpdesk_events.WAITING_STARTED, helpdesk_events.WAITING_ENDED)]
+    assert kinds == [(helpdesk_events.WAITING_STARTED, side["id"]), (helpdesk_events.WAITING_ENDED, side["id"]),
+                     (helpdesk_events.WAITING_STARTED, side["id"])]
 
 
 def test_closing_cancels_reopening_re_arms_and_null_clears(api: Any, scheduler: Any) -> None:
@@ -222,7 +222,7 @@ def test_auto_close_after_inactivity_is_off_by_default_and_raises_its_event(api:
     assert _get(api, side)["state"] == "closed"
     assert _get(api, idle)["state"] == "open"  # created before the setting
     kinds = [e["detail-type"] for e in scheduler.published() if e["detail"]["side_conversation_id"] == side["id"]]
-    assert kinds[-3:] == [events.CLOSED, events.WAITING_ENDED, events.AUTO_CLOSED]
+    assert kinds[-3:] == [helpdesk_events.CLOSED, helpdesk_events.WAITING_ENDED, helpdesk_events.AUTO_CLOSED]
     from local.event_schemas import MODELS
 
     for event in scheduler.published():
@@ -369,8 +369,9 @@ def test_started_due_ended_in_order_when_the_vendor_answers_after_due(api: Any, 
     receive(side, "Sorry, here it is.")
     scheduler.stack.drain()
     kinds = [e["detail-type"] for e in scheduler.published() if e["detail"].get("side_conversation_id") == side["id"]]
-    kinds = [k for k in kinds if k in (events.WAITING_STARTED, events.FOLLOW_UP_DUE, events.WAITING_ENDED)]
-    assert kinds == [events.WAITING_STARTED, events.FOLLOW_UP_DUE, events.WAITING_ENDED]
+    kinds = [k for k in kinds
+             if k in (helpdesk_events.WAITING_STARTED, helpdesk_events.FOLLOW_UP_DUE, helpdesk_events.WAITING_ENDED)]
+    assert kinds == [helpdesk_events.WAITING_STARTED, helpdesk_events.FOLLOW_UP_DUE, helpdesk_events.WAITING_ENDED]
     after = _get(api, side)
     assert after["follow_up"]["state"] == "cancelled"
     assert after["follow_up"]["nudges_sent"] == 0
@@ -393,7 +394,7 @@ def test_a_vendor_reply_between_the_firings_read_and_write_sends_no_nudge(api: A
     got = _get(api, side)
     assert not any(m.get("nudge") for m in got["messages"])
     assert got["follow_up"]["state"] == "cancelled"
-    assert [e for e in scheduler.published() if e["detail-type"] == events.FOLLOW_UP_DUE] == []
+    assert [e for e in scheduler.published() if e["detail-type"] == helpdesk_events.FOLLOW_UP_DUE] == []
 
 
 def test_max_nudges_zero_marks_due_and_sends_none(api: Any, scheduler: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sideconv import events, follow_ups
+from sideconv import follow_ups, helpdesk_events
 
 T0 = "2026-12-01T09:00:00.000Z"
 
@@ -76,14 +76,15 @@ def _image(**overrides: Any) -> dict[str, Any]:
 
 
 def test_waiting_events_follow_the_ball_and_the_extra_ones_get_their_own_ids() -> None:
-    started = events.from_change_all("e1", "INSERT", _image(), {})
-    assert [t for t, _ in started] == [events.CREATED, events.WAITING_STARTED]
+    started = helpdesk_events.from_change_all("e1", "INSERT", _image(), {})
+    assert [t for t, _ in started] == [helpdesk_events.CREATED, helpdesk_events.WAITING_STARTED]
     assert [d["event_id"] for _, d in started] == ["e1", "e1:1"]
     assert started[1][1]["since"] == T0
     replied = _image(last_direction="inbound", waiting_since="2026-12-01T10:00:00.000Z")
-    [(kind, detail)] = events.from_change_all("e2", "MODIFY", replied, _image())
-    assert kind == events.WAITING_ENDED
+    [(kind, detail)] = helpdesk_events.from_change_all("e2", "MODIFY", replied, _image())
+    assert kind == helpdesk_events.WAITING_ENDED
     assert (detail["since"], detail["ended_at"], detail["reason"], detail["ball_with"]) == (
         T0, "2026-12-01T10:00:00.000Z", "reply", "agent")
     # The agent writing again while the vendor has the ball is not a new wait
-    assert events.from_change_all("e3", "MODIFY", _image(waiting_since="2026-12-01T11:00:00.000Z"), _image()) == []
+    assert helpdesk_events.from_change_all("e3", "MODIFY", _image(waiting_since="2026-12-01T11:00:00.000Z"),
+                                           _image()) == []
