@@ -12,8 +12,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
-from sideconv.email.events import handle
 from sideconv.email.sender_store import configured_store as sender_store
+from sideconv.email.ses_events import handle
 from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
 
