@@ -22,7 +22,7 @@ from sideconv.observability import logger
 from sideconv.slack import directory
 from sideconv.slack.client import BotIdentity, bot_identity, web_client
 from sideconv.slack.directory import REFRESH_TYPE, DirectoryStore
-from sideconv.slack.events import ACCOUNT_FIELD
+from sideconv.slack.events_endpoint import ACCOUNT_FIELD
 from sideconv.slack.parsing import Action, classify
 from sideconv.slack.store import SlackStore
 from sideconv.slack.workspaces import Disconnected, Workspace, Workspaces

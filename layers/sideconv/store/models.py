@@ -298,7 +298,7 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
 class SlackEventItem(TableItem, discriminator="slack_event"):
     """A Slack event id seen by the events endpoint (`SLACKEVT#<event_id>`, TTL): Slack's retries stop here.
 
-    Written with boto3 by `sideconv.slack.events` (that path does not import PynamoDB); read by tests.
+    Written with boto3 by `sideconv.slack.events_endpoint` (that path does not import PynamoDB); read by tests.
     """
 
     received_at = UnicodeAttribute(null=True)
