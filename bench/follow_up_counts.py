@@ -40,7 +40,7 @@ def _receive(created: dict[str, Any]) -> None:
     from sideconv import activity, clock, keys
     from sideconv.config import get_settings
     from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
-    from sideconv.store.repository import Store
+    from sideconv.store.repository import SideConversationStore
 
     now, message_id = clock.now_iso(), clock.new_id()
     pk = keys.conversation_pk(scenario.ACCOUNT, created["conversation_id"])
@@ -49,7 +49,7 @@ def _receive(created: dict[str, Any]) -> None:
                               author=PersonMap(kind="email", email="finance@vendor.example"), body="Soon.",
                               created_at=now)
     key = SideConversationItem(pk, keys.side_conversation_sk(created["id"]), channel="email")
-    Store(get_settings().region).append_message(
+    SideConversationStore(get_settings().region).append_message(
         key, activity.inbound_actions(created["id"], message_id, now, "Soon."), message, None)
 
 

@@ -31,7 +31,7 @@ from sideconv.store.models import (
     SideConversationRefItem,
     SlackInfoMap,
 )
-from sideconv.store.repository import IdempotentReplay, Page, Store
+from sideconv.store.repository import IdempotentReplay, Page, SideConversationStore
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 GROUP_DM_SIZE = (2, 8)
@@ -45,7 +45,7 @@ class Result:
 
 @dataclass(frozen=True)
 class Context:
-    store: Store
+    store: SideConversationStore
     caller: Caller
     conversation_id: str
     token_secret: str

@@ -318,12 +318,12 @@ class TestWhoMayCall:
 
 
 def test_internal_errors_do_not_leak(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sideconv.store.repository import Store
+    from sideconv.store.repository import SideConversationStore
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("arn:aws:dynamodb:secret-table internal detail")
 
-    monkeypatch.setattr(Store, "list_side_conversations", broken)
+    monkeypatch.setattr(SideConversationStore, "list_side_conversations", broken)
     status, headers, problem = api("GET", path())
     assert status == 500
     assert headers["Content-Type"] == "application/problem+json"

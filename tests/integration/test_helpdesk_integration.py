@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sideconv import activity, clock, keys
 from sideconv.store.models import MessageItem, PersonMap
-from sideconv.store.repository import Store
+from sideconv.store.repository import SideConversationStore
 
 from tests.conftest import agent_claims
 from tests.factories import email_request, path, slack_request
@@ -28,8 +28,8 @@ def receive(side: dict[str, Any], text: str = "Approved.", conversation: str = "
     from sideconv.store.models import SideConversationItem
 
     key = SideConversationItem(pk, keys.side_conversation_sk(side["id"]), channel=side["channel"])
-    Store(get_settings().region).append_message(key, activity.inbound_actions(side["id"], message_id, now, text),
-                                                message, None)
+    SideConversationStore(get_settings().region).append_message(
+        key, activity.inbound_actions(side["id"], message_id, now, text), message, None)
     return message_id
 
 

@@ -9,10 +9,10 @@ from functools import lru_cache
 
 from sideconv.container import keep
 from sideconv.store import models
-from sideconv.store.repository import Store
+from sideconv.store.repository import SideConversationStore
 
 
 @keep
 @lru_cache(maxsize=1)
-def store() -> Store:
-    return models.open_configured(Store)
+def store() -> SideConversationStore:
+    return models.open_configured(SideConversationStore)

@@ -76,7 +76,7 @@ def _within_budget(items: list[Any]) -> list[Any]:
     return items
 
 
-class Store:
+class SideConversationStore:
     def __init__(self, region: str, host: str | None = None) -> None:
         self._connection = Connection(region=region, host=host)
 
