@@ -8,13 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from sideconv.api.app import handle
+from sideconv.api.app import handle_request
 from sideconv.observability import logger
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, context)
+    return handle_request(event, context)
 
 
 # Init ends: what it built lives as long as the container, so no collection walks it again.

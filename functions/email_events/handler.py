@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.config import get_settings
 from sideconv.email.sender_store import configured_store as sender_store
-from sideconv.email.ses_events import handle
+from sideconv.email.ses_events import record_ses_event
 from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
 
@@ -25,9 +25,9 @@ def lambda_handler(event: SNSEvent, context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     outcomes = []
     for record in event.records:
-        result = handle(record.sns.message, store=configured_store(),
-                        ses_message_id_domain=settings.ses_message_id_domain,
-                        count=lambda account, counter: sender_store().count(account, counter))
+        result = record_ses_event(record.sns.message, store=configured_store(),
+                                  ses_message_id_domain=settings.ses_message_id_domain,
+                                  count=lambda account, counter: sender_store().count(account, counter))
         if result.outcome == "bounced":
             metrics.add_metric(name="EmailBounced", unit=MetricUnit.Count, value=1)
         elif result.outcome == "suppressed":

@@ -35,7 +35,7 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 
-def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Refuse an oversized body before anything parses it, then route."""
     body = event.get("body") or ""
     if len(body) * (3 / 4 if event.get("isBase64Encoded") else 1) > MAX_BODY_BYTES:
@@ -265,7 +265,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 # Every route can answer these, whatever it declares: the gateway's 401, the handler's own checks and
-# the guards in `handle` (413) and the exception handlers (400 for malformed bodies).
+# the guards in `handle_request` (413) and the exception handlers (400 for malformed bodies).
 _EVERY_ROUTE_PROBLEMS = {
     400: "Malformed request: the body is not JSON, not UTF-8 or nested too deeply, or a page token is bad",
     401: "No valid token",

@@ -34,8 +34,8 @@ def _recipients(items: list[dict[str, Any]]) -> str:
 SUPPRESSED = frozenset({"OnAccountSuppressionList", "OnSuppressionList"})
 
 
-def handle(sns_message: str | dict[str, Any], *, store: EmailStore, ses_message_id_domain: str,
-           count: Callable[[str, str], None] | None = None) -> EventResult:
+def record_ses_event(sns_message: str | dict[str, Any], *, store: EmailStore, ses_message_id_domain: str,
+                     count: Callable[[str, str], None] | None = None) -> EventResult:
     """`count(account, counter)` keeps the account's bounces, complaints and suppressed recipients
     (sideconv.email.sender_store): one account's deliverability is its own to see."""
     event = json.loads(sns_message) if isinstance(sns_message, str) else sns_message
