@@ -190,7 +190,7 @@ def receipt_event(raw: bytes, ses_message_id: str, recipient: str) -> dict[str, 
 
 def put_raw_mail(s3: Any, settings: Any, ses_message_id: str, raw: bytes) -> None:
     """The receipt rule's S3 action: the raw mail is stored before the function runs."""
-    s3.put_object(Bucket=settings.raw_mail_bucket, Key=f"{settings.raw_mail_prefix}{ses_message_id}", Body=raw)
+    s3.put_object(Bucket=settings.received_mail_bucket, Key=f"{settings.raw_mail_prefix}{ses_message_id}", Body=raw)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

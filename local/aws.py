@@ -39,7 +39,7 @@ def create_resources(settings: Settings) -> LocalResources:
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
     )
     s3 = boto3.client("s3", region_name=settings.region)
-    s3.create_bucket(Bucket=settings.raw_mail_bucket)
+    s3.create_bucket(Bucket=settings.received_mail_bucket)
     s3.create_bucket(Bucket=settings.uploads_bucket)
     # SES sends only from a verified identity; the shared sending domain is verified in the stack.
     from local import moto_sesv2

@@ -196,7 +196,7 @@ class InboundSMTP:
         message_id = ses_message_id()
         with self.stack.lock:  # S3 action first: the raw mail is stored before anything reads it
             self._s3.put_object(
-                Bucket=self.settings.raw_mail_bucket, Key=f"{self.settings.raw_mail_prefix}{message_id}", Body=raw)
+                Bucket=self.settings.received_mail_bucket, Key=f"{self.settings.raw_mail_prefix}{message_id}", Body=raw)
         verdicts, dmarc_policy = local_verdicts(raw)
         event = receipt_event(raw, message_id=message_id, recipients=recipients, mail_from=mail_from,
                               verdicts=verdicts, dmarc_policy=dmarc_policy)

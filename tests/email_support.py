@@ -139,7 +139,7 @@ class EmailWorld:
 
         message_id = ses_message_id or new_ses_id()
         key = f"{self.settings.raw_mail_prefix}{message_id}"
-        self._s3.put_object(Bucket=self.settings.raw_mail_bucket, Key=key, Body=raw)
+        self._s3.put_object(Bucket=self.settings.received_mail_bucket, Key=key, Body=raw)
         event = receipt_event(raw, message_id=message_id, recipients=recipients, mail_from="sender@partner.example",
                               verdicts=verdicts, dmarc_policy=dmarc_policy)
         result = dict(lambda_handler(event, LambdaContextStub()))

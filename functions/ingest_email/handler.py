@@ -27,9 +27,9 @@ def _quarantined(reason: str) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     config = InboundConfig(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
-                           raw_bucket=settings.raw_mail_bucket, raw_prefix=settings.raw_mail_prefix,
+                           raw_bucket=settings.received_mail_bucket, raw_prefix=settings.raw_mail_prefix,
                            sender_address=settings.sender_address)
-    storage = Storage(s3.client(settings.region), settings.raw_mail_bucket)
+    storage = Storage(s3.client(settings.region), settings.received_mail_bucket)
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.
     for record in event.get("Records", []):

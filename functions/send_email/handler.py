@@ -33,13 +33,13 @@ def _config() -> SenderConfig:
     s = get_settings()
     return SenderConfig(sender_address=s.sender_address, sender_name=s.sender_name,
                         inbound_domain=s.inbound_domain, ses_message_id_domain=s.ses_message_id_domain,
-                        configuration_set=s.ses_configuration_set, attachment_bucket=s.raw_mail_bucket)
+                        configuration_set=s.ses_configuration_set)
 
 
 def _open(key: str) -> Any:
     """An attachment's bytes as a stream: an agent's upload, or a file cut from a received mail."""
     settings = get_settings()
-    bucket = bucket_for(key, settings.uploads_bucket, settings.raw_mail_bucket)
+    bucket = bucket_for(key, settings.uploads_bucket, settings.received_mail_bucket)
     return s3.client(settings.region).get_object(Bucket=bucket, Key=key)["Body"]
 
 

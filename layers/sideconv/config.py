@@ -25,7 +25,8 @@ class Settings:
     # The host SES puts after the Message-ID it assigns: "email.amazonses.com" in us-east-1,
     # "<region>.amazonses.com" elsewhere.
     ses_message_id_domain: str
-    raw_mail_bucket: str
+    # Received mail (SES's receipt rule stores it, env RAW_MAIL_BUCKET) and the files cut from it.
+    received_mail_bucket: str
     raw_mail_prefix: str
     conversation_url_template: str | None
     slack_api_url: str | None
@@ -110,7 +111,7 @@ def get_settings() -> Settings:
         sender_name=env.get("SENDER_NAME", "Atender Support"),
         inbound_domain=env.get("INBOUND_DOMAIN", "reply.example.com"),
         ses_message_id_domain=env.get("SES_MESSAGE_ID_DOMAIN") or _ses_domain(region),
-        raw_mail_bucket=env.get("RAW_MAIL_BUCKET", "side-conversations-raw-mail"),
+        received_mail_bucket=env.get("RAW_MAIL_BUCKET", "side-conversations-raw-mail"),
         raw_mail_prefix=env.get("RAW_MAIL_PREFIX", "inbound/"),
         ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
         conversation_url_template=env.get("CONVERSATION_URL_TEMPLATE") or None,

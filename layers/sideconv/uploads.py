@@ -146,9 +146,9 @@ def sniff(content_type: str, start: bytes) -> str | None:
     return None
 
 
-def bucket_for(location: str, uploads_bucket: str, mail_bucket: str) -> str:
-    """Outbound files are in the uploads bucket; files cut from received mail in the mail bucket."""
-    return uploads_bucket if location.startswith(PREFIX) else mail_bucket
+def bucket_for(location: str, uploads_bucket: str, received_mail_bucket: str) -> str:
+    """An agent's upload is in the uploads bucket; a file cut from a received mail beside that mail."""
+    return uploads_bucket if location.startswith(PREFIX) else received_mail_bucket
 
 
 @dataclass

@@ -81,7 +81,7 @@ def test_published_receipt_events_are_read_by_message_id(path: Path, shared_emai
     mail = event["Records"][0]["ses"]["mail"]
     raw = EMAIL_CORPUS / "talon_gmail_reply.eml"
     boto3.client("s3", region_name=world.settings.region).put_object(
-        Bucket=world.settings.raw_mail_bucket, Key=f"{world.settings.raw_mail_prefix}{mail['messageId']}",
+        Bucket=world.settings.received_mail_bucket, Key=f"{world.settings.raw_mail_prefix}{mail['messageId']}",
         Body=raw.read_bytes())
     result = lambda_handler(event, LambdaContextStub())
     assert [(r["outcome"], r["reason"]) for r in result["results"]] == [("quarantined", "unmatched")]

@@ -91,7 +91,7 @@ def test_the_sample_receipt_event_is_handled(email_world: EmailWorld) -> None:
     ses_id = event["Records"][0]["ses"]["mail"]["messageId"]
     settings = email_world.settings
     boto3.client("s3", region_name=settings.region).put_object(
-        Bucket=settings.raw_mail_bucket, Key=f"{settings.raw_mail_prefix}{ses_id}", Body=reply_mail(to=reply_to))
+        Bucket=settings.received_mail_bucket, Key=f"{settings.raw_mail_prefix}{ses_id}", Body=reply_mail(to=reply_to))
     # When SES invokes the function with it
     result = lambda_handler(event, LambdaContextStub())
     # Then the mail read from S3 by its messageId is appended

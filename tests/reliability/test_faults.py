@@ -96,7 +96,7 @@ def _receive(w: World, to: str, marker: str, figures: Figures) -> None:
     ses_id = f"{marker}-ses".replace("-", "x")
     with w.faults_off():
         boto3.client("s3", region_name="us-east-1").put_object(
-            Bucket=w.stack.settings.raw_mail_bucket, Key=f"{w.stack.settings.raw_mail_prefix}{ses_id}", Body=raw)
+            Bucket=w.stack.settings.received_mail_bucket, Key=f"{w.stack.settings.raw_mail_prefix}{ses_id}", Body=raw)
     event = receipt_event(raw, message_id=ses_id, recipients=[to], mail_from="vendor@partner.example")
     figures.inbound_received += 1
     outcomes = []

@@ -49,7 +49,7 @@ def _ingest(w: World, raw: bytes, recipients: list[str]) -> dict[str, Any]:
 
     ses_id = f"hostile{next(COUNTER):06d}"
     boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=w.stack.settings.raw_mail_bucket, Key=f"{w.stack.settings.raw_mail_prefix}{ses_id}", Body=raw)
+        Bucket=w.stack.settings.received_mail_bucket, Key=f"{w.stack.settings.raw_mail_prefix}{ses_id}", Body=raw)
     try:
         event = receipt_event(raw, message_id=ses_id, recipients=recipients, mail_from="x@partner.example")
     except Exception:  # the event is SES's to build; a header it could not render still reaches us

@@ -87,7 +87,7 @@ def _storage() -> Any:
     from sideconv.email.inbound import Storage
 
     settings = get_settings()
-    return Storage(s3.client(settings.region), settings.raw_mail_bucket)
+    return Storage(s3.client(settings.region), settings.received_mail_bucket)
 
 
 _ALREADY_RESOLVED: Any = {"description": "The mail was already attached or discarded",
@@ -129,7 +129,7 @@ def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Bo
     from sideconv.email.inbound import InboundConfig
 
     settings = get_settings()
-    config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.raw_mail_bucket,
+    config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.received_mail_bucket,
                            settings.raw_mail_prefix, settings.sender_address)
     message = admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
                            request.side_conversation_id)
@@ -161,6 +161,6 @@ def attachment(conversation_id: ConversationId, side_conversation_id: SideConver
 
     settings = get_settings()
     signer = link_signer(settings) if settings.s3_upload_endpoint else s3.client(settings.region)
-    return _json(200, admin.attachment_link(_store(), signer, settings.raw_mail_bucket,
+    return _json(200, admin.attachment_link(_store(), signer, settings.received_mail_bucket,
                                             _caller(), conversation_id, side_conversation_id, message_id,
                                             attachment_id, uploads_bucket=settings.uploads_bucket))

@@ -39,7 +39,6 @@ class SenderConfig:
     inbound_domain: str
     ses_message_id_domain: str
     configuration_set: str | None
-    attachment_bucket: str
 
 
 @dataclass(frozen=True)
