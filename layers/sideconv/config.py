@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from sideconv import channels
 from sideconv.container import keep
 
 
@@ -133,8 +134,7 @@ def get_settings() -> Settings:
         slack_redirect_uri=env.get("SLACK_REDIRECT_URI") or None,
         slack_authorize_url=env.get("SLACK_AUTHORIZE_URL") or "https://slack.com/oauth/v2/authorize",
         slack_connections_url=env.get("SLACK_CONNECTIONS_URL") or "/panel/connections.html",
-        outbox_queue_urls=tuple((channel, env[f"OUTBOX_{channel.upper()}_QUEUE_URL"]) for channel in ("email", "slack")
-                                if env.get(f"OUTBOX_{channel.upper()}_QUEUE_URL")),
+        outbox_queue_urls=channels.queue_urls(env),
         redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS") or 900),
         redrive_max=int(env.get("REDRIVE_MAX") or 3),
         redrive_give_up_s=int(env.get("REDRIVE_GIVE_UP_SECONDS") or 6 * 3600),
