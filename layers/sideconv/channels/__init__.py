@@ -36,10 +36,13 @@ class Outbox:
     # The queue's redrive policy: receives before a message moves to its dead-letter queue. Above the
     # sender's own limit, so the sender, not the queue, decides when a message has failed.
     max_receives: int = 5
+    # Where the sender's handler is, `module:attribute`; by default functions/<function>/handler.py's
+    # `lambda_handler`.
+    handler: str = ""
 
-    @property
-    def handler(self) -> str:
-        return f"functions.{self.function}.handler"
+    def handler_path(self) -> tuple[str, str]:
+        module, _, attribute = (self.handler or f"functions.{self.function}.handler").partition(":")
+        return module, attribute or "lambda_handler"
 
 
 @dataclass(frozen=True)
