@@ -53,6 +53,7 @@ class PigeonChannel:
     outbox = Outbox(function="send_pigeon", description="Sends notes by carrier pigeon", batch_size=5,
                     max_receives=3, handler=f"{__name__}:send_pigeon")
     local = __name__
+    infra = ""  # never deployed
     labels = Labels(label="Pigeon", icon="🐦", new_label="New pigeon")
 
     def request_model(self) -> type[Any]:

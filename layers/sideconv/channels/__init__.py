@@ -68,8 +68,10 @@ class Channel(Protocol):
     # `SideConversation.<summary_field>`.
     summary_field: str | None
     outbox: Outbox
-    # The local stack's stand-in: a module with `install(stack)` (local/).
+    # The local stack's stand-in: a module with `install(stack)` (local/); and the CDK wiring of its
+    # sender, `module:function` (infra/components/), called with the stack and the common environment.
     local: str
+    infra: str
     labels: Labels
 
     def request_model(self) -> type[Any]:

@@ -19,6 +19,7 @@ class EmailChannel:
     summary_field = "email"
     outbox = Outbox(function="send_email", description="Sends outbound side-conversation mail through SES")
     local = "local.email"
+    infra = "infra.components.email:sender_wiring"
     labels = Labels(label="Email", icon="✉", new_label="New email")
 
     def request_model(self) -> type[Any]:

@@ -25,6 +25,7 @@ class SlackChannel:
     outbox = Outbox(function="send_slack", description="Posts outbound side-conversation messages to Slack",
                     batch_size=1, max_receives=25)
     local = "local.slack"
+    infra = "infra.components.slack:sender_wiring"
     labels = Labels(label="Slack", icon="#", new_label="New Slack")
 
     def request_model(self) -> type[Any]:
