@@ -146,6 +146,12 @@ def queue_urls(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((name, env[queue_url_variable(name)]) for name in names() if env.get(queue_url_variable(name)))
 
 
+def panel_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The panel's `config.json` with every channel's labels (`channels`: name → label, icon, new_label)."""
+    return {**config, "channels": {c.name: {"label": c.labels.label, "icon": c.labels.icon,
+                                            "new_label": c.labels.new_label} for c in all_channels()}}
+
+
 def register(channel: Channel) -> None:
     """Install one more channel at run time (the installed ones load first)."""
     channels = _registry.loaded()
