@@ -75,6 +75,15 @@ class PigeonChannel:
         summary.participants = [PersonMap(kind="pigeon_loft", role="to", id=request.loft)]
         return []
 
+    def check_quoted(self, body: str, quoted: list[Any]) -> None:
+        pass
+
+    def check_attachments(self, total_bytes: int) -> None:
+        from sideconv.errors import InvalidRequest
+
+        if total_bytes > 1024:
+            raise InvalidRequest("a pigeon carries at most 1 KB", field="attachments")
+
     def view_summary(self, item: Any, out: dict[str, Any]) -> None:
         lofts = [p.id for p in item.participants or [] if p.kind == "pigeon_loft"]
         out["pigeon"] = {"loft": lofts[0]} if lofts else None

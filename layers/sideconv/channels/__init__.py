@@ -94,6 +94,13 @@ class Channel(Protocol):
     def view_message(self, item: Any, out: dict[str, Any]) -> None:
         """Add the channel's fields to the API's view of a message of this channel."""
 
+    def check_quoted(self, body: str, quoted: list[Any]) -> None:
+        """Refuse (InvalidRequest naming the field) a new message whose text with its quoted context
+        (`sideconv.context.Quoted`) the channel cannot carry."""
+
+    def check_attachments(self, total_bytes: int) -> None:
+        """Refuse (InvalidRequest, field `attachments`) files the channel cannot carry in all."""
+
 
 @dataclass
 class _Registry:

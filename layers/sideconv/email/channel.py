@@ -10,6 +10,9 @@ from typing import Any
 
 from sideconv.channels import Labels, Outbox
 
+# SES takes 40 MB a message, base64 included: 30 MB of files is about 40.5 MB encoded with the text.
+MAX_EMAIL_TOTAL_BYTES = 30 * 1024 * 1024
+
 
 class EmailChannel:
     name = "email"
@@ -57,6 +60,16 @@ class EmailChannel:
             if str(replier.get("email", "")).lower() not in known:
                 out["participants"].append({"kind": "email", "role": "replier", "id": None,
                                             "name": replier.get("name"), "email": replier.get("email")})
+
+    def check_quoted(self, body: str, quoted: list[Any]) -> None:
+        pass  # a mail's text has no limit short of the API's own
+
+    def check_attachments(self, total_bytes: int) -> None:
+        from sideconv.errors import InvalidRequest
+
+        if total_bytes > MAX_EMAIL_TOTAL_BYTES:
+            raise InvalidRequest(f"an e-mail carries at most {MAX_EMAIL_TOTAL_BYTES} bytes of files in all",
+                                 field="attachments")
 
     def view_message(self, item: Any, out: dict[str, Any]) -> None:
         from sideconv.views import person

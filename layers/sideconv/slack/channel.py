@@ -10,6 +10,11 @@ from typing import Any
 
 from sideconv.channels import Labels, Outbox
 
+# Slack refuses a post of more than 40,000 characters (msg_too_long); the root's subject, footer and link
+# take the rest of this allowance.
+SLACK_TEXT_LIMIT = 40_000
+SLACK_ROOT_ALLOWANCE = 2_000
+
 
 class SlackChannel:
     name = "slack"
@@ -61,6 +66,18 @@ class SlackChannel:
             "team_name": item.slack.team_name,
             "shared_externally": bool(item.slack.shared_externally),
         }
+
+    def check_quoted(self, body: str, quoted: list[Any]) -> None:
+        """A quote that would make the post longer than Slack takes is refused now (422), not `failed` later."""
+        from sideconv.errors import InvalidRequest
+        from sideconv.slack import formatting
+
+        if len(formatting.reply_text(body, quoted)) > SLACK_TEXT_LIMIT - SLACK_ROOT_ALLOWANCE:
+            raise InvalidRequest(f"the text and its quote, as Slack shows them, hold more than "
+                                 f"{SLACK_TEXT_LIMIT - SLACK_ROOT_ALLOWANCE} characters: quote less", field="context")
+
+    def check_attachments(self, total_bytes: int) -> None:
+        pass  # each file is checked as it is shared; Slack sets no total
 
     def view_message(self, item: Any, out: dict[str, Any]) -> None:
         out["edited"] = bool(item.edited)
