@@ -15,17 +15,14 @@ channel of its own. Models built from the registry (the API's) are rebuilt after
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 # The outbox queues' names, by channel: `side-conversations-outbox-<channel>.fifo` locally.
 QUEUE_NAME = "side-conversations-outbox-{channel}.fifo"
 
 
-@dataclass(frozen=True)
-class Outbox:
+class Outbox(NamedTuple):
     """A channel's outbox: the FIFO queue the router puts its messages on, and the sender reading it."""
 
     # The sender's Lambda: its name (functions/<function>/handler.py, the CDK function) and description.
@@ -45,8 +42,7 @@ class Outbox:
         return module, attribute or "lambda_handler"
 
 
-@dataclass(frozen=True)
-class Labels:
+class Labels(NamedTuple):
     """How the panel names the channel (panel/js/channels.js reads these through the API's table)."""
 
     label: str
@@ -102,45 +98,47 @@ class Channel(Protocol):
         """Refuse (InvalidRequest, field `attachments`) files the channel cannot carry in all."""
 
 
-@dataclass
-class _Registry:
-    channels: dict[str, Channel] | None = None
-    listeners: list[Callable[[], None]] = field(default_factory=list)
-
-    def loaded(self) -> dict[str, Channel]:
-        if self.channels is None:
-            from sideconv.channels.installed import INSTALLED
-
-            self.channels = {}
-            for module in INSTALLED:
-                channel = importlib.import_module(module).CHANNEL
-                self.channels[channel.name] = channel
-        return self.channels
+# The channels by name, loaded on the first read (None until then), and who to tell of a change. Plain
+# module state, not dataclasses: every function's cold start imports this module.
+_channels: dict[str, Channel] | None = None
+_listeners: list[Callable[[], None]] = []
 
 
-_registry = _Registry()
+def _loaded() -> dict[str, Channel]:
+    global _channels
+    if _channels is None:
+        import importlib
+
+        from sideconv.channels.installed import INSTALLED
+
+        loaded: dict[str, Channel] = {}
+        for module in INSTALLED:
+            channel = importlib.import_module(module).CHANNEL
+            loaded[channel.name] = channel
+        _channels = loaded
+    return _channels
 
 
 def all_channels() -> tuple[Channel, ...]:
-    return tuple(_registry.loaded().values())
+    return tuple(_loaded().values())
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_registry.loaded())
+    return tuple(_loaded())
 
 
 def get(name: str) -> Channel:
     """The channel called `name`; KeyError for none."""
-    return _registry.loaded()[name]
+    return _loaded()[name]
 
 
 def find(name: str | None) -> Channel | None:
-    return _registry.loaded().get(name or "")
+    return _loaded().get(name or "")
 
 
 def by_prefix(prefix: str) -> Channel | None:
     """The channel whose side conversations' ids start `<prefix>-`."""
-    return next((c for c in _registry.loaded().values() if c.id_prefix == prefix), None)
+    return next((c for c in _loaded().values() if c.id_prefix == prefix), None)
 
 
 def queue_url_variable(name: str) -> str:
@@ -161,7 +159,7 @@ def panel_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def register(channel: Channel) -> None:
     """Install one more channel at run time (the installed ones load first)."""
-    channels = _registry.loaded()
+    channels = _loaded()
     if channel.name in channels or by_prefix(channel.id_prefix) is not None:
         raise ValueError(f"a channel named {channel.name!r} or with id prefix {channel.id_prefix!r} exists")
     channels[channel.name] = channel
@@ -169,15 +167,15 @@ def register(channel: Channel) -> None:
 
 
 def unregister(name: str) -> None:
-    _registry.loaded().pop(name, None)
+    _loaded().pop(name, None)
     _changed()
 
 
 def on_change(listener: Callable[[], None]) -> None:
     """Call `listener` after every register/unregister (what is built from the registry rebuilds)."""
-    _registry.listeners.append(listener)
+    _listeners.append(listener)
 
 
 def _changed() -> None:
-    for listener in _registry.listeners:
+    for listener in _listeners:
         listener()
