@@ -43,7 +43,7 @@ class Outbox(NamedTuple):
 
 
 class Labels(NamedTuple):
-    """How the panel names the channel (panel/js/channels.js reads these through the API's table)."""
+    """How the panel names the channel (`channels` in /panel/config.json; panel/js/channels.js applies them)."""
 
     label: str
     icon: str = ""
