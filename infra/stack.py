@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
+from sideconv import channels
 
 from infra.components.api import Api
 from infra.components.email import ATTACHMENTS_PREFIX, RAW_MAIL_PREFIX, Email
@@ -76,24 +78,9 @@ class SideConversationsStack(Stack):
                            common_environment=table_env)
         self.uploads = Uploads(self, "Uploads", retention_days=settings.raw_mail_retention_days,
                                access_logs=self.email.access_logs, retain_data=settings.retain_data)
-        self.senders = Senders(
-            self, "Senders", factory=factory, store=self.store, email=self.email, slack=self.slack,
-            token_secret=self.token_secret,
-            email_environment={
-                **table_env, **token_env, **url_env,
-                "SENDER_ADDRESS": settings.sender_address,
-                "SENDER_NAME": settings.sender_name,
-                "INBOUND_DOMAIN": settings.inbound_domain,
-                "SES_CONFIGURATION_SET": self.email.configuration_set.configuration_set_name,
-                "RAW_MAIL_BUCKET": self.email.raw_mail.bucket_name,
-                **self.uploads.environment,
-            },
-            slack_environment={**table_env, **url_env, "SLACK_SECRET_ARN": self.slack.secret.secret_arn,
-                               **self.uploads.environment, **self.slack.token_environment},
-        )
-        self.uploads.grant_read(self.senders.send_email)
-        self.uploads.grant_read(self.senders.send_slack)
-        self.slack.grant_tokens(self.senders.send_slack)
+        # Each channel's sender, wired by its own infra module (its declaration's `infra`).
+        self.senders = Senders(self, "Senders", factory=factory, store=self.store, wiring={
+            channel.name: _load(channel.infra)(self, {**table_env, **url_env}) for channel in channels.all_channels()})
 
         self.api = Api(self, "Api", factory=factory, store=self.store, token_secret=self.token_secret,
                        slack_events_function=self.slack.slack_events, settings=settings,
@@ -207,6 +194,12 @@ def _placeholder(kind: str) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     return path
+
+
+def _load(path: str) -> Any:
+    """`module:attribute` (a channel's declaration names its infra wiring so)."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def build_app(context: dict[str, Any] | None = None,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from typing import Any
 
-from local import email, events, moto_dynamodb, panel, s3_post, scheduler, ses, slack, token
+from local import events, moto_dynamodb, panel, s3_post, scheduler, ses, token
 from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
 
 LOCAL_DEFAULTS = {
@@ -26,6 +27,14 @@ def _unauthorized() -> Reply:
     # What API Gateway's JWT authorizer answers; the function is never invoked.
     return Reply(401, json.dumps({"message": "Unauthorized"}).encode(),
                  {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"})
+
+
+def install_channels(stack: LocalStack) -> None:
+    """Each channel's stand-in and sender, as its declaration names them (sideconv.channels)."""
+    from sideconv import channels
+
+    for channel in channels.all_channels():
+        importlib.import_module(channel.local).install(stack)
 
 
 def build() -> LocalStack:
@@ -54,9 +63,8 @@ def build() -> LocalStack:
     stack.api_route = api  # type: ignore[attr-defined]
     events.install(stack)
     scheduler.install(stack)
-    email.install(stack)
+    install_channels(stack)
     ses.install(stack)
-    slack.install(stack)
     panel.install(stack)
     s3_post.install(stack)
     return stack

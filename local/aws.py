@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from sideconv import channels
 from sideconv.config import Settings
 from sideconv.helpdesk_events import SOURCE as EVENT_SOURCE
 from sideconv.store.schema import table_definition
 
-OUTBOX_QUEUES = {"email": "side-conversations-outbox-email.fifo", "slack": "side-conversations-outbox-slack.fifo"}
+
+class _OutboxQueues(Mapping[str, str]):
+    """Each installed channel's outbox queue name, by channel (sideconv.channels, read on use)."""
+
+    def __getitem__(self, channel: str) -> str:
+        return channels.QUEUE_NAME.format(channel=channels.get(channel).name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(channels.names())
+
+    def __len__(self) -> int:
+        return len(channels.names())
+
+
+OUTBOX_QUEUES: Mapping[str, str] = _OutboxQueues()
 # Slack events, from the events endpoint to the processor (FIFO: one group per channel, dedup by event id).
 SLACK_EVENTS_QUEUE = "side-conversations-slack-events.fifo"
 # The follow-ups' schedule group and what its schedules name (infra/components/follow_ups.py); the local

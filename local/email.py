@@ -206,9 +206,7 @@ class InboundSMTP:
 
 def install(stack: LocalStack) -> None:
     """Register the e-mail sender, the inbound SMTP server and /_local/mail on the stack."""
-    from functions.send_email.handler import lambda_handler as send_email
-
-    stack.add_consumer("send_email", stack.resources.outbox_queue_urls["email"], send_email)
+    stack.add_outbox_sender("email")
 
     def mail(request: Request) -> Reply:
         limit = dict(parse_qsl(request.query)).get("limit")

@@ -10,12 +10,17 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sideconv import helpdesk_events
+from sideconv import channels, helpdesk_events
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "events"
+# The installed channels' names (sideconv.channels), as the API's `channel` has them.
+if TYPE_CHECKING:
+    ChannelName = str
+else:
+    ChannelName = Literal[channels.names()]
 
 
 class _Detail(BaseModel):
@@ -25,7 +30,7 @@ class _Detail(BaseModel):
     account_id: str | None
     conversation_id: str | None = Field(description="The customer conversation")
     side_conversation_id: str | None
-    channel: Literal["email", "slack"] | None
+    channel: ChannelName | None
     occurred_at: str | None
 
 

@@ -12,6 +12,7 @@ the agent's token (docs/PANEL.md). Nothing here is registered on the deployed AP
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -98,10 +99,19 @@ def directory(stack: LocalStack) -> Reply:
     })
 
 
+def config(_: Request) -> Reply:
+    """`panel/config.json` with the channels' labels from the registry, as the stack deploys it."""
+    from sideconv import channels
+
+    return Reply(200, json.dumps(channels.panel_config(json.loads((PANEL_DIR / "config.json").read_text()))).encode(),
+                 {"Content-Type": "application/json", **SECURITY_HEADERS})
+
+
 def install(stack: LocalStack) -> None:
     """Serve the panel and the demo on the API port; `/v1/*` stays the API."""
     stack.add_route("GET", "/", index)
     stack.add_route("GET", "/panel", panel_page)
+    stack.add_route("GET", "/panel/config.json", config)
     stack.add_route("GET", "/panel/", asset, prefix=True)
     stack.add_route("GET", "/_local/token", local_token)
     stack.add_route("GET", "/_local/panel/directory", lambda _: directory(stack))

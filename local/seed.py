@@ -108,9 +108,10 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
                       conversation_id: str, messages: int) -> tuple[list[dict[str, Any]], str]:
     """The items (serialized) of one seeded side conversation with `messages` messages in all; and its id."""
     from sideconv import activity, keys, usecases
-    from sideconv.api.schemas import CreateEmailSideConversation, CreateSlackSideConversation
     from sideconv.auth import Caller
+    from sideconv.email.api_models import CreateEmailSideConversation
     from sideconv.slack import targets
+    from sideconv.slack.api_models import CreateSlackSideConversation
     from sideconv.store.models import MessageItem, PersonMap, SideConversationRefItem
 
     from local.slack_api import LocalInstallation

@@ -72,13 +72,12 @@ def _configure(stack: LocalStack, stand_in: SlackStandIn | None, *, api_base: st
 
 def register(stack: LocalStack) -> None:
     """The three functions, wired as AWS wires them."""
-    from functions.send_slack.handler import lambda_handler as send_slack
     from functions.slack_events.handler import lambda_handler as slack_events
     from functions.slack_processor.handler import lambda_handler as slack_processor
 
-    # One message per invocation: the sender's pacing gap (Slack's ~1 message/s per channel) then
-    # never holds the local stack's lock for long.
-    stack.add_consumer("send_slack", stack.resources.outbox_queue_urls["slack"], send_slack, batch_size=1)
+    # One message per invocation (sideconv.slack.channel): the sender's pacing gap (Slack's ~1 message/s
+    # per channel) then never holds the local stack's lock for long.
+    stack.add_outbox_sender("slack")
     stack.add_consumer("slack_processor", stack.resources.slack_events_queue_url, slack_processor)
 
     def events_route(request: Request) -> Reply:

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+from sideconv import channels
 from sideconv.config import Settings, get_settings
 from sideconv.outbox import MAX_BATCH as OUTBOX_PIPE_BATCH
 from sideconv.store.schema import outbox_filter
@@ -129,6 +130,16 @@ class LocalStack:
         """Feed an SQS queue to a handler as Lambda's event source mapping would."""
         self._consumers.append(_Consumer(name, queue_url, handler, batch_size))
 
+    def add_outbox_sender(self, channel_name: str) -> None:
+        """A channel's sender on its outbox queue, as its declaration says (sideconv.channels.Outbox)."""
+        import importlib
+
+        outbox = channels.get(channel_name).outbox
+        module, attribute = outbox.handler_path()
+        handler = getattr(importlib.import_module(module), attribute)
+        self.add_consumer(outbox.function, self.resources.outbox_queue_urls[channel_name], handler,
+                          batch_size=outbox.batch_size)
+
     def add_stream_consumer(self, name: str, handler: Handler, pattern: dict[str, Any]) -> None:
         """Feed the table stream to a handler as a filtered DynamoDB event source mapping would."""
         self._stream_consumers.append(_StreamConsumer(name, handler, pattern))
@@ -196,7 +207,7 @@ class LocalStack:
         from functions.route_outbox.handler import lambda_handler
 
         for channel, url in self.resources.outbox_queue_urls.items():
-            os.environ[f"OUTBOX_{channel.upper()}_QUEUE_URL"] = url
+            os.environ[channels.queue_url_variable(channel)] = url
         get_settings.cache_clear()
         return _Pipe("route_outbox", outbox_filter(), lambda_handler, OUTBOX_PIPE_BATCH)
 

@@ -4,7 +4,8 @@ TLS-only bucket and then invokes `ingest_email`."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -23,6 +24,7 @@ from infra.components.buckets import private_bucket
 from infra.components.function import FunctionFactory
 from infra.components.nag import acknowledge, logical_id, role_policy
 from infra.components.queues import dead_letter_queue
+from infra.components.senders import SenderWiring
 from infra.components.store import Store
 from infra.settings import DeploySettings
 
@@ -276,3 +278,26 @@ class _InvokeAsync:
         receipt_rule.node.add_dependency(permission)
         return ses.ReceiptRuleActionConfig(lambda_action=ses.LambdaActionConfig(
             function_arn=self._function.function_arn, invocation_type="Event"))
+
+
+def sender_wiring(stack: Any, common_environment: Mapping[str, str]) -> SenderWiring:
+    """`send_email`'s environment and grants (sideconv.email.channel names this as its `infra`)."""
+    email, uploads, settings = stack.email, stack.uploads, stack.settings
+
+    def grant(function: lambda_.Function) -> None:
+        email.grant_send(function)
+        # Forwards the attachments of received mail that an agent re-sends.
+        email.grant_read_mail(function, ATTACHMENTS_PREFIX)
+        stack.token_secret.grant_read(function)
+        uploads.grant_read(function)
+
+    return SenderWiring({
+        **common_environment,
+        "TOKEN_SECRET_ARN": stack.token_secret.secret_arn,
+        "SENDER_ADDRESS": settings.sender_address,
+        "SENDER_NAME": settings.sender_name,
+        "INBOUND_DOMAIN": settings.inbound_domain,
+        "SES_CONFIGURATION_SET": email.configuration_set.configuration_set_name,
+        "RAW_MAIL_BUCKET": email.raw_mail.bucket_name,
+        **uploads.environment,
+    }, grant)

@@ -11,6 +11,7 @@ helpdesk origins allowed to embed it in an iframe (CSP frame-ancestors).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
+from sideconv import channels
 
 from infra.components.buckets import private_bucket
 from infra.components.nag import ROLE_DEPENDENCY, acknowledge, acknowledge_lint
@@ -123,7 +125,11 @@ class Panel(Construct):
 
         self.deployment = s3deploy.BucketDeployment(
             self, "Upload",
-            sources=[s3deploy.Source.asset(str(PANEL_DIR), exclude=LOCAL_ONLY)],
+            # config.json with the channels' labels from the registry (sideconv.channels), as the
+            # local stack serves it.
+            sources=[s3deploy.Source.asset(str(PANEL_DIR), exclude=[*LOCAL_ONLY, "config.json"]),
+                     s3deploy.Source.json_data("config.json", channels.panel_config(
+                         json.loads((PANEL_DIR / "config.json").read_text())))],
             destination_bucket=self.bucket,
             destination_key_prefix="panel/",
             distribution=self.distribution,

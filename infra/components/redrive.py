@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from sideconv import keys
+from sideconv import channels, keys
 
 from infra.components.function import FunctionFactory
 from infra.components.queues import dead_letter_queue
@@ -34,8 +34,8 @@ class Redrive(Construct):
             self, "redrive", description="Re-drives outbound messages left pending past their deadline",
             timeout=Duration.minutes(2), dead_letter_queue=self.dead_letter_queue, retry_attempts=1,
             environment={**common_environment,
-                         "OUTBOX_EMAIL_QUEUE_URL": senders.email.queue.queue.queue_url,
-                         "OUTBOX_SLACK_QUEUE_URL": senders.slack.queue.queue.queue_url,
+                         **{channels.queue_url_variable(channel): outbox.queue.queue.queue_url
+                            for channel, outbox in senders.channels.items()},
                          "REDRIVE_AFTER_SECONDS": str(REDRIVE_AFTER_SECONDS)})
         # Query the pending index; update (re-drive, fail or clear) the messages it names. No Scan.
         self.function.add_to_role_policy(iam.PolicyStatement(
@@ -43,8 +43,8 @@ class Redrive(Construct):
             resources=[f"{store.table.table_arn}/index/{keys.GSI_PENDING}"]))
         self.function.add_to_role_policy(iam.PolicyStatement(
             actions=["dynamodb:UpdateItem"], resources=[store.table.table_arn]))
-        for channel in (senders.email, senders.slack):
-            channel.queue.queue.grant_send_messages(self.function)
+        for outbox in senders.channels.values():
+            outbox.queue.queue.grant_send_messages(self.function)
         events.Rule(self, "Schedule", description="Re-drive pending outbound messages",
                     schedule=events.Schedule.rate(SCHEDULE),
                     targets=[targets.LambdaFunction(self.function, dead_letter_queue=self.dead_letter_queue,

@@ -11,27 +11,22 @@ and throttles a third (docs/ARCHITECTURE.md, "Infrastructure").
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_pipes as pipes
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from sideconv import channels
 from sideconv.outbox import MAX_BATCH
 from sideconv.store.schema import outbox_filter
 
-from infra.components.email import ATTACHMENTS_PREFIX, Email
 from infra.components.function import FunctionFactory
 from infra.components.queues import ConsumedQueue, dead_letter_queue
-from infra.components.slack import Slack
 from infra.components.store import Store
-
-# Above the sender's own limit on receives (sideconv.slack.outbound), so the sender, not the queue,
-# decides when a message has failed.
-SLACK_MAX_RECEIVES = 25
 
 
 class OutboxChannel(Construct):
@@ -94,54 +89,54 @@ class OutboxPipe(Construct):
         return self.pipe.ref
 
 
+@dataclass(frozen=True)
+class SenderWiring:
+    """What the stack gives one channel's sender besides the table: its environment and its grants."""
+
+    environment: Mapping[str, str]
+    grant: Callable[[lambda_.Function], None]
+
+
 class Senders(Construct):
-    """Outbox channels and their senders: `send_email` (SES) and `send_slack` (Slack Web API)."""
+    """An outbox queue and a sender per channel (sideconv.channels: its declaration's `outbox`), and the
+    one pipe and router in front of them. `wiring` holds each channel's environment and grants."""
 
     def __init__(self, scope: Construct, construct_id: str, *, factory: FunctionFactory, store: Store,
-                 email: Email, slack: Slack, token_secret: secretsmanager.ISecret,
-                 email_environment: Mapping[str, str], slack_environment: Mapping[str, str]) -> None:
+                 wiring: Mapping[str, SenderWiring]) -> None:
         super().__init__(scope, construct_id)
         timeout = Duration.seconds(30)
-        self.email = OutboxChannel(self, "EmailOutbox", sender_timeout=timeout)
-        # Every receive counts towards the dead-letter queue, including the ones that only wait out a
-        # Slack rate limit (the sender allows 20 of those before it gives up with a reason), so the
-        # queue must keep a message longer than the sender does: it always ends `sent` or `failed`.
-        self.slack = OutboxChannel(self, "SlackOutbox", sender_timeout=timeout, max_receive_count=SLACK_MAX_RECEIVES)
-        self.channels = {"email": self.email, "slack": self.slack}
+        installed = channels.all_channels()
+        unwired = [channel.name for channel in installed if channel.name not in wiring]
+        if unwired:
+            raise ValueError(f"no sender wiring for the channels {unwired} (infra/stack.py, Senders)")
+        # The queue keeps a message for `max_receives` receives (above its sender's own limit, so the
+        # sender, not the queue, decides when a message has failed: e.g. Slack's rate-limit waits).
+        self.channels = {channel.name: OutboxChannel(self, f"{channel.name.title()}Outbox", sender_timeout=timeout,
+                                                     max_receive_count=channel.outbox.max_receives)
+                         for channel in installed}
 
         queues = {channel: outbox.queue.queue for channel, outbox in self.channels.items()}
         self.route_outbox = factory.create(
             self, "route_outbox", description="Puts each new outbound message on its channel's outbox queue",
             timeout=Duration.seconds(30),
-            environment={f"OUTBOX_{channel.upper()}_QUEUE_URL": q.queue_url for channel, q in queues.items()})
+            environment={channels.queue_url_variable(channel): q.queue_url for channel, q in queues.items()})
         # SendMessage authorizes SendMessageBatch; the router needs nothing else.
         self.route_outbox.add_to_role_policy(iam.PolicyStatement(
             actions=["sqs:SendMessage"], resources=[q.queue_arn for q in queues.values()]))
         self.pipe = OutboxPipe(self, "OutboxPipe", store=store, router=self.route_outbox)
 
-        self.send_email = factory.create(
-            self, "send_email", description="Sends outbound side-conversation mail through SES",
-            timeout=timeout, environment=email_environment)
-        store.grant_read_write(self.send_email)
-        email.grant_send(self.send_email)
-        # Forwards the attachments of received mail that an agent re-sends.
-        email.grant_read_mail(self.send_email, ATTACHMENTS_PREFIX)
-        token_secret.grant_read(self.send_email)
-        self.email.queue.feed(self.send_email)
-
-        self.send_slack = factory.create(
-            self, "send_slack", description="Posts outbound side-conversation messages to Slack",
-            timeout=timeout, environment=slack_environment)
-        store.grant_read_write(self.send_slack)
-        slack.grant_read_secret(self.send_slack)
-        # Consuming the queue already allows ChangeMessageVisibility, which the sender uses to hold a
-        # message for Slack's Retry-After. One message a batch: messages received behind a held one
-        # would each spend a receive for nothing.
-        self.slack.queue.feed(self.send_slack, batch_size=1)
+        self.senders: dict[str, lambda_.Function] = {}
+        for channel in installed:
+            sender = factory.create(self, channel.outbox.function, description=channel.outbox.description,
+                                    timeout=timeout, environment=wiring[channel.name].environment)
+            store.grant_read_write(sender)
+            wiring[channel.name].grant(sender)
+            self.channels[channel.name].queue.feed(sender, batch_size=channel.outbox.batch_size)
+            self.senders[channel.name] = sender
 
     @property
     def functions(self) -> list[lambda_.Function]:
-        return [self.route_outbox, self.send_email, self.send_slack]
+        return [self.route_outbox, *self.senders.values()]
 
     @property
     def dead_letter_queues(self) -> list[tuple[str, sqs.IQueue]]:

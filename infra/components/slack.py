@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,6 +18,7 @@ from sideconv import keys
 from infra.components.function import FunctionFactory
 from infra.components.nag import acknowledge, role_policy
 from infra.components.queues import ConsumedQueue
+from infra.components.senders import SenderWiring
 from infra.components.store import Store
 from infra.settings import DeploySettings
 
@@ -106,3 +110,16 @@ class Slack(Construct):
 def _nag(value: str, pseudo: str) -> str:
     """How cdk-nag prints a pseudo parameter in a finding id when the stack is environment-agnostic."""
     return f"<{pseudo}>" if value.startswith("${Token") else value
+
+
+def sender_wiring(stack: Any, common_environment: Mapping[str, str]) -> SenderWiring:
+    """`send_slack`'s environment and grants (sideconv.slack.channel names this as its `infra`)."""
+    slack, uploads = stack.slack, stack.uploads
+
+    def grant(function: lambda_.Function) -> None:
+        slack.grant_read_secret(function)
+        uploads.grant_read(function)
+        slack.grant_tokens(function)
+
+    return SenderWiring({**common_environment, "SLACK_SECRET_ARN": slack.secret.secret_arn,
+                         **uploads.environment, **slack.token_environment}, grant)

@@ -60,9 +60,8 @@ class Settings:
     ses_configuration_set: str | None = None
     # The EventBridge bus that receives the side-conversation events (sideconv.helpdesk_events).
     event_bus_name: str = "side-conversations"
-    # The re-drive (sideconv.redrive): outbox queues by channel, how long a message may stay `pending`
-    # before it is re-enqueued, and how many re-drives before it ends `failed`.
-    outbox_queue_urls: tuple[tuple[str, str], ...] = ()
+    # The re-drive (sideconv.redrive): how long a message may stay `pending` before it is re-enqueued,
+    # and how many re-drives before it ends `failed` (the queues: `outbox_queue_urls`).
     redrive_after_s: int = 900
     redrive_max: int = 3
     redrive_give_up_s: int = 6 * 3600
@@ -70,6 +69,15 @@ class Settings:
     # them to (the local stack's stand-in for S3's POST; None in AWS, where S3's own URL is signed).
     uploads_bucket: str = "side-conversations-uploads"
     s3_upload_endpoint: str | None = None
+
+    @cached_property
+    def outbox_queue_urls(self) -> tuple[tuple[str, str], ...]:
+        """(channel, its outbox queue's URL) of each channel (sideconv.channels) whose URL the environment
+        holds (`route_outbox`, `redrive`). Read on first use: a function that never routes loads no
+        channel declaration at its cold start."""
+        from sideconv import channels
+
+        return channels.queue_urls(os.environ)
 
     @cached_property
     def token_secret(self) -> str:
@@ -134,8 +142,6 @@ def get_settings() -> Settings:
         slack_redirect_uri=env.get("SLACK_REDIRECT_URI") or None,
         slack_authorize_url=env.get("SLACK_AUTHORIZE_URL") or "https://slack.com/oauth/v2/authorize",
         slack_connections_url=env.get("SLACK_CONNECTIONS_URL") or "/panel/connections.html",
-        outbox_queue_urls=tuple((channel, env[f"OUTBOX_{channel.upper()}_QUEUE_URL"]) for channel in ("email", "slack")
-                                if env.get(f"OUTBOX_{channel.upper()}_QUEUE_URL")),
         redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS") or 900),
         redrive_max=int(env.get("REDRIVE_MAX") or 3),
         redrive_give_up_s=int(env.get("REDRIVE_GIVE_UP_SECONDS") or 6 * 3600),

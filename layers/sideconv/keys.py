@@ -27,7 +27,20 @@ GSI_PENDING_SK = "gsi2sk"
 
 _SEP = "#"
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
-SIDE_CONVERSATION_ID = re.compile(rf"^(email|slack)-{_ULID}$")
+_ULID_ONLY = re.compile(rf"^{_ULID}$")
+
+
+class _SideConversationIdPattern:
+    """`<id prefix of an installed channel>-<ULID>` (sideconv.channels), read from the registry on use."""
+
+    def match(self, value: str) -> bool:
+        from sideconv import channels
+
+        prefix, dash, ulid = value.partition("-")
+        return bool(dash) and channels.by_prefix(prefix) is not None and bool(_ULID_ONLY.match(ulid))
+
+
+SIDE_CONVERSATION_ID = _SideConversationIdPattern()
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -210,8 +223,12 @@ def quarantine_sk(quarantine_id: str) -> str:
 
 
 def channel_of(side_conversation_id: str) -> str:
-    """The channel is part of the id, so a reply can be routed without reading the summary first."""
-    return side_conversation_id.split("-", 1)[0]
+    """The channel is part of the id (its prefix), so a reply can be routed without reading the summary."""
+    from sideconv import channels
+
+    prefix = side_conversation_id.split("-", 1)[0]
+    channel = channels.by_prefix(prefix)
+    return channel.name if channel is not None else prefix
 
 
 # Sending domains (issue 15). An account's domains, senders and e-mail settings share one partition

@@ -9,14 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sideconv import context
-from sideconv.errors import InvalidRequest
+from sideconv import channels, context
 from sideconv.store.models import QuotedMap, RedactionMap
-
-# Slack refuses a post of more than 40,000 characters (msg_too_long); the root's subject, footer and link
-# take the rest of this allowance.
-SLACK_TEXT_LIMIT = 40_000
-SLACK_ROOT_ALLOWANCE = 2_000
 
 
 def extras(request: Any, *, pk: str, channel: str, uploads: Callable[[], Any] | None) -> dict[str, Any]:
@@ -25,8 +19,7 @@ def extras(request: Any, *, pk: str, channel: str, uploads: Callable[[], Any] | 
     quoted_in = getattr(request, "context", None) or []
     if quoted_in:
         quoted, counts = context.prepare(quoted_in, getattr(request, "redact", None) or [])
-        if channel == "slack":
-            _fits_slack(str(getattr(request, "body", "")), quoted)
+        channels.get(channel).check_quoted(str(getattr(request, "body", "")), quoted)
         out["context"] = [QuotedMap(author_name=q.author_name, author_role=q.author_role, sent_at=q.sent_at,
                                     body=q.body) for q in quoted]
         out["redactions"] = [RedactionMap(kind=kind, count=count) for kind, count in counts.items()]
@@ -37,12 +30,3 @@ def extras(request: Any, *, pk: str, channel: str, uploads: Callable[[], Any] | 
         assert uploads is not None, "a request with attachments needs the uploads service"
         out["attachments"] = uploads().attach(pk, upload_ids, channel=channel, read=read_uploads)
     return out
-
-
-def _fits_slack(body: str, quoted: list[context.Quoted]) -> None:
-    """A quote that would make the post longer than Slack takes is refused now (422), not `failed` later."""
-    from sideconv.slack import formatting
-
-    if len(formatting.reply_text(body, quoted)) > SLACK_TEXT_LIMIT - SLACK_ROOT_ALLOWANCE:
-        raise InvalidRequest(f"the text and its quote, as Slack shows them, hold more than "
-                             f"{SLACK_TEXT_LIMIT - SLACK_ROOT_ALLOWANCE} characters: quote less", field="context")

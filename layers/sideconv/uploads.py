@@ -22,14 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sideconv import clock, keys
+from sideconv import channels, clock, keys
 from sideconv.errors import InvalidRequest, NotFound
 from sideconv.store.models import AttachmentMap, UploadItem
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_FILES = 10
-# SES takes 40 MB a message, base64 included: 30 MB of files is about 40.5 MB encoded with the text.
-MAX_EMAIL_TOTAL_BYTES = 30 * 1024 * 1024
 POST_WINDOW_SECONDS = 15 * 60
 # An upload record outlives its POST window long enough for the message that names it.
 RECORD_TTL_SECONDS = 24 * 3600
@@ -184,7 +182,7 @@ class Uploads:
     def attach(self, pk: str, upload_ids: Sequence[str], *, channel: str,
                read: Callable[[str, list[str]], dict[str, UploadItem]]) -> list[AttachmentMap]:
         """The attachments a new message carries. Refused: an id not of this conversation (404), an
-        upload not completed or not as declared (422), too much for e-mail in all (422)."""
+        upload not completed or not as declared (422), more in all than the channel carries (422)."""
         if not upload_ids:
             return []
         wanted = list(dict.fromkeys(upload_ids))
@@ -193,9 +191,7 @@ class Uploads:
             if upload_id not in found:
                 raise NotFound("no such upload in this conversation", field=f"attachments.{index}")
         total = sum(int(found[u].size) for u in wanted)
-        if channel == "email" and total > MAX_EMAIL_TOTAL_BYTES:
-            raise InvalidRequest(f"an e-mail carries at most {MAX_EMAIL_TOTAL_BYTES} bytes of files in all",
-                                 field="attachments")
+        channels.get(channel).check_attachments(total)
         out = []
         for upload_id in wanted:
             item = found[upload_id]

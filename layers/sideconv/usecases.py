@@ -10,31 +10,24 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from sideconv import activity, clock, follow_up_settings, follow_ups, keys, pagination, views
+from sideconv import activity, channels, clock, follow_up_settings, follow_ups, keys, pagination, views
 from sideconv.api.schemas import (
-    CreateEmailSideConversation,
     CreateMessage,
-    CreateSlackSideConversation,
     MarkRead,
     UpdateSideConversation,
 )
 from sideconv.auth import Caller
 from sideconv.errors import IdempotencyKeyReused, InvalidRequest, NotFound
-from sideconv.reply_address import reply_address
 from sideconv.store.models import (
     DeliveryMap,
-    EmailInfoMap,
     IdempotencyItem,
     MessageItem,
     PersonMap,
     SideConversationItem,
-    SideConversationRefItem,
-    SlackInfoMap,
 )
 from sideconv.store.repository import IdempotentReplay, Page, SideConversationStore
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
-GROUP_DM_SIZE = (2, 8)
 
 
 @dataclass(frozen=True)
@@ -125,61 +118,16 @@ def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: s
     )
 
 
-def _participants_email(request: CreateEmailSideConversation) -> list[PersonMap]:
-    people = [PersonMap(kind="email", role="to", email=a.email, name=a.name) for a in request.to]
-    people += [PersonMap(kind="email", role="cc", email=a.email, name=a.name) for a in request.cc]
-    if request.cc_customer and request.customer is not None:
-        people.append(PersonMap(kind="email", role="customer", email=request.customer.email,
-                                name=request.customer.name))
-    return people
-
-
-def _validate_email(request: CreateEmailSideConversation, inbound_domain: str) -> None:
-    if request.cc_customer and request.customer is None:
-        raise InvalidRequest("customer is required when cc_customer is true", field="customer")
-    if not request.cc_customer and request.customer is not None:
-        raise InvalidRequest("customer is only accepted when cc_customer is true", field="customer")
-    recipients = [(f"{where}.{index}.email", address.email)
-                  for where, addresses in (("to", request.to), ("cc", request.cc))
-                  for index, address in enumerate(addresses)]
-    customer = [("customer.email", request.customer.email)] if request.customer is not None else []
-    for field, email in recipients + customer:
-        if email.lower().rpartition("@")[2] == inbound_domain.lower():
-            # A side conversation's reply address: the mail would land in a thread, not with a person.
-            raise InvalidRequest(f"{email} is a reply address of this service", field=field)
-    seen: set[str] = set()
-    for field, email in recipients:
-        if email.lower() in seen:
-            raise InvalidRequest(f"{email} is listed twice", field=field)
-        seen.add(email.lower())
-
-
-def _validate_slack(request: CreateSlackSideConversation) -> None:
-    target = request.slack
-    if target.target == "channel":
-        if target.channel_id is None:
-            raise InvalidRequest("channel_id is required for a channel target", field="slack.channel_id")
-        if target.user_ids is not None:
-            raise InvalidRequest("user_ids is not accepted for a channel target", field="slack.user_ids")
-        return
-    if target.channel_id is not None:
-        raise InvalidRequest("channel_id is only accepted for a channel target", field="slack.channel_id")
-    users = target.user_ids or []
-    if target.target == "user" and len(users) != 1:
-        raise InvalidRequest("a user target takes exactly one user id", field="slack.user_ids")
-    low, high = GROUP_DM_SIZE
-    if target.target == "group" and not low <= len(set(users)) <= high:
-        raise InvalidRequest(f"a group target takes {low} to {high} distinct user ids", field="slack.user_ids")
-
-
 def create_side_conversation(
     ctx: Context,
-    request: CreateEmailSideConversation | CreateSlackSideConversation,
+    request: Any,
     idempotency_key: str | None,
 ) -> Result:
+    """`request` is the channel's create model (sideconv.channels: `Channel.request_model`)."""
     pk = ctx.pk
     now = clock.now_iso()
-    side_conversation_id = f"{request.channel}-{clock.new_id()}"
+    channel = channels.get(request.channel)
+    side_conversation_id = f"{channel.id_prefix}-{clock.new_id()}"
     summary = SideConversationItem(
         pk,
         keys.side_conversation_sk(side_conversation_id),
@@ -206,41 +154,8 @@ def create_side_conversation(
         read_counts={},
         read_messages={},
     )
-    lookups = []
-    if isinstance(request, CreateEmailSideConversation):
-        _validate_email(request, ctx.inbound_domain)
-        summary.cc_customer = request.cc_customer
-        summary.participants = _participants_email(request)
-        sender = ctx.choose_sender(ctx.caller.account_id, request.from_) if ctx.choose_sender else None
-        summary.email = EmailInfoMap(
-            reply_to=reply_address(side_conversation_id, secret=ctx.token_secret, domain=ctx.inbound_domain),
-            references=[],
-            from_address=sender.email if sender else None,
-            from_name=sender.name if sender else None,
-            from_shared=sender.shared if sender else None,
-        )
-        lookups.append(SideConversationRefItem(
-            keys.side_conversation_ref(side_conversation_id),
-            keys.side_conversation_ref(side_conversation_id),
-            account_id=ctx.caller.account_id,
-            conversation_id=ctx.conversation_id,
-            side_conversation_id=side_conversation_id,
-        ))
-    else:
-        _validate_slack(request)
-        target = request.slack
-        summary.cc_customer = False
-        if target.target == "channel":
-            summary.participants = [PersonMap(kind="slack_channel", role="to", id=target.channel_id)]
-        else:
-            summary.participants = [PersonMap(kind="slack", role="to", id=u) for u in target.user_ids or []]
-        if ctx.slack_workspace is None:
-            raise InvalidRequest("no Slack workspace is connected to this account", field="slack.team_id")
-        chosen = ctx.slack_workspace(ctx.caller.account_id, target.team_id, target.channel_id)
-        summary.slack = SlackInfoMap(target=target.target, user_ids=target.user_ids,
-                                     channel_id=target.channel_id, team_id=chosen.team_id,
-                                     team_name=chosen.team_name, shared_externally=chosen.shared_externally,
-                                     source=chosen.source)
+    # The channel's own checks, people and fields (sideconv.<channel>.create), and its lookups.
+    lookups = channel.start(ctx, request, summary)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
     defaults = follow_up_settings.for_create(ctx.caller.account_id)
     for name, value in follow_ups.create_attributes(request, now, defaults).items():

@@ -3,7 +3,7 @@
 // people line, the thread's people, where a reply goes, a link out). Views ask `channel(name)` and
 // never compare channel names themselves. An entry only says what differs from DEFAULTS; a channel
 // missing from the table (one the API added later) shows under its own name, with no form.
-// `defineChannel` is the seam for a channel registry that serves these labels from the API.
+// The labels come from the service's channel registry too (`defineLabels`, from /panel/config.json).
 
 import { mountEmailForm } from "./email-form.js";
 import { externalParticipants, personLabel, shortPersonLabel } from "./format.js";
@@ -46,17 +46,12 @@ function slackTarget(item, directory) {
 }
 
 export const CHANNELS = {
+  // Label, icon and "New …": from the registry (defineLabels).
   email: {
-    label: "Email",
-    icon: "✉",
-    newLabel: "New email",
     form: mountEmailForm,
     maxAttachmentBytes: 30 * 1024 * 1024, // SES's 40 MB counts the base64
   },
   slack: {
-    label: "Slack",
-    icon: "#",
-    newLabel: "New Slack",
     form: mountSlackForm,
     untitled: slackTarget,
     // Without a subject the title already is the target: no people line under it.
@@ -78,10 +73,19 @@ export function defineChannel(name, entry) {
   CHANNELS[name] = { ...CHANNELS[name], ...entry };
 }
 
+/** Labels from the service's channel registry (`{name: {label, icon, new_label}}`, /panel/config.json),
+ * over the table's: a channel the table lacks is named as the service names it. */
+export function defineLabels(labels) {
+  for (const [name, entry] of Object.entries(labels || {})) {
+    defineChannel(name, { label: entry.label, icon: entry.icon || "", newLabel: entry.new_label ?? null });
+  }
+}
+
 /** The channel's entry, complete: DEFAULTS under what the table says, labelled with its own name if unknown. */
 export function channel(name) {
   const entry = Object.hasOwn(CHANNELS, name) ? CHANNELS[name] : {};
-  return { ...DEFAULTS, label: String(name || "Side conversation"), ...entry, name };
+  const label = entry.label || String(name || "Side conversation");
+  return { ...DEFAULTS, ...entry, label, newLabel: entry.newLabel || (entry.form ? `New ${label}` : null), name };
 }
 
 /** Channels that can be started from the panel, in the table's order (the toolbar's buttons). */

@@ -1,7 +1,9 @@
 // The local demo page: a customer conversation with the panel in its right rail. Tokens come from the
 // local stack's /_local/token (never in AWS), so the agent or role can be switched from the page.
 
+import { defineLabels } from "./channels.js";
 import { mountPanel } from "./panel.js";
+import { channelLabels } from "./signin.js";
 
 const params = new URLSearchParams(window.location.search);
 const conversationId = params.get("conversation") || "demo-1042";
@@ -63,6 +65,7 @@ async function start() {
     return;
   }
   panel?.destroy();
+  defineLabels(await channelLabels());
   panel = mountPanel(rail, {
     conversationId, customer, directory, pollMs, customerThread,
     getToken: () => token,

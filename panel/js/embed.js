@@ -10,8 +10,9 @@
 // deploy time, never from the URL: a link must not be able to send the token elsewhere). Opened
 // directly on the local stack, it signs in through /_local/token instead. See docs/PANEL.md.
 
+import { defineLabels } from "./channels.js";
 import { mountPanel } from "./panel.js";
-import { apiBase, signIn } from "./signin.js";
+import { apiBase, channelLabels, signIn } from "./signin.js";
 
 const params = new URLSearchParams(window.location.search);
 const root = document.getElementById("panel-root");
@@ -57,6 +58,7 @@ async function main() {
     return;
   }
   const customerEmail = params.get("customer_email");
+  defineLabels(await channelLabels());
   panel = mountPanel(root, {
     conversationId,
     customerThread,

@@ -59,12 +59,22 @@ async function localToken(params, role) {
   return (await response.json()).token;
 }
 
-/** Where /v1 lives, from /panel/config.json (written at deploy time, never from the URL). */
+let config = null;
+
+/** /panel/config.json (written at deploy time, never from the URL), fetched once; {} when it cannot be read. */
+function panelConfig() {
+  config ??= fetch("/panel/config.json", { headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : {}))
+    .catch(() => ({}));
+  return config;
+}
+
+/** Where /v1 lives, from /panel/config.json. */
 export async function apiBase() {
-  try {
-    const response = await fetch("/panel/config.json", { headers: { Accept: "application/json" } });
-    return response.ok ? ((await response.json()).api_base || "") : "";
-  } catch {
-    return "";
-  }
+  return (await panelConfig()).api_base || "";
+}
+
+/** The channels' labels, from the service's channel registry (sideconv.channels) through /panel/config.json. */
+export async function channelLabels() {
+  return (await panelConfig()).channels || {};
 }

@@ -131,7 +131,7 @@ def test_the_router_feeds_each_channels_fifo_queue_to_its_sender(synthesized: Sy
     assert synthesized.resources[target]["Properties"]["ContentBasedDeduplication"] is False
     router = synthesized.resources[synthesized.logical_id(stack.senders.route_outbox)]["Properties"]
     assert refs(router["Environment"]["Variables"][f"OUTBOX_{channel.upper()}_QUEUE_URL"]) == {target}
-    sender = stack.senders.send_email if channel == "email" else stack.senders.send_slack
+    sender = stack.senders.senders[channel]
     consumers = [m["Properties"] for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
                  if refs(m["Properties"]["EventSourceArn"]) == {target}]
     assert [refs(c["FunctionName"]) for c in consumers] == [{synthesized.logical_id(sender)}]
@@ -144,10 +144,10 @@ def test_the_slack_outbox_keeps_a_message_longer_than_the_sender_waits_out_rate_
     from sideconv.slack.outbound import MAX_RATE_LIMITED_RECEIVES
 
     stack = synthesized.stack
-    queue = stack.resolve(stack.senders.slack.queue.queue.node.default_child.redrive_policy)
+    queue = stack.resolve(stack.senders.channels["slack"].queue.queue.node.default_child.redrive_policy)
     assert queue["maxReceiveCount"] > MAX_RATE_LIMITED_RECEIVES
     mappings = [m for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
-                if synthesized.logical_id(stack.senders.send_slack) in json.dumps(m)]
+                if synthesized.logical_id(stack.senders.senders["slack"]) in json.dumps(m)]
     assert [m["Properties"]["BatchSize"] for m in mappings] == [1]
 
 

@@ -29,7 +29,7 @@ def test_the_uploads_bucket_takes_browser_posts_and_expires_what_was_never_attac
 def test_the_api_and_both_senders_know_the_uploads_bucket(synthesized: Synthesized) -> None:
     stack = synthesized.stack
     bucket_id = synthesized.logical_id(stack.uploads.bucket)
-    for function in (stack.api.function, stack.senders.send_email, stack.senders.send_slack):
+    for function in (stack.api.function, stack.senders.senders["email"], stack.senders.senders["slack"]):
         env = synthesized.resources[synthesized.logical_id(function)]["Properties"]["Environment"]["Variables"]
         assert refs(env["UPLOADS_BUCKET"]) == {bucket_id}, function.node.path
 

@@ -12,9 +12,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ConfigDict, Field, StringConstraints
 
-from sideconv.api.schemas import DisplayName, EmailFrom, Model
+from sideconv.api.schemas import DisplayName, Model
 from sideconv.auth import Caller, caller_from_claims
 from sideconv.config import get_settings
+from sideconv.email.api_models import EmailFrom
 
 router = Router()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from sideconv import errors
+from sideconv import channels, errors
 
 CONTENT_TYPE = "application/problem+json"
 _TYPE_BASE = "https://atender.dev/problems/"
@@ -44,8 +44,8 @@ def field_error(location: Sequence[Any], detail: str, kind: str | None = None, *
     where = parts[0] if parts and parts[0] in ("body", "query", "path", "header") else "body"
     if parts and parts[0] == where:
         parts = parts[1:]
-    # Pydantic names the member of a discriminated union in the path ("email", "slack"): not a field.
-    if from_pydantic and where == "body" and parts and parts[0] in ("email", "slack") \
+    # Pydantic names the member of a discriminated union in the path (a channel's name): not a field.
+    if from_pydantic and where == "body" and parts and parts[0] in channels.names() \
             and kind != "union_tag_invalid":
         parts = parts[1:]
     if kind in ("union_tag_invalid", "union_tag_not_found"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -13,8 +13,11 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    create_model,
     model_validator,
 )
+
+from sideconv import channels
 
 
 def _single_line(value: str) -> str:
@@ -48,12 +51,9 @@ EmailAddressText = Annotated[str, StringConstraints(max_length=320), AfterValida
 DisplayName = Annotated[SingleLine, StringConstraints(max_length=200)]
 Subject = Annotated[SingleLine, StringConstraints(min_length=1, max_length=250)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
-SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
-SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]
 Duration = Annotated[str, StringConstraints(max_length=32), AfterValidator(_duration),
                      WithJsonSchema({"type": "string", "maxLength": 32, "examples": ["PT24H", "P1D", "PT4H"],
                                      "description": "ISO 8601 duration (weeks, days, hours, minutes, seconds)"})]
-SlackTeamId = Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,30}$")]
 ExternalIds = Annotated[
     dict[
         Annotated[str, StringConstraints(min_length=1, max_length=64)],
@@ -102,19 +102,6 @@ class _Outgoing(_Strict):
         [], description="Upload ids from POST .../uploads, each completed")
 
 
-class EmailAddress(_Strict):
-    email: EmailAddressText
-    name: DisplayName | None = None
-
-
-class SlackTarget(_Strict):
-    target: Literal["user", "group", "channel"]
-    user_ids: Annotated[list[SlackUserId], Field(min_length=1, max_length=8)] | None = None
-    channel_id: SlackChannelId | None = None
-    # The account's workspace to post in; optional when it has one (issue 14).
-    team_id: SlackTeamId | None = None
-
-
 class FollowUpRequest(_Strict):
     """Exactly one of `after` (from the last message out) or `at` (a time)."""
 
@@ -137,33 +124,6 @@ class _FollowUpFields(_Strict):
                                                  "under the agent's name (at most the account's max_nudges)")
 
 
-class CreateEmailSideConversation(_FollowUpFields, _Outgoing):
-    channel: Literal["email"]
-    subject: Subject
-    body: Body
-    to: Annotated[list[EmailAddress], Field(min_length=1, max_length=50)]
-    cc: Annotated[list[EmailAddress], Field(max_length=50)] = []
-    cc_customer: bool = False
-    customer: EmailAddress | None = None
-    external_ids: ExternalIds | None = None
-    # A sender address of the account on a verified domain; the default sender (or the shared address)
-    # when absent (GET /v1/email/settings tells which).
-    from_: EmailAddressText | None = Field(None, alias="from")
-
-
-class CreateSlackSideConversation(_FollowUpFields, _Outgoing):
-    channel: Literal["slack"]
-    subject: Subject | None = None
-    body: Body
-    slack: SlackTarget
-    external_ids: ExternalIds | None = None
-
-
-CreateSideConversation = Annotated[
-    CreateEmailSideConversation | CreateSlackSideConversation, Field(discriminator="channel")
-]
-
-
 class CreateMessage(_Outgoing):
     body: Body
 
@@ -179,21 +139,6 @@ class UpdateSideConversation(_FollowUpFields):
 
 
 # Responses
-
-
-class Person(Model):
-    kind: Literal["agent", "email", "slack", "slack_channel"]
-    role: str | None = None
-    id: str | None = None
-    name: str | None = None
-    email: str | None = None
-
-
-class Author(Model):
-    kind: Literal["agent", "email", "slack"]
-    id: str | None = None
-    name: str | None = None
-    email: str | None = None
 
 
 class Attachment(Model):
@@ -220,59 +165,6 @@ class Delivery(Model):
     updated_at: str
 
 
-class Message(Model):
-    id: str
-    side_conversation_id: str
-    direction: Literal["outbound", "inbound"]
-    author: Author
-    body: str
-    attachments: list[Attachment]
-    created_at: str
-    delivery: Delivery | None = None
-    # Slack: edited or deleted by its author in Slack after it arrived; `bot` when an app wrote it.
-    edited: bool | None = None
-    deleted: bool | None = None
-    bot: bool | None = None
-    # Slack Connect: written by a member of another organisation.
-    external: bool | None = None
-    # E-mail: an auto-reply (kept, never a person's answer); quoted history was stripped from `body`
-    # (GET .../messages/{id}/original has the full text); who the sender copied (shown, never mailed);
-    # a recipient's complaint.
-    auto_reply: bool | None = None
-    has_quoted_text: bool | None = None
-    cc: list[Author] | None = None
-    complaint: str | None = None
-    # Outbound: the quoted context as it was sent (masked), and what was masked in it.
-    context: list[QuotedMessage] | None = None
-    redactions: list[Redaction] | None = None
-    # Sent by the follow-up under the agent's name, not typed by them.
-    nudge: bool | None = None
-
-
-class EmailFrom(Model):
-    email: str
-    name: str
-    shared: bool = Field(description="The service's shared address: the account has no verified domain")
-
-
-class EmailInfo(Model):
-    model_config = ConfigDict(populate_by_name=True)
-    reply_to: str | None = None
-    from_: EmailFrom | None = Field(None, alias="from", description="The address the thread's mail comes from")
-
-
-class SlackInfo(Model):
-    target: Literal["user", "group", "channel"]
-    user_ids: list[str] | None = None
-    channel_id: str | None = None
-    thread_ts: str | None = None
-    permalink: str | None = None
-    team_id: str | None = None
-    team_name: str | None = None
-    shared_externally: bool | None = Field(None, description="The channel is shared with another organisation "
-                                                             "(Slack Connect)")
-
-
 class FollowUp(Model):
     due_at: str
     state: Literal["scheduled", "due", "cancelled"] = Field(description=(
@@ -280,42 +172,6 @@ class FollowUp(Model):
         "`cancelled` after their reply or a close (the agent's reply and reopening arm it again)"))
     nudges_sent: int = Field(description="Nudges sent since the other party last wrote")
     nudge: bool
-
-
-class SideConversation(Model):
-    id: str
-    conversation_id: str
-    channel: Literal["email", "slack"]
-    subject: str | None = None
-    state: Literal["open", "closed"]
-    participants: list[Person]
-    preview_text: str | None = None
-    message_count: int
-    created_by: Author
-    created_at: str
-    updated_at: str
-    last_message_at: str | None = None
-    cc_customer: bool
-    external_ids: dict[str, str]
-    inbound_count: int = Field(0, description="Messages received from outside (email or Slack replies)")
-    unread_count: int = Field(0, description="Received messages the calling agent has not read")
-    waiting_on: Literal["agent", "external"] | None = Field(
-        None, description="Who the ball is with: `agent` after a reply came in, `external` after a message "
-                          "went out; null when closed")
-    waiting_since: str | None = None
-    email: EmailInfo | None = None
-    slack: SlackInfo | None = None
-    follow_up: FollowUp | None = None
-
-
-class SideConversationWithMessages(SideConversation):
-    messages: list[Message]
-    next_token: str | None = None
-
-
-class SideConversationList(Model):
-    items: list[SideConversation]
-    next_token: str | None = None
 
 
 class FollowUpSettings(_Strict):
@@ -344,3 +200,98 @@ class Problem(Model):
     status: int
     detail: str | None = None
     errors: list[ProblemFieldError] | None = None
+
+
+# What varies by channel (sideconv.channels): the create request's union, the `channel` and people's
+# `kind` values, the summary's and the messages' channel fields. Built from the registry when first
+# imported, and again after it changes.
+
+
+class _Message(Model):
+    id: str
+    side_conversation_id: str
+    direction: Literal["outbound", "inbound"]
+    author: Any  # the registry's Author: set by _build
+    body: str
+    attachments: list[Attachment]
+    created_at: str
+    delivery: Delivery | None = None
+    # Outbound: the quoted context as it was sent (masked), and what was masked in it.
+    context: list[QuotedMessage] | None = None
+    redactions: list[Redaction] | None = None
+    # Sent by the follow-up under the agent's name, not typed by them.
+    nudge: bool | None = None
+
+
+class _SideConversation(Model):
+    id: str
+    conversation_id: str
+    channel: Any  # the registry's names: set by _build
+    subject: str | None = None
+    state: Literal["open", "closed"]
+    participants: Any  # list[Person]: set by _build
+    preview_text: str | None = None
+    message_count: int
+    created_by: Any  # Author: set by _build
+    created_at: str
+    updated_at: str
+    last_message_at: str | None = None
+    cc_customer: bool
+    external_ids: dict[str, str]
+    inbound_count: int = Field(0, description="Messages received from outside (email or Slack replies)")
+    unread_count: int = Field(0, description="Received messages the calling agent has not read")
+    waiting_on: Literal["agent", "external"] | None = Field(
+        None, description="Who the ball is with: `agent` after a reply came in, `external` after a message "
+                          "went out; null when closed")
+    waiting_since: str | None = None
+    follow_up: FollowUp | None = None
+
+
+_BY_CHANNEL = ("ChannelName", "CreateSideConversation", "Person", "Author", "Message", "SideConversation",
+               "SideConversationWithMessages", "SideConversationList")
+
+
+def _build() -> dict[str, Any]:
+    installed = channels.all_channels()
+    channel_name: Any = Literal[tuple(c.name for c in installed)]
+    requests = tuple(c.request_model() for c in installed)
+    create: Any = Annotated[Union[requests], Field(discriminator="channel")] if len(requests) > 1 \
+        else requests[0]  # noqa: UP007 - a union of a run-time tuple
+    participant_kinds: Any = Literal[("agent", *(k for c in installed for k in c.participant_kinds))]
+    author_kinds: Any = Literal[("agent", *(k for c in installed for k in c.author_kinds))]
+    person = create_model("Person", __base__=Model, kind=(participant_kinds, ...), role=(str | None, None),
+                          id=(str | None, None), name=(str | None, None), email=(str | None, None))
+    author = create_model("Author", __base__=Model, kind=(author_kinds, ...), id=(str | None, None),
+                          name=(str | None, None), email=(str | None, None))
+    message_fields: dict[str, Any] = {name: spec for c in installed for name, spec in c.message_fields(author).items()}
+    message = create_model("Message", __base__=_Message, author=(author, ...), **message_fields)
+    summary_fields: dict[str, Any] = {c.summary_field: (c.summary_model() | None, None)  # type: ignore[operator]
+                                      for c in installed if c.summary_field}
+    side_conversation = create_model("SideConversation", __base__=_SideConversation, channel=(channel_name, ...),
+                                     participants=(list[person], ...),  # type: ignore[valid-type]
+                                     created_by=(author, ...), **summary_fields)
+    with_messages = create_model("SideConversationWithMessages", __base__=side_conversation,
+                                 messages=(list[message], ...),  # type: ignore[valid-type]
+                                 next_token=(str | None, None))
+    listing = create_model("SideConversationList", __base__=Model,
+                           items=(list[side_conversation], ...),  # type: ignore[valid-type]
+                           next_token=(str | None, None))
+    return {"ChannelName": channel_name, "CreateSideConversation": create, "Person": person, "Author": author,
+            "Message": message, "SideConversation": side_conversation,
+            "SideConversationWithMessages": with_messages, "SideConversationList": listing}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BY_CHANNEL:
+        built = _build()
+        globals().update(built)
+        return built[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _forget_channel_models() -> None:
+    for name in _BY_CHANNEL:
+        globals().pop(name, None)
+
+
+channels.on_change(_forget_channel_models)
