@@ -25,6 +25,7 @@ from typing import Any
 from sideconv import clock, keys
 from sideconv.errors import InvalidRequest, NotFound
 from sideconv.store.models import AttachmentMap, UploadItem
+from sideconv.wiring import Wiring, built
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_FILES = 10
@@ -247,13 +248,14 @@ def link_signer(settings: Any) -> Any:
                         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
 
-def configured() -> Uploads:
-    """The container's uploads service, from its settings (kept by the API: sideconv.api.upload_routes)."""
+@built
+def configured(wiring: Wiring) -> Uploads:
+    """The container's uploads service, from its settings."""
     from sideconv.email import clients
     from sideconv.store import models
 
-    settings = models.bind_configured()  # the upload records are items of the table
-    s3 = clients.s3(settings.region)
+    settings = models.bound(wiring)  # the upload records are items of the table
+    s3 = clients.s3(wiring)
     if settings.s3_upload_endpoint is None:
         return Uploads(s3, s3, settings.uploads_bucket)
     return Uploads(s3, link_signer(settings), settings.uploads_bucket)
