@@ -67,8 +67,9 @@ def _outbox_event(created: dict[str, Any], settings: Any) -> dict[str, Any]:
 def _answer_ses_at_the_wire() -> Any:
     """SES's SendEmail answered once botocore has serialised the request, before embedded SES parses it."""
     from botocore.awsrequest import AWSResponse
-    from sideconv.config import get_settings
     from sideconv.email import clients
+
+    from functions.send_email import handler
 
     sent: dict[str, int] = {}
 
@@ -82,7 +83,7 @@ def _answer_ses_at_the_wire() -> Any:
 
     from moto.core.models import botocore_stubber
 
-    client = clients.sesv2(get_settings().region)
+    client = clients.sesv2(handler.wiring)  # the sender's own client
     # Embedded SES would parse the 45 MB request (and keep the mail) inside this process: not the sender's.
     client.meta.events.unregister("before-send", botocore_stubber)
     client.meta.events.register_first("before-send.sesv2.SendEmail", answer, unique_id="bench-ses-wire")

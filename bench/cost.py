@@ -364,9 +364,9 @@ def world() -> Iterator[World]:
             for pipe in stack._pipes:  # the outbox pipe's target, route_outbox
                 pipe.target = meter.wrap(pipe.name, pipe.target)
             # The router's client is cached per process: count it even if made before the hooks were.
-            from functions.route_outbox.handler import _sqs as router_sqs
+            from functions.route_outbox import handler as route_outbox
 
-            counting.watch(router_sqs())
+            counting.watch(route_outbox._sqs(route_outbox.wiring))
             yield World(aws, stack, stand_in, meter)
         finally:
             stand_in.stop()
@@ -508,7 +508,9 @@ def _follow_up_nudges(w: World) -> Flow:
         for _ in range(MESSAGES):
             scenario.api_json("POST", path, body, expect=201)
         w.stack.drain()
-        counting.watch(follow_up_schedules._scheduler())
+        from functions.publish_events import handler as publish_events
+
+        counting.watch(follow_up_schedules.scheduler_client(publish_events.wiring))
         w.meter.flow = flow
         fall_due()
         w.meter.flow = None

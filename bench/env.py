@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sideconv.container import forget
-
 from bench.core import ROOT
 from local.app import LOCAL_DEFAULTS
+from local.containers import cold_start
 
 SIGNING_SECRET = "bench-signing-secret"  # noqa: S105 - a local test secret
 TEAM_ID = "T0BENCH01"
@@ -123,24 +122,24 @@ def embedded_aws(**env: str) -> Iterator[Aws]:
     stdout = contextlib.redirect_stdout(open(os.devnull, "w"))  # noqa: SIM115
     stdout.__enter__()
     try:
-        forget()
-        from sideconv.config import get_settings
+        cold_start()
+        from sideconv.config import from_env
 
         from local.aws import create_resources
 
-        resources = create_resources(get_settings())
+        resources = create_resources(from_env())
         if resources.slack_events_queue_url:
             os.environ["SLACK_EVENTS_QUEUE_URL"] = resources.slack_events_queue_url
-        forget()
+        cold_start()
         quiet_logs()
-        yield Aws(get_settings(), resources, slack.url)
+        yield Aws(from_env(), resources, slack.url)
     finally:
         stdout.__exit__(None, None, None)
         mock.stop()
         slack.stop()
         os.environ.clear()
         os.environ.update(saved)
-        forget()
+        cold_start()
 
 
 class SlackStub:

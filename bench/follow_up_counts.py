@@ -38,7 +38,7 @@ def _stack(aws: Aws, per_record: list[counting.Recorder]) -> Any:
 
 def _receive(created: dict[str, Any]) -> None:
     from sideconv import activity, clock, keys
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
     from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
     from sideconv.store.repository import SideConversationStore
 
@@ -49,7 +49,7 @@ def _receive(created: dict[str, Any]) -> None:
                               author=PersonMap(kind="email", email="finance@vendor.example"), body="Soon.",
                               created_at=now)
     key = SideConversationItem(pk, keys.side_conversation_sk(created["id"]), channel="email")
-    SideConversationStore(get_settings().region).append_message(
+    SideConversationStore(from_env().region).append_message(
         key, activity.inbound_actions(created["id"], message_id, now, "Soon."), message, None)
 
 

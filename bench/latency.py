@@ -86,9 +86,9 @@ def local_stack(**env: str) -> Iterator[RunningStack]:
     embedded SES's sends timestamped; everything (environment, embedded AWS, servers) undone on exit."""
     from moto import mock_aws
     from moto.ses.models import SESBackend
-    from sideconv.container import forget
 
     from local import app
+    from local.containers import cold_start
 
     saved = dict(os.environ)
     port = free_port()
@@ -111,7 +111,7 @@ def local_stack(**env: str) -> Iterator[RunningStack]:
     stack = None
     try:
         quiet.__enter__()
-        forget()
+        cold_start()
         with mock.patch("moto.mock_aws", return_value=embedded):
             stack = app.build()  # starts `embedded`
         SESBackend.send_raw_email = timed_send  # type: ignore[method-assign]
@@ -128,7 +128,7 @@ def local_stack(**env: str) -> Iterator[RunningStack]:
         quiet.__exit__(None, None, None)
         os.environ.clear()
         os.environ.update(saved)
-        forget()
+        cold_start()
 
 
 def delivery_latency(running: RunningStack, channel: str, count: int = MESSAGES, *, gap_s: float = GAP_S,

@@ -147,10 +147,10 @@ def measure_slack(aws: Aws) -> tuple[counting.Recorder, counting.Recorder]:
 
 def measure_slack_workspaces(aws: Aws) -> dict[str, counting.Recorder]:
     """A Slack create, a cold events endpoint's first event of a workspace, and a directory lookup."""
-    from sideconv.container import forget
     from sideconv.slack.directory import DirectoryStore, Entry
 
     from bench.env import TEAM_ID
+    from local.containers import cold_start
 
     out: dict[str, counting.Recorder] = {}
     scenario.create_slack("conv-slack-workspaces", 0)  # warm-up
@@ -158,7 +158,7 @@ def measure_slack_workspaces(aws: Aws) -> dict[str, counting.Recorder]:
         created = scenario.create_slack("conv-slack-workspaces", 1)
     thread_ts = scenario.thread_ts_for(7)
     scenario.seed_slack_thread(created, thread_ts)
-    forget()  # a new container: nothing remembered about any workspace
+    cold_start()  # a new container: nothing remembered about any workspace
     events = handler("slack_events")
     with counting.recording() as out["Slack events endpoint, cold container"]:
         answer = events(slack_request(scenario.slack_reply(thread_ts, 7)), Context("slack_events"))

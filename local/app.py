@@ -46,10 +46,9 @@ def build() -> LocalStack:
     os.environ.setdefault("S3_UPLOAD_ENDPOINT", f"http://127.0.0.1:{os.environ.get('PORT', '3000')}/_local/s3")
     moto_dynamodb.install()  # else each transaction and query costs what the whole table holds
     mock_aws().start()
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
-    get_settings.cache_clear()
-    stack = LocalStack(get_settings())
+    stack = LocalStack(from_env())
 
     from functions.api.handler import lambda_handler as api_handler
 

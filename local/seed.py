@@ -107,7 +107,7 @@ def conversation_of(n: int, per_conversation: int = 3) -> str:
 def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, inbound_domain: str,
                       conversation_id: str, messages: int) -> tuple[list[dict[str, Any]], str]:
     """The items (serialized) of one seeded side conversation with `messages` messages in all; and its id."""
-    from sideconv import activity, keys, usecases
+    from sideconv import activity, follow_up_settings, keys, usecases
     from sideconv.auth import Caller
     from sideconv.email.api_models import CreateEmailSideConversation
     from sideconv.slack import targets
@@ -123,7 +123,8 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
     # The demo account's own workspace (make dev connects acme to the stand-in's first workspace).
     chosen = targets.Chosen(team.team_id, team.team, False, "account")
     ctx = usecases.Context(keeper, caller, conversation_id, secret, inbound_domain,  # type: ignore[arg-type]
-                           slack_workspace=lambda *_: chosen)
+                           slack_workspace=lambda *_: chosen,
+                           follow_up_defaults=lambda _: follow_up_settings.Settings())  # a new account: none
     subject = SUBJECTS[n % len(SUBJECTS)].format(n=1000 + n)
     body = f"Hi, about {subject.lower()}: can you have a look? The customer is waiting on us."
     email = n % 3 != 2  # two in three by mail, one in three in Slack

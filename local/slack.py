@@ -65,9 +65,9 @@ def _configure(stack: LocalStack, stand_in: SlackStandIn | None, *, api_base: st
                             ("SLACK_APP_ID", i.app_id), ("SLACK_BOT_USER_ID", i.bot_user_id),
                             ("SLACK_BOT_ID", i.bot_id)):
             os.environ[name] = value
-    from sideconv.container import forget
+    from local.containers import cold_start
 
-    forget()  # settings and Slack clients made before this installation was set
+    cold_start()  # settings and Slack clients made before this installation was set
 
 
 def register(stack: LocalStack) -> None:
@@ -124,16 +124,18 @@ def connect(stand_in: SlackStandIn, account_id: str, team_id: str, *, installed_
     """Store an installation of the stand-in's workspace for `account_id`, as the OAuth callback would
     (a token of its own, encrypted): how `make dev` starts with `acme` connected."""
     from sideconv.api.slack_routes import installation_store
+    from sideconv.wiring import Wiring
     from slack_sdk.oauth.installation_store.models.installation import Installation
 
+    wiring = Wiring.from_env()
     ws = stand_in.workspace(team_id)
     i = ws.installation
-    installation_store(account_id, installed_by).save(Installation(
+    installation_store(wiring, account_id, installed_by).save(Installation(
         app_id=i.app_id, team_id=i.team_id, team_name=i.team, bot_token=stand_in.issue_token(team_id),
         bot_id=i.bot_id, bot_user_id=i.bot_user_id, bot_scopes="chat:write", user_id=installed_by, token_type="bot"))
     from sideconv.slack.directory import queue_refresh
 
-    queue_refresh(account_id, team_id)  # the pickers' copy, filled by the processor as on an install
+    queue_refresh(wiring.settings, account_id, team_id)  # the pickers' copy, filled by the processor as on an install
 
 
 def install_local_routes(stack: LocalStack, stand_in: SlackStandIn) -> None:

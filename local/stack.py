@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import boto3
 from sideconv import channels
-from sideconv.config import Settings, get_settings
+from sideconv.config import Settings
 from sideconv.outbox import MAX_BATCH as OUTBOX_PIPE_BATCH
 from sideconv.store.schema import outbox_filter
 
@@ -204,12 +204,14 @@ class LocalStack:
     def _outbox_pipe(self) -> _Pipe:
         """The outbox pipe (infra/components/senders.py): every channel's new outbound messages to
         `route_outbox`, given the queue URLs as its environment, as in AWS."""
-        from functions.route_outbox.handler import lambda_handler
+        from sideconv.wiring import Wiring
+
+        from functions.route_outbox import handler
 
         for channel, url in self.resources.outbox_queue_urls.items():
             os.environ[channels.queue_url_variable(channel)] = url
-        get_settings.cache_clear()
-        return _Pipe("route_outbox", outbox_filter(), lambda_handler, OUTBOX_PIPE_BATCH)
+        handler.wiring = Wiring.from_env()  # a cold start with that environment
+        return _Pipe("route_outbox", outbox_filter(), handler.lambda_handler, OUTBOX_PIPE_BATCH)
 
     def _play_pipe(self, pipe: _Pipe, records: list[dict[str, Any]]) -> int:
         """Batches of the filtered records to the target (a JSON array, as Pipes invokes Lambda). A batch

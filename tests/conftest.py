@@ -40,21 +40,21 @@ def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent
 def aws() -> Iterator[None]:
     """Embedded AWS with the service's table, fresh for each test, and a fresh container to use it."""
     from moto import mock_aws
-    from sideconv.config import get_settings
-    from sideconv.container import forget
+    from sideconv.config import from_env
 
     from local.aws import create_resources
+    from local.containers import cold_start
 
     os.environ["TABLE_NAME"] = TABLE
     # Slack here is the self-hosting single-workspace mode (the environment's installation);
     # tests/integration/test_slack_workspaces.py plays workspaces per account.
     slack = {"SLACK_SINGLE_WORKSPACE": "true", "SLACK_TEAM_ID": os.environ.get("SLACK_TEAM_ID") or "T0LOCAL01"}
-    forget()
+    cold_start()
     with mock.patch.dict(os.environ, slack), mock_aws():
-        forget()
-        create_resources(get_settings())
+        cold_start()
+        create_resources(from_env())
         yield
-    forget()
+    cold_start()
 
 
 @pytest.fixture
@@ -93,12 +93,12 @@ def stack(api: Any) -> Any:
     """The local stack's glue (stream relay as the pipes, stream and queue consumers) over the
     resources the `aws` fixture created; tests call `stack.pump()` / `stack.drain()` to move events."""
     import boto3
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     from local.aws import OUTBOX_QUEUES, LocalResources
     from local.stack import LocalStack
 
-    settings = get_settings()
+    settings = from_env()
     table = boto3.client("dynamodb").describe_table(TableName=settings.table_name)["Table"]
     sqs = boto3.client("sqs")
     urls = {channel: sqs.get_queue_url(QueueName=name)["QueueUrl"] for channel, name in OUTBOX_QUEUES.items()}

@@ -20,8 +20,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from sideconv.container import forget
 
+from local.containers import cold_start
 from tests.conftest import LambdaContextStub, agent_claims
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,10 +51,10 @@ def start_request(**overrides: Any) -> dict[str, Any]:
 class EmailWorld:
     def __init__(self, api: Any) -> None:
         import boto3
-        from sideconv.config import get_settings
+        from sideconv.config import from_env
 
         self.api = api
-        self.settings = get_settings()
+        self.settings = from_env()
         self._iterators: dict[str, str] = {}
         self._streams = boto3.client("dynamodbstreams", region_name=self.settings.region)
         self._s3 = boto3.client("s3", region_name=self.settings.region)
@@ -149,9 +149,9 @@ class EmailWorld:
 @pytest.fixture(name="email_world")
 def email_world_fixture(api: Any) -> Iterator[EmailWorld]:
     """Import it into a test module (`email_world_fixture`) to use `email_world`."""
-    forget()
+    cold_start()
     yield EmailWorld(api)
-    forget()
+    cold_start()
 
 
 class ApiClient:
@@ -177,15 +177,15 @@ def shared_email_world_fixture() -> Iterator[EmailWorld]:
     import os
 
     from moto import mock_aws
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     from local.aws import create_resources
 
     with mock.patch.dict(os.environ, {"TABLE_NAME": "side-conversations-email-module"}), mock_aws():
-        forget()
-        create_resources(get_settings())
+        cold_start()
+        create_resources(from_env())
         yield EmailWorld(ApiClient())
-    forget()
+    cold_start()
 
 
 def reply_mail(*, to: str, text: str = "Sure, shipping it tomorrow.",

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-from sideconv.container import forget
-
+from local.containers import cold_start
 from local.slack_api import LocalInstallation, SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
 
@@ -159,7 +158,7 @@ class SlackWorld:
 
         self.slack.installation = installation
         local_slack._configure(self.stack, self.slack)
-        forget()
+        cold_start()
 
     def clear(self) -> None:
         """Empty the table, the queues and the stand-in's history (a module-scoped world between cases)."""
@@ -201,7 +200,7 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
                 stand_in_interval: float = 0.0, env: dict[str, str] | None = None) -> Iterator[SlackWorld]:
     """Embedded AWS + the stand-in on a free 127.0.0.1 port + the three Slack functions."""
     from moto import mock_aws
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     from local import slack as local_slack
     from local.stack import LocalStack
@@ -217,12 +216,33 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
                    **(env or {})}
     try:
         with mock.patch.dict(os.environ, environment), mock_aws():
-            forget()
-            stack = LocalStack(get_settings())
+            cold_start()
+            stack = LocalStack(from_env())
             local_slack._configure(stack, stand_in)
-            forget()
+            cold_start()
             local_slack.register(stack)
             yield SlackWorld(stack, stand_in)
     finally:
         stand_in.stop()
-        forget()
+        cold_start()
+
+
+def function_wiring(function: str) -> Any:
+    """The wiring `functions/<function>/handler.py` built (the container's): what its invocations use."""
+    import importlib
+
+    return importlib.import_module(f"functions.{function}.handler").wiring
+
+
+def batch_sender() -> Any:
+    """A sender for one batch, on the `send_slack` function's wiring (as its handler makes one)."""
+    from sideconv.slack import outbound
+
+    return outbound.sender(function_wiring("send_slack"))
+
+
+def container_processor() -> Any:
+    """The `slack_processor` function's processor (the one its wiring keeps)."""
+    from sideconv.slack import inbound
+
+    return inbound.processor(function_wiring("slack_processor"))

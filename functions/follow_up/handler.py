@@ -6,27 +6,21 @@ import gc
 
 gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pynamodb.connection import Connection
-from sideconv.container import keep
 from sideconv.follow_up_fire import fire
 from sideconv.observability import logger
 from sideconv.store import models
+from sideconv.wiring import Wiring
 
-
-@keep
-@lru_cache(maxsize=1)
-def _connection() -> Connection:
-    settings = models.bind_configured()
-    return Connection(region=settings.region, host=settings.dynamodb_endpoint)
+# The container's wiring: built once per cold start, handed to the code each invocation calls.
+wiring = Wiring.from_env()
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    outcome = fire(_connection(), event)
+    outcome = fire(models.connection(wiring), event)
     logger.info("follow-up fired", extra={"side_conversation_id": event.get("side_conversation_id"),
                                           "outcome": outcome})
     return {"outcome": outcome}

@@ -11,10 +11,13 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv import s3
-from sideconv.config import get_settings
 from sideconv.email.inbound import InboundConfig, Storage, ingest
 from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
+from sideconv.wiring import Wiring
+
+# The container's wiring: built once per cold start, handed to the code each invocation calls.
+wiring = Wiring.from_env()
 
 
 def _quarantined(reason: str) -> None:
@@ -25,15 +28,16 @@ def _quarantined(reason: str) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
+    settings = wiring.settings
     config = InboundConfig(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
                            raw_bucket=settings.received_mail_bucket, raw_prefix=settings.raw_mail_prefix,
                            sender_address=settings.sender_address)
-    storage = Storage(s3.client(settings.region), settings.received_mail_bucket)
+    storage = Storage(s3.client(wiring), settings.received_mail_bucket)
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.
     for record in event.get("Records", []):
-        result = ingest(record, store=configured_store(), storage=storage, config=config, on_quarantine=_quarantined)
+        result = ingest(record, store=configured_store(wiring), storage=storage, config=config,
+                        on_quarantine=_quarantined)
         if result.outcome == "appended":
             metrics.add_metric(name="EmailReceived", unit=MetricUnit.Count, value=1)
         elif result.outcome == "bounced":

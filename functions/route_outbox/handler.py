@@ -5,27 +5,27 @@ import gc
 
 gc.disable()  # until init ends, at the bottom: docs/ARCHITECTURE.md, "Cold start"
 
-from functools import lru_cache
 from typing import Any
 
-from sideconv.config import get_settings
-from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.outbox import route
+from sideconv.wiring import Wiring, built
+
+# The container's wiring: built once per cold start, handed to the code each invocation calls.
+wiring = Wiring.from_env()
 
 
-@keep
-@lru_cache(maxsize=1)
-def _sqs() -> Any:
+@built
+def _sqs(wiring: Wiring) -> Any:
     # botocore, not boto3: boto3's import also loads s3transfer, which this path never uses.
     import botocore.session
 
-    return botocore.session.get_session().create_client("sqs", region_name=get_settings().region)
+    return botocore.session.get_session().create_client("sqs", region_name=wiring.settings.region)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: list[dict[str, Any]], context: Any) -> dict[str, Any]:
-    failed = route(event, _sqs(), dict(get_settings().outbox_queue_urls))
+    failed = route(event, _sqs(wiring), dict(wiring.settings.outbox_queue_urls))
     return {"batchItemFailures": [{"itemIdentifier": event_id} for event_id in failed]}
 
 

@@ -12,16 +12,19 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.observability import logger
 from sideconv.slack import inbound
+from sideconv.wiring import Wiring
 
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# The container's wiring: built once per cold start, handed to the code each invocation calls.
+wiring = Wiring.from_env()
 
 
 def _record(record: SQSRecord) -> str:
-    return inbound.processor().process(json.loads(record.body))
+    return inbound.processor(wiring).process(json.loads(record.body))
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)  # this batch's records and outcomes
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
 
 

@@ -1,15 +1,13 @@
 """Configuration, read once per cold start into a typed object.
 
-Use cases take plain values; only handlers and adapters call `get_settings()`.
+Use cases take plain values; a container reads its settings once, into its wiring (`sideconv.wiring`).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-
-from sideconv.container import keep
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -106,9 +104,8 @@ def _token_secret(env: os._Environ[str], environment: str) -> str:
     return str(parameters.get_secret(arn))
 
 
-@keep
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
+def from_env() -> Settings:
+    """The settings the environment gives: read once per cold start, by `sideconv.wiring.Wiring.from_env`."""
     env = os.environ
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     return Settings(

@@ -19,15 +19,13 @@ import contextlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from sideconv import clock, follow_ups, keys
-from sideconv.config import get_settings
-from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.store import models
 from sideconv.store.models import SideConversationItem
+from sideconv.wiring import Wiring, built
 
 # Scheduler refuses nothing in the past, but a time a moment away is what a late change means.
 EARLIEST_SECONDS = 5
@@ -41,15 +39,15 @@ class Target:
     dead_letter_arn: str
 
 
-@keep
-@lru_cache(maxsize=1)
-def _scheduler() -> Any:
+@built
+def scheduler_client(wiring: Wiring) -> Any:
     import boto3
 
-    return boto3.client("scheduler", region_name=get_settings().region)
+    return boto3.client("scheduler", region_name=wiring.settings.region)
 
 
-def configured_target() -> Target | None:
+@built
+def configured_target(wiring: Wiring) -> Target | None:
     import os
 
     arn = os.environ.get("FOLLOW_UP_FUNCTION_ARN")
@@ -59,7 +57,7 @@ def configured_target() -> Target | None:
                   os.environ.get("FOLLOW_UP_SCHEDULER_ROLE_ARN", ""), os.environ.get("FOLLOW_UP_DLQ_ARN", ""))
 
 
-def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Target) -> str | None:
+def sync(wiring: Wiring, event_name: str, new: dict[str, Any], old: dict[str, Any], target: Target) -> str | None:
     """Arm, move or delete the schedule for this change of a summary; the Scheduler call made, if any."""
     if (new.get("kind") or old.get("kind")) != "side_conversation":
         return None
@@ -69,7 +67,7 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
         return None
     image = new or old
     name = follow_ups.schedule_name(str(image["id"]))
-    scheduler = _scheduler()
+    scheduler = scheduler_client(wiring)
     if after is None:
         with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):  # never created (an outage)
             scheduler.delete_schedule(Name=name, GroupName=target.group)
@@ -101,7 +99,7 @@ def sync(event_name: str, new: dict[str, Any], old: dict[str, Any], target: Targ
     return "UpdateSchedule" if exists else "CreateSchedule"
 
 
-def unmark_inbox(new: dict[str, Any]) -> bool:
+def unmark_inbox(wiring: Wiring, new: dict[str, Any]) -> bool:
     """The inbox shows a due follow-up first (`keys.inbox_due_sk`); when it is no longer due and no
     message moved the summary's inbox key (a PATCH changed the follow-up, a reopen), put it back
     where waiting on the other party sorts. One conditional UpdateItem, only then."""
@@ -114,6 +112,6 @@ def unmark_inbox(new: dict[str, Any]) -> bool:
         return False
     summary = SideConversationItem
     sort_key = keys.inbox_sk("external", str(new["waiting_since"]), str(new["id"]))
-    models.bind_configured()
+    models.bound(wiring)
     return models.update_if(SideConversationItem(new["pk"], new["sk"]), [summary.gsi1sk.set(sort_key)],
                             summary.gsi1sk == new[keys.GSI_INBOX_SK])

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sideconv import clock, follow_ups, keys
-from sideconv.container import keep
 from sideconv.store.models import FollowUpSettingsItem
+from sideconv.wiring import Wiring, built
 
 
 @dataclass(frozen=True)
@@ -57,16 +56,16 @@ def get(account_id: str, *, consistent: bool = True) -> Settings:
         return Settings()
 
 
-@keep
-@lru_cache(maxsize=1)
-def _cached() -> dict[str, tuple[float, Settings]]:
+@built
+def remembered(wiring: Wiring) -> dict[str, tuple[float, Settings]]:
+    """The container's copy of the accounts' defaults, by account: (when read, settings)."""
     return {}
 
 
-def for_create(account_id: str) -> Settings:
+def for_create(cache: dict[str, tuple[float, Settings]], account_id: str) -> Settings:
     """The defaults a new side conversation takes: one GetItem (eventually consistent) per account at
-    most every `CACHE_SECONDS` in this container, none otherwise."""
-    cache, now = _cached(), time.monotonic()
+    most every `CACHE_SECONDS` in this container (`cache`: `remembered`), none otherwise."""
+    now = time.monotonic()
     hit = cache.get(account_id)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
@@ -77,10 +76,10 @@ def for_create(account_id: str) -> Settings:
     return settings
 
 
-def put(account_id: str, settings: Settings, updated_by: str) -> Settings:
+def put(cache: dict[str, tuple[float, Settings]], account_id: str, settings: Settings, updated_by: str) -> Settings:
     key = keys.follow_up_settings_ref(account_id)
     FollowUpSettingsItem(key, key, default_after=settings.default_after, max_nudges=settings.max_nudges,
                          auto_close_after=settings.auto_close_after, updated_at=clock.now_iso(),
                          updated_by=updated_by).save()
-    _cached()[account_id] = (time.monotonic(), settings)
+    cache[account_id] = (time.monotonic(), settings)
     return settings

@@ -10,31 +10,22 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from sideconv import clock, helpdesk_events, keys
-from sideconv.config import get_settings
-from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.store import models
 from sideconv.store.models import PublishedEventItem
+from sideconv.wiring import Wiring, built
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
 
 
-@keep
-@lru_cache(maxsize=1)
-def _eventbridge() -> Any:
+@built
+def eventbridge(wiring: Wiring) -> Any:
     import boto3
 
-    return boto3.client("events", region_name=get_settings().region)
-
-
-@keep
-@lru_cache(maxsize=1)
-def _bind() -> None:
-    models.bind_configured()
+    return boto3.client("events", region_name=wiring.settings.region)
 
 
 def _plain(value: Any) -> Any:
@@ -47,13 +38,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
+def publish_change(wiring: Wiring, event_id: str, event_name: str, new: dict[str, Any], old: dict[str, Any]) -> bool:
     """Publish the events this change means (one PutEvents, in order), unless already published.
     True when some were sent."""
     changes = helpdesk_events.from_change_all(event_id, event_name, _plain(new), _plain(old))
     if not changes:
         return False
-    _bind()
+    models.bound(wiring)
     marker_key = keys.published_event_ref(event_id)
     try:
         PublishedEventItem.get(marker_key, marker_key, consistent_read=True)
@@ -61,8 +52,8 @@ def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dic
         return False
     except PublishedEventItem.DoesNotExist:
         pass
-    bus = get_settings().event_bus_name
-    response = _eventbridge().put_events(Entries=[{
+    bus = wiring.settings.event_bus_name
+    response = eventbridge(wiring).put_events(Entries=[{
         "Source": helpdesk_events.SOURCE,
         "DetailType": detail_type,
         "Detail": json.dumps(detail, separators=(",", ":")),

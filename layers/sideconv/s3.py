@@ -1,23 +1,22 @@
-"""The S3 client, created on first use and kept for the container's life: the uploads (sideconv.uploads),
-received mail (the e-mail functions) and an outbound message's files (both channels' senders) share it.
+"""The S3 client, built on a wiring's first use and kept on it for the container's life: the uploads
+(sideconv.uploads), received mail (the e-mail functions) and an outbound message's files (both channels'
+senders) share it.
 
 Never at import time: tests set the environment (and moto) first.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from sideconv.container import keep
+from sideconv.wiring import Wiring, built
 
 
-@keep
-@lru_cache(maxsize=1)
-def client(region: str) -> Any:
+@built
+def client(wiring: Wiring) -> Any:
     import boto3
     from botocore.config import Config
 
     # Virtual-hosted style with SigV4: presigned download links that work in every region.
-    return boto3.client("s3", region_name=region,
+    return boto3.client("s3", region_name=wiring.settings.region,
                         config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))

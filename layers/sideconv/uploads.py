@@ -25,6 +25,7 @@ from typing import Any
 from sideconv import channels, clock, keys
 from sideconv.errors import InvalidRequest, NotFound
 from sideconv.store.models import AttachmentMap, UploadItem
+from sideconv.wiring import Wiring, built
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_FILES = 10
@@ -243,13 +244,14 @@ def link_signer(settings: Any) -> Any:
                         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
 
-def configured() -> Uploads:
-    """The container's uploads service, from its settings (kept by the API: sideconv.api.upload_routes)."""
+@built
+def configured(wiring: Wiring) -> Uploads:
+    """The container's uploads service, from its settings."""
     from sideconv import s3
     from sideconv.store import models
 
-    settings = models.bind_configured()  # the upload records are items of the table
-    client = s3.client(settings.region)
+    settings = models.bound(wiring)  # the upload records are items of the table
+    client = s3.client(wiring)
     if settings.s3_upload_endpoint is None:
         return Uploads(client, client, settings.uploads_bucket)
     return Uploads(client, link_signer(settings), settings.uploads_bucket)

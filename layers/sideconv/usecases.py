@@ -49,6 +49,9 @@ class Context:
     uploads: Callable[[], Any] | None = None
     # Which Slack workspace a new Slack side conversation goes to (sideconv.slack.targets.choose).
     slack_workspace: Callable[[str, str | None, str | None], Any] | None = None
+    # An account's follow-up defaults as a create takes them (sideconv.follow_up_settings.for_create,
+    # with the container's cache); None: read them.
+    follow_up_defaults: Callable[[str], follow_up_settings.Settings] | None = None
 
     @property
     def pk(self) -> str:
@@ -157,7 +160,8 @@ def create_side_conversation(
     # The channel's own checks, people and fields (sideconv.<channel>.create), and its lookups.
     lookups = channel.start(ctx, request, summary)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
-    defaults = follow_up_settings.for_create(ctx.caller.account_id)
+    defaults = (ctx.follow_up_defaults(ctx.caller.account_id) if ctx.follow_up_defaults is not None
+                else follow_up_settings.get(ctx.caller.account_id, consistent=False))
     for name, value in follow_ups.create_attributes(request, now, defaults).items():
         setattr(summary, name, value)
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sideconv.wiring import Wiring
 
 from local.slack_api import LocalInstallation
-from tests.slack_support import SlackWorld, slack_world
+from tests.slack_support import SlackWorld, container_processor, slack_world
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "slack"
 
@@ -95,7 +96,7 @@ def _track_thread(world: SlackWorld, team: str, channel: str, thread_ts: str) ->
     from sideconv.store.models import SideConversationRefItem
 
     created = world.start("channel", channel_id=channel if channel[:1] in "CGD" else "C0GENERAL")
-    models.bind_configured()
+    models.bound(Wiring.from_env())
     ref = keys.slack_thread_ref(team, channel, thread_ts)
     SideConversationRefItem(ref, ref, account_id="acme", conversation_id="conv-1",
                             side_conversation_id=created["id"]).save()
@@ -103,13 +104,12 @@ def _track_thread(world: SlackWorld, team: str, channel: str, thread_ts: str) ->
 
 
 def _record_message(world: SlackWorld, team: str, channel: str, ts: str) -> None:
-    from sideconv.slack import inbound
 
     _track_thread(world, team, channel, TRACKED_ROOT)
     envelope = {"type": "event_callback", "team_id": team, "event_id": "EvSETUP",
                 "event": {"type": "message", "user": "U0BOB", "text": "before", "ts": ts,
                           "thread_ts": TRACKED_ROOT, "channel": channel}}
-    assert inbound.processor().process(envelope) == "appended"
+    assert container_processor().process(envelope) == "appended"
 
 
 def _target(event: dict[str, Any]) -> tuple[str, str | None, str | None]:

@@ -75,7 +75,7 @@ LOCAL_DEFAULT_ONLY = {"TABLE_NAME", "SENDER_ADDRESS", "SENDER_NAME", "INBOUND_DO
 
 
 def _setting_variables() -> dict[str, set[str]]:
-    """Each Settings field and the variables `get_settings()` reads it from."""
+    """Each Settings field and the variables `from_env()` reads it from."""
     tree = ast.parse((ROOT / "layers" / "sideconv" / "config.py").read_text())
     found: dict[str, set[str]] = {}
     for node in ast.walk(tree):
@@ -109,13 +109,13 @@ def _reachable_sources(handler: Path) -> list[Path]:
 
 
 def _settings_read(handler: Path, fields: set[str]) -> set[str]:
-    """Fields read as `settings.<field>`, `s.<field>` or `get_settings().<field>`."""
+    """Fields read as `settings.<field>`, `s.<field>` or `<wiring>.settings.<field>`."""
     read = set()
     for path in _reachable_sources(handler):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute) and node.attr in fields and (
                     (isinstance(node.value, ast.Name) and node.value.id in ("settings", "s"))
-                    or (isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "get_settings")):
+                    or (isinstance(node.value, ast.Attribute) and node.value.attr == "settings")):
                 read.add(node.attr)
     return read
 
@@ -123,7 +123,7 @@ def _settings_read(handler: Path, fields: set[str]) -> set[str]:
 def test_a_deployed_function_is_given_every_setting_it_reads_whose_default_is_local(
         synthesized: Synthesized) -> None:
     variables = _setting_variables()
-    assert variables["sender_address"] == {"SENDER_ADDRESS"}  # the reader finds get_settings()'s reads
+    assert variables["sender_address"] == {"SENDER_ADDRESS"}  # the reader finds from_env()'s reads
     for function in synthesized.stack.functions:
         name = function.node.id
         folder = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()

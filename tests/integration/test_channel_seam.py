@@ -131,8 +131,9 @@ def send_pigeon(event: dict[str, Any], context: Any) -> dict[str, Any]:
     recorded `sent` with its ring number, only while still `pending` (a redelivery flies nothing)."""
     from sideconv.store import models
     from sideconv.store.models import DeliveryMap, MessageItem
+    from sideconv.wiring import Wiring
 
-    models.bind_configured()
+    models.bound(Wiring.from_env())
     for record in event["Records"]:
         image = json.loads(record["body"])["dynamodb"]["NewImage"]
         message = MessageItem.from_raw_data(image)
@@ -154,8 +155,9 @@ def receive_pigeon(event: dict[str, Any], context: Any) -> None:
     from sideconv.store import models
     from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
     from sideconv.store.repository import SideConversationStore
+    from sideconv.wiring import Wiring
 
-    settings = models.bind_configured()
+    settings = models.bound(Wiring.from_env())
     side_conversation_id, now, message_id = event["side_conversation_id"], clock.now_iso(), clock.new_id()
     pk = keys.conversation_pk(event["account_id"], event["conversation_id"])
     message = MessageItem.new(account_id=event["account_id"], conversation_id=event["conversation_id"],

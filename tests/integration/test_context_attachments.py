@@ -31,7 +31,7 @@ def upload(api: Any, name: str, content_type: str, data: bytes, *, conversation:
            claims: dict[str, Any] | None = None, post: bool = True) -> dict[str, Any]:
     """POST .../uploads, then the file to S3 as the browser would (the policy checked as S3 checks it)."""
     import boto3
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     from local.s3_post import accept
 
@@ -39,7 +39,7 @@ def upload(api: Any, name: str, content_type: str, data: bytes, *, conversation:
                           {"filename": name, "content_type": content_type, "size": len(data)}, claims=claims)
     assert status == 201, form
     if post:
-        accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], data)
+        accept(boto3.client("s3"), from_env().uploads_bucket, form["fields"], data)
     return dict(form)
 
 
@@ -145,14 +145,14 @@ class TestUploads:
     ])
     def test_s3_refuses_a_post_outside_its_policy(self, api: Any, change: dict[str, Any], code: str) -> None:
         import boto3
-        from sideconv.config import get_settings
+        from sideconv.config import from_env
 
         from local.s3_post import Refused, accept
 
         form = upload(api, "label.pdf", "application/pdf", PDF, post=False)
         fields = {**form["fields"], **{k: v for k, v in change.items() if k != "data"}}
         with pytest.raises(Refused) as refused:
-            accept(boto3.client("s3"), get_settings().uploads_bucket, fields, change.get("data", PDF))
+            accept(boto3.client("s3"), from_env().uploads_bucket, fields, change.get("data", PDF))
         assert refused.value.code == code
 
     def test_an_expired_policy_is_refused(self, api: Any) -> None:
@@ -306,7 +306,7 @@ def slack() -> Iterator[SlackWorld]:
 class TestContextBySlack:
     def test_the_root_post_quotes_the_context_and_the_files_go_into_its_thread(self, slack: SlackWorld) -> None:
         import boto3
-        from sideconv.config import get_settings
+        from sideconv.config import from_env
 
         from local.s3_post import accept
 
@@ -315,7 +315,7 @@ class TestContextBySlack:
             status, form = slack.api("POST", UPLOADS, {"filename": name, "content_type": content_type,
                                                        "size": len(data)})
             assert status == 201, form
-            accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], data)
+            accept(boto3.client("s3"), from_env().uploads_bucket, form["fields"], data)
             ids.append(form["upload_id"])
         status, created = slack.api("POST", BASE, {
             "channel": "slack", "subject": "Lost parcel", "body": "Can you trace it?",
@@ -353,7 +353,7 @@ class TestContextBySlack:
 
     def test_a_reply_shares_its_file_in_the_thread_reading_it_once(self, slack: SlackWorld) -> None:
         import boto3
-        from sideconv.config import get_settings
+        from sideconv.config import from_env
 
         from local.s3_post import accept
 
@@ -361,7 +361,7 @@ class TestContextBySlack:
         slack.drain(until=lambda: slack.get(created["id"])["slack"]["thread_ts"])
         status, form = slack.api("POST", UPLOADS, {"filename": "shot.png", "content_type": "image/png",
                                                    "size": len(PNG)})
-        accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], PNG)
+        accept(boto3.client("s3"), from_env().uploads_bucket, form["fields"], PNG)
         status, reply = slack.api("POST", f"{BASE}/{created['id']}/messages",
                                   {"body": "See the screenshot", "attachments": [form["upload_id"]]})
         assert status == 201, reply
@@ -375,13 +375,13 @@ class TestContextBySlack:
 
     def test_a_file_slack_refuses_leaves_the_text_sent(self, slack: SlackWorld) -> None:
         import boto3
-        from sideconv.config import get_settings
+        from sideconv.config import from_env
 
         from local.s3_post import accept
 
         status, form = slack.api("POST", UPLOADS, {"filename": "shot.png", "content_type": "image/png",
                                                    "size": len(PNG)})
-        accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], PNG)
+        accept(boto3.client("s3"), from_env().uploads_bucket, form["fields"], PNG)
         slack.slack.fail_next("files.getUploadURLExternal", error="invalid_arguments")
         status, created = slack.api("POST", BASE, {"channel": "slack", "body": "With a file",
                                                    "slack": {"target": "channel", "channel_id": "C0ONCALL"},
@@ -396,13 +396,13 @@ class TestContextBySlack:
 
 def _slack_upload(slack: SlackWorld, name: str, content_type: str, data: bytes) -> str:
     import boto3
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     from local.s3_post import accept
 
     status, form = slack.api("POST", UPLOADS, {"filename": name, "content_type": content_type, "size": len(data)})
     assert status == 201, form
-    accept(boto3.client("s3"), get_settings().uploads_bucket, form["fields"], data)
+    accept(boto3.client("s3"), from_env().uploads_bucket, form["fields"], data)
     return str(form["upload_id"])
 
 

@@ -99,11 +99,11 @@ def test_redelivered_record_sends_nothing_twice(email_world: EmailWorld) -> None
 def test_permanent_rejection_is_failed_with_the_reason_and_not_retried(
         email_world: EmailWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a sending address whose domain SES has not verified
-    from sideconv.config import get_settings
+    from local.containers import cold_start
 
     started = email_world.start()
     monkeypatch.setenv("SENDER_ADDRESS", "support@unverified.example")
-    get_settings.cache_clear()
+    cold_start()
     # When the sender consumes the record
     result = email_world.send()
     # Then the record is done (not redelivered) and the message failed with SES's reason
@@ -133,13 +133,14 @@ def _throttle(client: Any, calls: list[str]) -> None:
 
 
 def test_throttling_is_retried_then_left_to_sqs_then_failed(email_world: EmailWorld) -> None:
-    from sideconv.config import get_settings
     from sideconv.email import clients
 
-    # Given SES that throttles every call
+    from functions.send_email import handler
+
+    # Given SES that throttles every call (the client the sender's wiring holds)
     started = email_world.start()
     calls: list[str] = []
-    _throttle(clients.sesv2(get_settings().region), calls)
+    _throttle(clients.sesv2(handler.wiring), calls)
     records = email_world.outbox_records()
     # When the record is delivered the first time
     result = email_world.send(records, receive_count=1)

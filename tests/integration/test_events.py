@@ -122,7 +122,11 @@ def test_publishing_failure_is_reported_for_retry(api: Any, stack: Any, monkeypa
         def put_events(self, **_: Any) -> dict[str, Any]:
             return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "x"}]}
 
-    monkeypatch.setattr(publishing, "_eventbridge", lambda: Refusing())
+    from sideconv.wiring import Wiring
+
+    wiring = Wiring.from_env()  # a container whose EventBridge refuses
+    wiring.provide(publishing.eventbridge, Refusing())
+    monkeypatch.setattr(handler, "wiring", wiring)
     api("POST", path(), email_request())
     batches: list[Any] = []
     stack.add_stream_consumer("publish_events",

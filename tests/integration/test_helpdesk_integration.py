@@ -24,11 +24,11 @@ def receive(side: dict[str, Any], text: str = "Approved.", conversation: str = "
                           channel=side["channel"], direction="inbound",
                           author=PersonMap(kind="email", email="finance@vendor.example"), body=text,
                           attachments=[], created_at=now)
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
     from sideconv.store.models import SideConversationItem
 
     key = SideConversationItem(pk, keys.side_conversation_sk(side["id"]), channel=side["channel"])
-    SideConversationStore(get_settings().region).append_message(
+    SideConversationStore(from_env().region).append_message(
         key, activity.inbound_actions(side["id"], message_id, now, text), message, None)
     return message_id
 

@@ -17,19 +17,19 @@ BASE = f"/v1/conversations/{seed.DEMO_CONVERSATION}/side-conversations"
 
 def _stream_records() -> int:
     streams = boto3.client("dynamodbstreams")
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
-    arn = boto3.client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"]["LatestStreamArn"]
+    arn = boto3.client("dynamodb").describe_table(TableName=from_env().table_name)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     return len(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"])
 
 
 def test_seeded_side_conversations_read_back_as_the_api_wrote_them(api: Any) -> None:
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     # Given 60 seeded side conversations
-    seeded = seed.seed(get_settings(), 60)
+    seeded = seed.seed(from_env(), 60)
     assert seeded.side_conversations == 60
     assert len(seeded.ids) == 60
     # When the demo conversation is listed through the API
@@ -60,9 +60,9 @@ def test_seeded_side_conversations_read_back_as_the_api_wrote_them(api: Any) -> 
 
 
 def test_a_seeded_side_conversation_takes_a_reply_and_the_seed_left_the_stream_empty(api: Any) -> None:
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
-    seeded = seed.seed(get_settings(), 12, messages=120)
+    seeded = seed.seed(from_env(), 12, messages=120)
     assert seeded.messages == 120
     assert _stream_records() == 0
     conversation, side = seeded.ids[0]
@@ -80,12 +80,12 @@ def test_a_seeded_side_conversation_takes_a_reply_and_the_seed_left_the_stream_e
 
 
 def test_seeded_side_conversations_fill_each_agent_s_inbox(api: Any) -> None:
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     from tests.conftest import agent_claims
 
     # Given 40 seeded side conversations, every other one started by agent-1
-    seeded = seed.seed(get_settings(), 40)
+    seeded = seed.seed(from_env(), 40)
     mine = {side for n, (_, side) in enumerate(seeded.ids) if seed.AGENTS[n % 2][0] == "agent-1"}
     # When agent-1 and agent-2 read their inboxes, both ways the ball can be
     inboxes = {}
@@ -110,12 +110,12 @@ def test_seeded_side_conversations_fill_each_agent_s_inbox(api: Any) -> None:
 def test_seeded_history_is_all_in_the_past(aws: None) -> None:
     import time
 
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
     # Given 300 seeded side conversations of up to six messages, then one written now
     now = time.time()
-    seed.seed(get_settings(), 300)
-    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    seed.seed(from_env(), 300)
+    table = boto3.resource("dynamodb").Table(from_env().table_name)
     items = table.scan()["Items"]
     # Then no seeded time is later than when the seeding ran, nor before the last 30 days
     stamps = [item[name] for item in items for name in ("created_at", "updated_at", "last_message_at")

@@ -127,12 +127,12 @@ class _FailingEntries:
 
 
 def test_the_sample_pipe_batch_is_routed_to_each_channels_queue(stack: Any) -> None:
-    from functions.route_outbox.handler import _sqs, lambda_handler
+    from functions.route_outbox.handler import _sqs, lambda_handler, wiring
     from tests.email_support import load_event
 
     # Given the batch the pipe passes (a JSON array of stream records, both channels)
     batch = load_event("route_outbox_batch.json")
-    calls = _sends(_sqs())
+    calls = _sends(_sqs(wiring))
     # When the router gets it
     answer = lambda_handler(batch, LambdaContextStub())
     # Then nothing is to be retried, each message is on its channel's queue, one batch request each
@@ -147,11 +147,11 @@ def test_the_sample_pipe_batch_is_routed_to_each_channels_queue(stack: Any) -> N
 
 
 def test_the_local_pipe_hands_the_records_to_the_real_router_in_batches(api: Any, stack: Any) -> None:
-    from functions.route_outbox.handler import _sqs, lambda_handler
+    from functions.route_outbox.handler import _sqs, lambda_handler, wiring
 
     (pipe,) = stack._pipes
     assert pipe.target is lambda_handler
-    calls = _sends(_sqs())
+    calls = _sends(_sqs(wiring))
     # Given twelve side conversations started before the stream is relayed
     for _ in range(12):
         api("POST", path(), email_request())

@@ -9,10 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
-from sideconv.container import forget
 
 from bench import counting, scenario
 from bench.env import LOCAL_ENV, Context, Missing, SlackStub, handler, slack_request
+from local.containers import cold_start
 
 counting.install()  # before any client of these tests exists: every botocore session is hooked
 
@@ -27,9 +27,9 @@ def _handler(name: str) -> Any:
 @pytest.fixture
 def counted(api: Any) -> Iterator[None]:
     """Embedded AWS (the `api` fixture) with every per-container cache cleared, so each client is new."""
-    forget()
+    cold_start()
     yield
-    forget()
+    cold_start()
 
 
 @pytest.fixture
@@ -44,10 +44,10 @@ def slack_env(counted: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackS
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("SLACK_EVENTS_QUEUE_URL", queue_url)
     monkeypatch.setenv("SLACK_API_URL", stub.url)
-    forget()
+    cold_start()
     yield stub
     stub.stop()
-    forget()
+    cold_start()
 
 
 def _ops(recorder: counting.Recorder) -> dict[str, int]:
@@ -106,13 +106,13 @@ class TestApi:
 
 class TestChannels:
     def test_an_inbound_email_is_one_read_one_write_and_the_raw_mail(self, counted: None) -> None:
-        from sideconv.config import get_settings
+        from sideconv.config import from_env
 
         ingest = _handler("ingest_email")
         created = scenario.create_email("conv-1")
         reply_to = created["email"]["reply_to"]
         raw = scenario.GENERATED.format(to=reply_to, n=1).encode()
-        scenario.put_raw_mail(boto3.client("s3"), get_settings(), "sesmessage0001", raw)
+        scenario.put_raw_mail(boto3.client("s3"), from_env(), "sesmessage0001", raw)
         with counting.recording() as recorder:
             result = ingest(scenario.receipt_event(raw, "sesmessage0001", reply_to), Context("ingest_email"))
         assert [r["outcome"] for r in result["results"]] == ["appended"]

@@ -115,19 +115,17 @@ def test_another_apps_event_gets_403() -> None:
 
 
 def test_a_failed_hand_off_forgets_the_event_so_slacks_retry_goes_through(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from sideconv.container import forget
+    from local.containers import cold_start
 
     with slack_world() as world:
         envelope = world.thread_reply("C0ONCALL", "1700000000.000100")
         monkeypatch.setenv("SLACK_EVENTS_QUEUE_URL", world.stack.resources.slack_events_queue_url + "-gone")
-        from sideconv.config import get_settings
-
-        get_settings.cache_clear()
+        cold_start()
         with pytest.raises(Exception):
             world.post_event(envelope)
         assert _event_items(world) == []
         monkeypatch.setenv("SLACK_EVENTS_QUEUE_URL", world.stack.resources.slack_events_queue_url)
-        forget()
+        cold_start()
         status, _ = world.post_event(envelope, retry_num=1)
         assert status == 200
         assert world.queued_events() == 1

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sideconv.container import forget
+from sideconv.wiring import Wiring
+
+from local.containers import cold_start
 
 pytestmark = pytest.mark.xdist_group("slack")
 
@@ -24,12 +26,12 @@ def test_the_secret_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
         monkeypatch.setenv("SLACK_BOT_USER_ID", "U0FROMENV")
         monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
-        forget()
+        cold_start()
         try:
-            installation = get_installation()
+            installation = get_installation(Wiring.from_env())
         finally:
             monkeypatch.delenv("SLACK_SECRET_ARN")
-            forget()
+            cold_start()
     assert installation.bot_token == "xoxb-from-secret"
     assert installation.signing_secret == "s3cret"
     assert (installation.team_id, installation.app_id) == ("T0PROD", "A0PROD")
@@ -42,11 +44,11 @@ def test_locally_the_environment_and_the_documented_default(monkeypatch: pytest.
     monkeypatch.delenv("SLACK_SECRET_ARN", raising=False)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     monkeypatch.setenv("SLACK_TEAM_ID", "T0LOCAL01")
-    forget()
+    cold_start()
     try:
-        installation = get_installation()
+        installation = get_installation(Wiring.from_env())
     finally:
-        forget()
+        cold_start()
     assert installation.signing_secret == "dev-signing-secret"
     assert installation.team_id == "T0LOCAL01"
 
@@ -65,10 +67,10 @@ def test_bot_ids_come_from_auth_test_when_not_configured(monkeypatch: pytest.Mon
         monkeypatch.delenv("SLACK_BOT_USER_ID", raising=False)
         monkeypatch.delenv("SLACK_BOT_ID", raising=False)
         monkeypatch.delenv("SLACK_SECRET_ARN", raising=False)
-        forget()
-        identity = bot_identity()
+        cold_start()
+        identity = bot_identity(Wiring.from_env())
     finally:
         stand_in.stop()
-        forget()
+        cold_start()
     assert (identity.user_id, identity.bot_id, identity.app_id) == ("U0LOCALBOT", "B0LOCALBOT", "A0LOCALAPP")
     assert len(stand_in.calls_of("auth.test")) == 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.slack_support import SlackWorld, counting_aws_requests, slack_world
+from tests.slack_support import SlackWorld, container_processor, counting_aws_requests, slack_world
 
 pytestmark = pytest.mark.xdist_group("slack")
 
@@ -152,22 +152,20 @@ def test_a_reply_reopens_a_closed_side_conversation() -> None:
 
 
 def test_a_thread_reply_costs_one_read_and_one_write() -> None:
-    from sideconv.slack import inbound
 
     with slack_world() as world:
         _, thread_ts = _thread(world)
         envelope = world.thread_reply("C0ONCALL", thread_ts)
-        inbound.processor().process(world.thread_reply("C0ONCALL", thread_ts, ts="1800000009.000001"))  # warm
+        container_processor().process(world.thread_reply("C0ONCALL", thread_ts, ts="1800000009.000001"))  # warm
         with counting_aws_requests() as counter:
-            assert inbound.processor().process(envelope) == "appended"
+            assert container_processor().process(envelope) == "appended"
         assert counter.of("dynamodb") == ["GetItem", "TransactWriteItems"]
 
 
 def test_author_names_are_cached() -> None:
-    from sideconv.slack import inbound
 
     with slack_world() as world:
         _, thread_ts = _thread(world)
         for n in range(3):
-            inbound.processor().process(world.thread_reply("C0ONCALL", thread_ts, ts=f"1800000010.00000{n}"))
+            container_processor().process(world.thread_reply("C0ONCALL", thread_ts, ts=f"1800000010.00000{n}"))
         assert len(world.slack.calls_of("users.info")) == 1

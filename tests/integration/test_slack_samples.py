@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sideconv.wiring import Wiring
 
 from tests.conftest import LambdaContextStub
 from tests.slack_support import slack_world
@@ -44,7 +45,7 @@ def test_processor_sample_becomes_an_inbound_message() -> None:
     envelope = json.loads(sample["Records"][0]["body"])
     with slack_world() as world:
         created = world.start("channel", channel_id="C0ONCALL")
-        models.bind_configured()
+        models.bound(Wiring.from_env())
         ref = keys.slack_thread_ref(envelope["team_id"], "C0ONCALL", envelope["event"]["thread_ts"])
         SideConversationRefItem(ref, ref, account_id="acme", conversation_id="conv-1",
                                 side_conversation_id=created["id"]).save()
@@ -63,7 +64,7 @@ def test_outbox_sample_is_posted_as_the_threads_root() -> None:
     sample = _load("outbox_slack_insert.json")
     image = json.loads(sample["Records"][0]["body"])["dynamodb"]["NewImage"]
     with slack_world() as world:
-        models.bind_configured()
+        models.bound(Wiring.from_env())
         sc_id = image["side_conversation_id"]["S"]
         SideConversationItem(
             image["pk"]["S"], f"SC#{sc_id}", id=sc_id, account_id="acme", conversation_id="conv-1",

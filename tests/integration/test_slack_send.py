@@ -9,7 +9,7 @@ import boto3
 import pytest
 from sideconv import keys
 
-from tests.slack_support import CONVERSATION, counting_aws_requests, slack_world
+from tests.slack_support import CONVERSATION, batch_sender, counting_aws_requests, slack_world
 
 pytestmark = pytest.mark.xdist_group("slack")
 
@@ -150,7 +150,7 @@ def test_5xx_on_the_last_allowed_receive_ends_failed_with_a_reason() -> None:
         record = _outbox_record(world)
         world.slack.fail_next("chat.postMessage", status=500)
         # When the message has already been received the maximum number of times
-        outcome = outbound.sender().deliver(record, receive_count=outbound.MAX_TRANSIENT_RECEIVES)
+        outcome = batch_sender().deliver(record, receive_count=outbound.MAX_TRANSIENT_RECEIVES)
         # Then it ends failed, with the reason
         assert outcome == "failed"
         delivery = world.get(created["id"])["messages"][0]["delivery"]
@@ -167,21 +167,20 @@ def test_a_timeout_is_retried_not_failed() -> None:
         record = _outbox_record(world)
         world.slack.fail_next("chat.postMessage", delay=6)  # longer than the client's 5 s timeout
         with pytest.raises(outbound.RetryLater) as held:
-            outbound.sender().deliver(record, receive_count=1)
+            batch_sender().deliver(record, receive_count=1)
         assert "timed out" in held.value.reason.lower()
         assert held.value.delay == 2
 
 
 def test_a_redelivered_message_already_sent_is_not_posted_again() -> None:
-    from sideconv.slack import outbound
 
     with slack_world() as world:
         world.start("channel", channel_id="C0ONCALL")
         world.stack._relay_stream()
         record = _outbox_record(world)
         # When the same outbox record is delivered twice (SQS at-least-once)
-        assert outbound.sender().deliver(record) == "sent"
-        assert outbound.sender().deliver(record) == "skipped"
+        assert batch_sender().deliver(record) == "sent"
+        assert batch_sender().deliver(record) == "skipped"
         # Then Slack got one post
         assert len(world.slack.messages("C0ONCALL")) == 1
 
@@ -199,20 +198,19 @@ def test_a_burst_of_twenty_replies_arrives_in_order_without_a_storm_of_429s() ->
 
 
 def test_each_message_costs_one_read_and_one_write() -> None:
-    from sideconv.slack import outbound
 
     with slack_world() as world:
         created = world.start("channel", channel_id="C0ONCALL")
         world.stack._relay_stream()
         root = _outbox_record(world)
         with counting_aws_requests() as counter:
-            outbound.sender().deliver(root)
+            batch_sender().deliver(root)
         root_calls = counter.of("dynamodb")
         world.reply(created["id"], "second")
         world.stack._relay_stream()
         reply = _outbox_record(world)
         with counting_aws_requests() as counter:
-            outbound.sender().deliver(reply)
+            batch_sender().deliver(reply)
         assert root_calls == ["BatchGetItem", "TransactWriteItems"]
         assert counter.of("dynamodb") == ["BatchGetItem", "UpdateItem"]
 
@@ -310,12 +308,12 @@ def test_a_look_that_cannot_answer_does_not_end_the_message_failed_early() -> No
         world.slack.fail_next("conversations.history", status=503, times=1)
         # When it is received for the 5th time, the count at which a plain 5xx gives up
         with pytest.raises(outbound.RetryLater):
-            outbound.sender().deliver(record, receive_count=outbound.MAX_TRANSIENT_RECEIVES)
+            batch_sender().deliver(record, receive_count=outbound.MAX_TRANSIENT_RECEIVES)
         # Then it is held, not failed: the look never said whether it was posted
         assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "pending"
         # And on the 20th it gives up, saying why
         world.slack.fail_next("conversations.history", status=503, times=1)
-        assert outbound.sender().deliver(record, receive_count=outbound.MAX_RATE_LIMITED_RECEIVES) == "failed"
+        assert batch_sender().deliver(record, receive_count=outbound.MAX_RATE_LIMITED_RECEIVES) == "failed"
         detail = world.get(created["id"])["messages"][0]["delivery"]["detail"]
         assert "may have been posted" in detail
         assert world.slack.messages() == []
@@ -363,13 +361,13 @@ def test_a_rate_limited_look_holds_the_message_then_finds_the_post() -> None:
         # When the redelivery's look is rate limited
         world.slack.fail_next("conversations.history", status=429, retry_after=7)
         with pytest.raises(outbound.RetryLater) as held:
-            outbound.sender().deliver(record, receive_count=2)
+            batch_sender().deliver(record, receive_count=2)
         # Then the message waits Slack's Retry-After, neither failed nor posted again
         assert held.value.delay == 7
         assert world.get(created["id"])["messages"][0]["delivery"]["status"] == "pending"
         assert world.slack.calls_of("chat.postMessage") == []
         # And the next receive finds the post and records it
-        assert outbound.sender().deliver(record, receive_count=3) == "sent"
+        assert batch_sender().deliver(record, receive_count=3) == "sent"
         [post] = world.slack.messages("C0ONCALL")
         assert world.get(created["id"])["slack"]["thread_ts"] == post["ts"]
         assert world.slack.calls_of("chat.postMessage") == []
@@ -391,7 +389,7 @@ def test_a_post_of_another_app_carrying_our_message_id_is_not_taken_for_ours() -
                          "event_payload": {"side_conversation_id": image["side_conversation_id"]["S"],
                                            "message_id": image["id"]["S"]}}})
         # When a redelivery looks before posting
-        assert outbound.sender().deliver(record, receive_count=2) == "sent"
+        assert batch_sender().deliver(record, receive_count=2) == "sent"
         # Then it looked, did not adopt the other app's message, and posted its own
         assert world.slack.calls_of("conversations.history")
         assert len(world.slack.calls_of("chat.postMessage")) == 1
@@ -409,7 +407,7 @@ def test_a_look_refused_for_good_fails_saying_the_post_may_be_out() -> None:
         record = _queued_record(world)
         world.slack.fail_next("conversations.history", error="missing_scope")
         # When it is received again
-        assert outbound.sender().deliver(record, receive_count=2) == "failed"
+        assert batch_sender().deliver(record, receive_count=2) == "failed"
         # Then it is not posted blindly, and its reason says Slack's code and that it may be in Slack
         detail = world.get(created["id"])["messages"][0]["delivery"]["detail"]
         assert detail.startswith("missing_scope")

@@ -298,9 +298,9 @@ def test_two_accounts_each_send_and_receive_in_their_own_workspace_only(world: S
 
 def test_the_events_endpoint_reads_a_workspaces_account_once_per_container(world: SlackWorld) -> None:
     install(world, ACME, W1)
-    from sideconv.container import forget
+    from local.containers import cold_start
 
-    forget()  # a cold container
+    cold_start()  # a cold container
     with counting_aws_requests() as counter:
         for n in range(3):
             event = {"type": "message", "channel": "C0ONCALL", "text": str(n), "ts": f"17000000{n}.000100"}
@@ -378,9 +378,10 @@ def test_a_rotating_token_is_refreshed_before_it_expires(world: SlackWorld) -> N
 
 
 def refresh_directory(world: SlackWorld, account: str, team: str) -> None:
+    from sideconv.config import from_env
     from sideconv.slack.directory import queue_refresh
 
-    queue_refresh(account, team)
+    queue_refresh(from_env(), account, team)
     world.drain()
 
 
@@ -537,9 +538,9 @@ def test_a_workspace_revoked_in_one_account_can_be_connected_to_another(world: S
     _, created = start(GLOBEX, channel="C0ONCALL")
     world.drain()
     [root] = world.slack.messages("C0ONCALL")
-    from sideconv.container import forget
+    from local.containers import cold_start
 
-    forget()  # the endpoint's minute of remembering the old route has passed
+    cold_start()  # the endpoint's minute of remembering the old route has passed
     assert world.post_event(thread_reply(world, W1, "C0ONCALL", root["ts"], "U0BOB", "to globex"))[0] == 200
     world.drain()
     assert messages_of(GLOBEX, created["id"])["messages"][-1]["body"] == "to globex"

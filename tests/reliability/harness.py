@@ -36,8 +36,7 @@ from email.parser import BytesParser
 from typing import Any
 from unittest import mock
 
-from sideconv.container import forget
-
+from local.containers import cold_start
 from local.slack_api import SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
 
@@ -248,13 +247,13 @@ class World:
 
         os.environ["REDRIVE_AFTER_SECONDS"] = str(after_seconds)
         os.environ["REDRIVE_GIVE_UP_SECONDS"] = str(give_up_seconds)
-        forget()
+        cold_start()
         try:
             return dict(lambda_handler({"stream_arn": self.stack.resources.stream_arn}, LambdaContextStub()))
         finally:
             os.environ.pop("REDRIVE_AFTER_SECONDS", None)
             os.environ.pop("REDRIVE_GIVE_UP_SECONDS", None)
-            forget()
+            cold_start()
 
     def settle(self, redrives: int = 6) -> None:
         """Drain; then, as the schedule would, re-drive what is still pending and drain again."""
@@ -266,7 +265,7 @@ class World:
             self.pump()
 
     def restart(self) -> None:
-        forget()
+        cold_start()
 
     # What happened ----------------------------------------------------------------------------
 
@@ -432,13 +431,13 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
     outcome.sleep = _NoSleep.sleep
     try:
         with mock_aws():
-            forget()
+            cold_start()
             stack = LocalStack(_settings())
             dlqs = _dead_letter_queues(stack)
             os.environ["OUTBOX_EMAIL_QUEUE_URL"] = stack.resources.outbox_queue_urls["email"]
             os.environ["OUTBOX_SLACK_QUEUE_URL"] = stack.resources.outbox_queue_urls["slack"]
             local_slack._configure(stack, stand_in)
-            forget()
+            cold_start()
             local_slack.register(stack)
             from functions.send_email.handler import lambda_handler as send_email
 
@@ -452,7 +451,7 @@ def world(faults: Faults | None = None, crash: CrashPoint | None = None) -> Iter
             BotocoreStubber.__call__, WebClient.api_call, outcome.sleep = saved
         stand_in.stop()
         environment.stop()
-        forget()
+        cold_start()
 
 
 class _NoSleep:
@@ -467,10 +466,9 @@ class _NoSleep:
 
 
 def _settings() -> Any:
-    from sideconv.config import get_settings
+    from sideconv.config import from_env
 
-    get_settings.cache_clear()
-    return get_settings()
+    return from_env()
 
 
 def _dead_letter_queues(stack: Any) -> dict[str, str]:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from sideconv import usecases
-from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, slack_routes, table, upload_routes
+from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, slack_routes, upload_routes, wiring_of
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -23,9 +23,11 @@ from sideconv.api.schemas import (
     UpdateSideConversation,
 )
 from sideconv.auth import caller_from_claims
-from sideconv.config import get_settings
 from sideconv.errors import DomainError
 from sideconv.observability import logger
+from sideconv.store import models
+from sideconv.store.repository import SideConversationStore
+from sideconv.wiring import Wiring, built
 
 app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -35,8 +37,9 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 
-def handle_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Refuse an oversized body before anything parses it, then route."""
+def handle_request(event: dict[str, Any], context: Any, wiring: Wiring) -> dict[str, Any]:
+    """Refuse an oversized body before anything parses it, then route (with the function's `wiring`: the
+    routes find it in the resolver's context, which the resolver clears after each request)."""
     body = event.get("body") or ""
     if len(body) * (3 / 4 if event.get("isBase64Encoded") else 1) > MAX_BODY_BYTES:
         detail = f"at most {MAX_BODY_BYTES} bytes"
@@ -45,6 +48,7 @@ def handle_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
                    "errors": [{"field": "body", "in": "body", "pointer": "#/", "detail": detail}]}
         return {"statusCode": 413, "headers": {"Content-Type": problems.CONTENT_TYPE},
                 "body": json.dumps(problem), "isBase64Encoded": False}
+    app.append_context(wiring=wiring)
     return app.resolve(event, context)
 app.include_router(email_routes.router)
 app.include_router(domain_routes.router)
@@ -82,11 +86,17 @@ def _responses(status: int, description: str, model: type[Any], **problems_by_st
     return responses
 
 
+@built
+def _table_store(wiring: Wiring) -> SideConversationStore:
+    return models.open_store(wiring, SideConversationStore)
+
+
 def _context(conversation_id: str) -> usecases.Context:
-    settings = get_settings()
+    wiring = wiring_of(app)
+    settings = wiring.settings
     claims = app.current_event.request_context.authorizer.jwt_claim
     return usecases.Context(
-        store=table.store(),
+        store=_table_store(wiring),
         caller=caller_from_claims(claims),
         conversation_id=conversation_id,
         token_secret=settings.token_secret,
@@ -94,7 +104,14 @@ def _context(conversation_id: str) -> usecases.Context:
         choose_sender=_sender_chooser,
         uploads=upload_routes.uploads,
         slack_workspace=_slack_workspace,
+        follow_up_defaults=_follow_up_defaults,
     )
+
+
+def _follow_up_defaults(account_id: str) -> Any:
+    from sideconv import follow_up_settings
+
+    return follow_up_settings.for_create(follow_up_settings.remembered(wiring_of(app)), account_id)
 
 
 def _sender_chooser(account_id: str, requested: str | None) -> Any:
@@ -107,8 +124,9 @@ def _slack_workspace(account_id: str, team_id: str | None, channel_id: str | Non
     from sideconv.slack import targets
     from sideconv.slack.installation import get_installation
 
-    environment = get_installation()
-    return targets.choose(account_id, team_id, channel_id, single_workspace=environment.single_workspace,
+    wiring = wiring_of(app)
+    environment = get_installation(wiring)
+    return targets.choose(wiring, account_id, team_id, channel_id, single_workspace=environment.single_workspace,
                           environment_team_id=environment.team_id)
 
 

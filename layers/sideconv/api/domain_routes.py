@@ -12,9 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ConfigDict, Field, StringConstraints
 
+from sideconv.api import wiring_of
 from sideconv.api.schemas import DisplayName, Model
 from sideconv.auth import Caller, caller_from_claims
-from sideconv.config import get_settings
 from sideconv.email.api_models import EmailFrom
 
 router = Router()
@@ -87,8 +87,9 @@ def sending() -> Any:
     from sideconv.email.sender_store import configured_store
     from sideconv.email.senders import Sending
 
-    s = get_settings()
-    return Sending(store=configured_store(), ses=clients.sesv2(s.region), region=s.region,
+    wiring = wiring_of(router)
+    s = wiring.settings
+    return Sending(store=configured_store(wiring), ses=clients.sesv2(wiring), region=s.region,
                    shared_address=s.sender_address, shared_name=s.sender_name, inbound_domain=s.inbound_domain,
                    configuration_set=s.ses_configuration_set)
 

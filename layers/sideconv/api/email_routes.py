@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ConfigDict, StringConstraints
 
+from sideconv.api import wiring_of
 from sideconv.api.schemas import Message, Model
 from sideconv.auth import Caller, caller_from_claims
-from sideconv.config import get_settings
 
 if TYPE_CHECKING:
     from sideconv.email.store import EmailStore
@@ -74,7 +74,7 @@ def _store() -> EmailStore:
     # Loaded on the first of these routes: most of the API's calls never need the e-mail store.
     from sideconv.email.store import configured_store
 
-    return configured_store()
+    return configured_store(wiring_of(router))
 
 
 def _caller() -> Caller:
@@ -86,8 +86,8 @@ def _storage() -> Any:
     from sideconv import s3
     from sideconv.email.inbound import Storage
 
-    settings = get_settings()
-    return Storage(s3.client(settings.region), settings.received_mail_bucket)
+    settings = wiring_of(router).settings
+    return Storage(s3.client(wiring_of(router)), settings.received_mail_bucket)
 
 
 _ALREADY_RESOLVED: Any = {"description": "The mail was already attached or discarded",
@@ -105,7 +105,8 @@ def list_quarantine(limit: Annotated[int, Query(ge=1, le=100)] = 25,
                     ) -> Response[QuarantineList]:
     from sideconv.email import admin
 
-    return _json(200, admin.list_quarantine(_store(), _caller(), limit, next_token, get_settings().token_secret))
+    token_secret = wiring_of(router).settings.token_secret
+    return _json(200, admin.list_quarantine(_store(), _caller(), limit, next_token, token_secret))
 
 
 @router.post("/v1/quarantine/<quarantine_id>/discard", summary="Discard a quarantined mail (admins)",
@@ -128,7 +129,7 @@ def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Bo
     from sideconv.email import admin
     from sideconv.email.inbound import InboundConfig
 
-    settings = get_settings()
+    settings = wiring_of(router).settings
     config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.received_mail_bucket,
                            settings.raw_mail_prefix, settings.sender_address)
     message = admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
@@ -159,8 +160,8 @@ def attachment(conversation_id: ConversationId, side_conversation_id: SideConver
     from sideconv.email import admin
     from sideconv.uploads import link_signer
 
-    settings = get_settings()
-    signer = link_signer(settings) if settings.s3_upload_endpoint else s3.client(settings.region)
+    settings = wiring_of(router).settings
+    signer = link_signer(settings) if settings.s3_upload_endpoint else s3.client(wiring_of(router))
     return _json(200, admin.attachment_link(_store(), signer, settings.received_mail_bucket,
                                             _caller(), conversation_id, side_conversation_id, message_id,
                                             attachment_id, uploads_bucket=settings.uploads_bucket))

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from sideconv.api import wiring_of
 from sideconv.api.schemas import FollowUpSettings
 from sideconv.auth import Caller, caller_from_claims
 from sideconv.errors import Forbidden
@@ -26,9 +27,9 @@ def _admin() -> Caller:
 
 
 def _bound() -> None:
-    from sideconv.api import table
+    from sideconv.store import models
 
-    table.store()  # binds the models to the configured table, once per container
+    models.bound(wiring_of(router))  # binds the models to the configured table, once per container
 
 
 def _json(body: dict[str, Any]) -> Response[Any]:
@@ -60,4 +61,5 @@ def put_follow_up_settings(request: Annotated[FollowUpSettings, Body()]) -> Resp
 
     settings = follow_up_settings.Settings(seconds(request.default_after), request.max_nudges,
                                            seconds(request.auto_close_after))
-    return _json(follow_up_settings.put(caller.account_id, settings, caller.agent_id).as_dict())
+    cache = follow_up_settings.remembered(wiring_of(router))
+    return _json(follow_up_settings.put(cache, caller.account_id, settings, caller.agent_id).as_dict())

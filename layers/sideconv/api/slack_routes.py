@@ -6,7 +6,6 @@ the first of these routes (most of the API's calls never need them).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,15 +13,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from sideconv.api import wiring_of
 from sideconv.api.schemas import Model
 from sideconv.auth import Caller, caller_from_claims
-from sideconv.config import get_settings
-from sideconv.container import keep
+from sideconv.wiring import Wiring, built
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from sideconv.slack.installations import AccountInstallationStore, TableStateStore, TokenCipher
+    from sideconv.slack.installations import AccountInstallationStore, TableStateStore
     from sideconv.slack.oauth import OAuthConfig
 
 router = Router()
@@ -80,60 +79,47 @@ def _caller() -> Caller:
     return caller_from_claims(event.request_context.authorizer.jwt_claim)
 
 
-@keep
-@lru_cache(maxsize=1)
-def _connection() -> Any:
-    from pynamodb.connection import Connection
-
+def installation_store(wiring: Wiring, account_id: str, installed_by: str | None = None) -> AccountInstallationStore:
+    from sideconv.slack.installations import AccountInstallationStore
+    from sideconv.slack.workspaces import cipher
     from sideconv.store import models
 
-    settings = models.bind_configured()
-    return Connection(region=settings.region, host=settings.dynamodb_endpoint)
+    return AccountInstallationStore(account_id, cipher(wiring), models.connection(wiring), installed_by=installed_by)
 
 
-@keep
-@lru_cache(maxsize=1)
-def _kms() -> Any:
-    import boto3
-
-    return boto3.client("kms", region_name=get_settings().region)
+def store_for(account_id: str, installed_by: str | None = None) -> AccountInstallationStore:
+    return installation_store(wiring_of(router), account_id, installed_by)
 
 
-@keep
-@lru_cache(maxsize=1)
-def cipher() -> TokenCipher:
-    from sideconv.slack.installations import TokenCipher
-
-    return TokenCipher(_kms, get_settings().slack_token_key_id)
-
-
-def installation_store(account_id: str, installed_by: str | None = None) -> AccountInstallationStore:
-    from sideconv.slack.installations import AccountInstallationStore
-
-    return AccountInstallationStore(account_id, cipher(), _connection(), installed_by=installed_by)
-
-
-@keep
-@lru_cache(maxsize=1)
-def _states() -> TableStateStore:
+@built
+def _table_states(wiring: Wiring) -> TableStateStore:
     from sideconv.slack.installations import TableStateStore
+    from sideconv.store import models
 
-    return TableStateStore(_connection())
+    return TableStateStore(models.connection(wiring))
 
 
-@keep
-@lru_cache(maxsize=1)
-def _oauth_client() -> WebClient:
+def _states() -> TableStateStore:
+    return _table_states(wiring_of(router))
+
+
+@built
+def _oauth_app_client(wiring: Wiring) -> WebClient:
     from sideconv.slack.client import TIMEOUT_SECONDS, app_client
 
-    return app_client(None, TIMEOUT_SECONDS)
+    return app_client(wiring.settings, None, TIMEOUT_SECONDS)
+
+
+def _oauth_client() -> WebClient:
+    return _oauth_app_client(wiring_of(router))
 
 
 def _config() -> OAuthConfig:
     from sideconv.slack.installation import get_installation
     from sideconv.slack.oauth import OAuthConfig
 
-    settings, app = get_settings(), get_installation()
+    wiring = wiring_of(router)
+    settings, app = wiring.settings, get_installation(wiring)
     return OAuthConfig(client_id=app.client_id, client_secret=app.client_secret,
                        redirect_uri=settings.slack_redirect_uri, authorize_url=settings.slack_authorize_url,
                        connections_url=settings.slack_connections_url)
@@ -162,7 +148,7 @@ def oauth_callback(code: Annotated[str | None, Query(max_length=512)] = None,
                    error: Annotated[str | None, Query(max_length=200)] = None) -> Response[Any]:
     from sideconv.slack import oauth
 
-    location = oauth.callback(code, state, error, _config(), _states(), installation_store, _oauth_client,
+    location = oauth.callback(code, state, error, _config(), _states(), store_for, _oauth_client,
                               connected=_queue_directory_refresh)
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"},
                     content_type="text/plain", body="")
@@ -175,7 +161,7 @@ def list_installations() -> Response[WorkspaceList]:
     from sideconv.slack import oauth
 
     caller = _caller()
-    return _json(200, oauth.listing(caller, installation_store(caller.account_id)))
+    return _json(200, oauth.listing(caller, store_for(caller.account_id)))
 
 
 @router.get("/v1/slack/workspaces", summary="The account's Slack workspaces to post in (agents)",
@@ -183,7 +169,7 @@ def list_installations() -> Response[WorkspaceList]:
                              "content": {"application/json": {"model": WorkspaceChoices}}}})
 def list_workspaces() -> Response[WorkspaceChoices]:
     caller = _caller()
-    items = installation_store(caller.account_id).items()
+    items = store_for(caller.account_id).items()
     return _json(200, {"items": [{"team_id": i.team_id, "team_name": i.team_name, "state": i.state} for i in items]})
 
 
@@ -193,7 +179,7 @@ def delete_installation(team_id: TeamId) -> Response[Any]:
     from sideconv.slack import oauth
 
     caller = _caller()
-    oauth.disconnect(caller, team_id, installation_store(caller.account_id), _oauth_client)
+    oauth.disconnect(caller, team_id, store_for(caller.account_id), _oauth_client)
     return Response(status_code=204, content_type="application/json", body="")
 
 
@@ -208,17 +194,17 @@ def directory(kind: Annotated[Literal["user", "channel"], Query()],
               ) -> Response[DirectoryPage]:
     from sideconv.slack import directory as slack_directory
 
-    caller = _caller()
-    return _json(200, slack_directory.lookup(caller, slack_directory.table_directory(), team_id, kind, q, limit,
-                                             next_token, get_settings().token_secret,
+    caller, wiring = _caller(), wiring_of(router)
+    return _json(200, slack_directory.lookup(caller, slack_directory.table_directory(wiring), team_id, kind, q, limit,
+                                             next_token, wiring.settings.token_secret,
                                              workspaces=_active_teams, refresh=_queue_directory_refresh))
 
 
 def _active_teams(account_id: str) -> list[str]:
-    return [item.team_id for item in installation_store(account_id).items() if item.state == "active"]
+    return [item.team_id for item in store_for(account_id).items() if item.state == "active"]
 
 
 def _queue_directory_refresh(account_id: str, team_id: str) -> None:
     from sideconv.slack.directory import queue_refresh
 
-    queue_refresh(account_id, team_id)
+    queue_refresh(wiring_of(router).settings, account_id, team_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import Response
@@ -12,9 +11,9 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ConfigDict, Field, StringConstraints
 
 from sideconv import keys
+from sideconv.api import wiring_of
 from sideconv.api.schemas import Model
 from sideconv.auth import caller_from_claims
-from sideconv.container import keep
 from sideconv.errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -42,12 +41,11 @@ class UploadForm(Model):
     max_bytes: int
 
 
-@keep
-@lru_cache(maxsize=1)
 def uploads() -> Uploads:
+    """The container's uploads service (on the API's wiring), built on the first request that needs it."""
     from sideconv.uploads import configured
 
-    return configured()
+    return configured(wiring_of(router))
 
 
 @router.post("/v1/conversations/<conversation_id>/uploads", summary="Start an upload of a file to attach",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -19,7 +18,6 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from sideconv import keys
-from sideconv.container import keep
 from sideconv.errors import Conflict, NotFound
 from sideconv.store import models
 from sideconv.store.models import (
@@ -29,6 +27,7 @@ from sideconv.store.models import (
     EmailSettingsItem,
     TableItem,
 )
+from sideconv.wiring import Wiring, built
 
 
 @dataclass
@@ -147,7 +146,6 @@ def _default_action(successor: str | None) -> Action:
     return EmailSettingsItem.default_sender.set(successor)
 
 
-@keep
-@lru_cache(maxsize=1)
-def configured_store() -> SenderStore:
-    return models.open_configured(SenderStore)
+@built
+def configured_store(wiring: Wiring) -> SenderStore:
+    return models.open_store(wiring, SenderStore)

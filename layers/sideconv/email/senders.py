@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sideconv import clock, keys
 from sideconv.auth import Caller
-from sideconv.container import keep
 from sideconv.email import domains
 from sideconv.email.sender_store import AccountEmail, SenderStore
 from sideconv.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from sideconv.observability import logger
 from sideconv.store.models import DomainClaimItem, EmailDomainItem, EmailSenderItem, EmailSettingsItem
+from sideconv.wiring import Wiring, built
 
 
 @dataclass(frozen=True)
@@ -372,13 +371,14 @@ def settings(sending: Sending, caller: Caller) -> dict[str, Any]:
 _VERIFIED_FOR_S = 60.0
 
 
-@keep
-@lru_cache(maxsize=1)
-def _verified_until() -> dict[str, float]:
+@built
+def verified_until(wiring: Wiring) -> dict[str, float]:
+    """The container's memory of which domains SES said were verified, until when (`may_send_from`)."""
     return {}
 
 
-def may_send_from(store: SenderStore, ses: Any, account_id: str, address: str) -> str | None:
+def may_send_from(store: SenderStore, ses: Any, account_id: str, address: str,
+                  seen: dict[str, float]) -> str | None:
     """The tenant to send `address`'s mail in, or None when it may not: the domain's claim is not this
     account's, or a parent domain is another account's, or SES does not have it verified for sending
     (1 BatchGetItem; SES at most once a minute)."""
@@ -387,7 +387,6 @@ def may_send_from(store: SenderStore, ses: Any, account_id: str, address: str) -
     claim = claims.get(domain)
     if claim is None or any(c.account_id != account_id for c in claims.values()):
         return None
-    seen = _verified_until()
     if seen.get(domain, 0.0) < time.monotonic():
         try:
             identity = ses.get_email_identity(EmailIdentity=domain)

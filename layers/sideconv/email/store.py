@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -20,7 +19,6 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from sideconv import keys
-from sideconv.container import keep
 from sideconv.errors import Conflict, NotFound
 from sideconv.store import models
 from sideconv.store.models import (
@@ -32,6 +30,7 @@ from sideconv.store.models import (
     SideConversationItem,
     SideConversationRefItem,
 )
+from sideconv.wiring import Wiring, built
 
 # Nested document paths (typed as plain attributes by PynamoDB's stubs).
 DELIVERY_STATUS = Path("delivery.status")
@@ -276,8 +275,7 @@ def _value(model: Any) -> Any:
         return None
 
 
-@keep
-@lru_cache(maxsize=1)
-def configured_store() -> EmailStore:
+@built
+def configured_store(wiring: Wiring) -> EmailStore:
     """This container's e-mail store, on the table it is configured for."""
-    return models.open_configured(EmailStore)
+    return models.open_store(wiring, EmailStore)

@@ -1,15 +1,14 @@
-"""The Slack Web API client and the bot's own identity, created once per container, on first use."""
+"""The Slack Web API client and the bot's own identity, built once per wiring, on first use."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sideconv.config import get_settings
-from sideconv.container import keep
+from sideconv.config import Settings
 from sideconv.slack.installation import get_installation
+from sideconv.wiring import Wiring, built
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -26,12 +25,11 @@ _WEB_LOGGER = logging.getLogger("sideconv.slack.web")
 _WEB_LOGGER.setLevel(logging.INFO)
 
 
-def app_client(token: str | None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
+def app_client(settings: Settings, token: str | None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
     """A Web API client with `token` (None: the OAuth calls, which carry the app's client secret),
     pointed at the configured Slack (the stand-in locally)."""
     from slack_sdk import WebClient
 
-    settings = get_settings()
     # The default retry handlers retry a refused connection once; 429s and 5xx are retried through
     # the queue (with a delay), never by sleeping inside the function.
     client = WebClient(token=token, timeout=timeout, logger=_WEB_LOGGER)
@@ -40,18 +38,30 @@ def app_client(token: str | None, timeout: int = TIMEOUT_SECONDS) -> WebClient:
     return client
 
 
-@keep
-@lru_cache(maxsize=1)
-def web_client() -> WebClient:
+@built
+def web_client(wiring: Wiring) -> WebClient:
     """The environment's installation (the self-hosting single-workspace mode)."""
-    return app_client(get_installation().bot_token)
+    return app_client(wiring.settings, get_installation(wiring).bot_token)
 
 
-@keep
-@lru_cache(maxsize=64)
-def workspace_client(token: str) -> WebClient:
-    """One client per workspace token this container uses (an account's own installation)."""
-    return app_client(token)
+WORKSPACE_CLIENTS = 64
+
+
+@built
+def _workspace_clients(wiring: Wiring) -> dict[str, WebClient]:
+    return {}
+
+
+def workspace_client(wiring: Wiring, token: str) -> WebClient:
+    """One client per workspace token this container uses (an account's own installation), at most
+    `WORKSPACE_CLIENTS` (a rotated token's old client is dropped with the rest when that fills up)."""
+    clients = _workspace_clients(wiring)
+    client = clients.get(token)
+    if client is None:
+        if len(clients) >= WORKSPACE_CLIENTS:
+            clients.clear()
+        client = clients[token] = app_client(wiring.settings, token)
+    return client
 
 
 @dataclass(frozen=True)
@@ -63,13 +73,12 @@ class BotIdentity:
     app_id: str | None
 
 
-@keep
-@lru_cache(maxsize=1)
-def bot_identity() -> BotIdentity:
-    installation = get_installation()
+@built
+def bot_identity(wiring: Wiring) -> BotIdentity:
+    installation = get_installation(wiring)
     user_id, bot_id = installation.bot_user_id, installation.bot_id
     if user_id is None or bot_id is None:
-        answer = web_client().auth_test()
+        answer = web_client(wiring).auth_test()
         user_id = user_id or answer.get("user_id")
         bot_id = bot_id or answer.get("bot_id")
     return BotIdentity(user_id=user_id, bot_id=bot_id, app_id=installation.app_id)

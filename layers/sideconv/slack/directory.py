@@ -20,12 +20,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sideconv import clock, keys, pagination
-from sideconv.container import keep
+from sideconv.config import Settings
 from sideconv.errors import InvalidRequest
+from sideconv.wiring import Wiring, built
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -174,12 +174,11 @@ class DirectoryStore:
         return self.by_id(account_id, team_id, channel_id, "channel")
 
 
-@keep
-@lru_cache(maxsize=1)
-def table_directory() -> DirectoryStore:
+@built
+def table_directory(wiring: Wiring) -> DirectoryStore:
     from sideconv.store import models
 
-    models.bind_configured()
+    models.bound(wiring)
     return DirectoryStore()
 
 
@@ -227,17 +226,17 @@ def _stale(items: list[SlackDirectoryItem], prefix: str) -> bool:
     return min(item.refreshed_at for item in items) < cutoff
 
 
-def postable_channel(account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
+def postable_channel(wiring: Wiring, account_id: str, team_id: str, channel_id: str) -> SlackDirectoryItem | None:
     """The channel a create names, if the app can post there. Slack lists a private channel only to its
     members, so a channel a filled copy does not know is a private one the app is not in (or none):
     a 409 that says to invite the app. A public channel the app is not in is joined by the sender."""
     from sideconv.errors import Conflict
 
-    channel, filled = table_directory().channel_and_filled(account_id, team_id, channel_id)
+    channel, filled = table_directory(wiring).channel_and_filled(account_id, team_id, channel_id)
     if channel is None and filled:
         # Private and without the app, or none; or a public channel so new its channel_created has not
         # landed yet: the copy is refilled (at most once a minute), and a retry then joins it.
-        _refresh_quietly(account_id, team_id)
+        _refresh_quietly(wiring.settings, account_id, team_id)
         raise Conflict(f"{channel_id} is a private channel the Atender app is not in, or no channel the app can "
                        "see yet: invite the app to it in Slack (/invite @Atender), then try again (a public "
                        "channel created a moment ago works in a minute)", field="slack.channel_id")
@@ -247,11 +246,11 @@ def postable_channel(account_id: str, team_id: str, channel_id: str) -> SlackDir
     return channel
 
 
-def _refresh_quietly(account_id: str, team_id: str) -> None:
+def _refresh_quietly(settings: Settings, account_id: str, team_id: str) -> None:
     from sideconv.observability import logger
 
     try:
-        queue_refresh(account_id, team_id, every_seconds=60, reason="unknown_channel")
+        queue_refresh(settings, account_id, team_id, every_seconds=60, reason="unknown_channel")
     except Exception:  # the refusal stands; the next daily refresh finds the channel
         logger.warning("directory refresh not queued", extra={"team_id": team_id})
 
@@ -328,7 +327,8 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     return False
 
 
-def queue_refresh(account_id: str, team_id: str, *, every_seconds: int = 300, reason: str = "dir") -> None:
+def queue_refresh(settings: Settings, account_id: str, team_id: str, *, every_seconds: int = 300,
+                  reason: str = "dir") -> None:
     """Ask the processor to refill the copy: one SendMessage, deduplicated per `reason` within
     `every_seconds` (a create naming a channel the copy lacks asks under its own reason, so the
     refill that came before the channel existed does not swallow it)."""
@@ -336,9 +336,6 @@ def queue_refresh(account_id: str, team_id: str, *, every_seconds: int = 300, re
 
     import boto3
 
-    from sideconv.config import get_settings
-
-    settings = get_settings()
     if not settings.slack_queue_url:
         raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
     bucket = int(time.time() // every_seconds)

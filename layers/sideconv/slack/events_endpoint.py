@@ -20,14 +20,12 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
 from sideconv import keys
-from sideconv.config import get_settings
-from sideconv.container import keep
 from sideconv.slack.installation import get_installation
+from sideconv.wiring import Wiring, built
 
 # Slack retries an event for up to about an hour (immediately, 1 min, 5 min); keep ids for a day.
 EVENT_ID_TTL_SECONDS = 24 * 3600
@@ -67,15 +65,13 @@ def _load_signature_module() -> ModuleType:
     return module
 
 
-@keep
-@lru_cache(maxsize=4)
-def _verifier(signing_secret: str) -> Any:
-    return _load_signature_module().SignatureVerifier(signing_secret)
+@built
+def _verifier(wiring: Wiring) -> Any:
+    return _load_signature_module().SignatureVerifier(get_installation(wiring).signing_secret)
 
 
-@keep
-@lru_cache(maxsize=1)
-def _session() -> Any:
+@built
+def _session(wiring: Wiring) -> Any:
     # botocore, not boto3: boto3's import also loads s3transfer (~250 ms) that this path never uses.
     # PynamoDB talks to DynamoDB through botocore the same way.
     import botocore.session
@@ -83,18 +79,16 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
-@keep
-@lru_cache(maxsize=1)
-def _dynamodb() -> Any:
-    settings = get_settings()
-    return _session().create_client("dynamodb", region_name=settings.region,
-                                    endpoint_url=settings.dynamodb_endpoint)
+@built
+def _dynamodb(wiring: Wiring) -> Any:
+    settings = wiring.settings
+    return _session(wiring).create_client("dynamodb", region_name=settings.region,
+                                          endpoint_url=settings.dynamodb_endpoint)
 
 
-@keep
-@lru_cache(maxsize=1)
-def _sqs() -> Any:
-    return _session().create_client("sqs", region_name=get_settings().region)
+@built
+def _sqs(wiring: Wiring) -> Any:
+    return _session(wiring).create_client("sqs", region_name=wiring.settings.region)
 
 
 # How long a container trusts what it read about a workspace's account, found or not: an uninstall
@@ -138,10 +132,9 @@ class WorkspaceRoutes:
         return found
 
 
-@keep
-@lru_cache(maxsize=1)
-def routes() -> WorkspaceRoutes:
-    return WorkspaceRoutes(_dynamodb, get_settings().table_name)
+@built
+def routes(wiring: Wiring) -> WorkspaceRoutes:
+    return WorkspaceRoutes(lambda: _dynamodb(wiring), wiring.settings.table_name)
 
 
 def _enterprise_of(envelope: dict[str, Any]) -> str | None:
@@ -152,11 +145,11 @@ def _enterprise_of(envelope: dict[str, Any]) -> str | None:
     return enterprise if isinstance(enterprise, str) and _SLACK_ID.match(enterprise) else None
 
 
-def _route(envelope: dict[str, Any], installation: Any) -> Route | None:
+def _route(wiring: Wiring, envelope: dict[str, Any], installation: Any) -> Route | None:
     team_id = envelope.get("team_id")
     if not isinstance(team_id, str) or not keys.SLACK_TEAM_ID.match(team_id):
         return None
-    found = routes().account_of(team_id, _enterprise_of(envelope))
+    found = routes(wiring).account_of(team_id, _enterprise_of(envelope))
     if found is not None:
         account_id, state = found
         return Route(account_id) if state == "active" else None
@@ -177,16 +170,16 @@ def _reject(status: int, detail: str) -> Answer:
     return Answer(status, {"ok": False, "error": detail}, "rejected")
 
 
-def receive(headers: dict[str, str], body: bytes, *, now: float | None = None) -> Answer:
+def receive(wiring: Wiring, headers: dict[str, str], body: bytes, *, now: float | None = None) -> Answer:
     """One request to /v1/slack/events. `headers` are lower-case (API Gateway HTTP API)."""
-    installation = get_installation()
+    installation = get_installation(wiring)
     timestamp = headers.get("x-slack-request-timestamp")
     signature = headers.get("x-slack-signature")
     if not timestamp or not signature:
         return _reject(401, "missing_signature")
     if not timestamp.isdigit():
         return _reject(401, "invalid_timestamp")
-    verifier = _verifier(installation.signing_secret)
+    verifier = _verifier(wiring)
     if now is not None:
         # The verifier reads its clock; a pinned `now` lets tests cross the 5-minute window.
         verifier = _load_signature_module().SignatureVerifier(installation.signing_secret, _Clock(now))
@@ -209,19 +202,19 @@ def receive(headers: dict[str, str], body: bytes, *, now: float | None = None) -
     event_id = envelope.get("event_id")
     if not isinstance(event_id, str) or not _SLACK_ID.match(event_id):
         return _reject(400, "invalid_event_id")
-    route = _route(envelope, installation)
+    route = _route(wiring, envelope, installation)
     if route is None:
         # Signed by the app, but no account holds this workspace (never installed, or uninstalled):
         # acknowledged so Slack stops, and nothing is written.
         return Answer(200, {"ok": True}, "unknown_workspace")
 
-    if not _record_event_id(event_id):
+    if not _record_event_id(wiring, event_id):
         return Answer(200, {"ok": True}, "duplicate")
     try:
-        _hand_off(envelope, event_id, route)
+        _hand_off(wiring, envelope, event_id, route)
     except Exception:
         # Not handed off: forget the id so Slack's retry goes through, and ask Slack to retry.
-        _forget_event_id(event_id)
+        _forget_event_id(wiring, event_id)
         raise
     return Answer(200, {"ok": True}, "queued")
 
@@ -234,15 +227,15 @@ class _Clock:
         return self._now
 
 
-def _record_event_id(event_id: str) -> bool:
+def _record_event_id(wiring: Wiring, event_id: str) -> bool:
     """Conditional put of the event id; False when Slack already delivered it."""
     from botocore.exceptions import ClientError
 
     ref = keys.slack_event_ref(event_id)
     now = time.time()
     try:
-        _dynamodb().put_item(
-            TableName=get_settings().table_name,
+        _dynamodb(wiring).put_item(
+            TableName=wiring.settings.table_name,
             Item={
                 keys.PK: {"S": ref},
                 keys.SK: {"S": ref},
@@ -260,14 +253,14 @@ def _record_event_id(event_id: str) -> bool:
     return True
 
 
-def _forget_event_id(event_id: str) -> None:
+def _forget_event_id(wiring: Wiring, event_id: str) -> None:
     ref = keys.slack_event_ref(event_id)
-    _dynamodb().delete_item(TableName=get_settings().table_name,
+    _dynamodb(wiring).delete_item(TableName=wiring.settings.table_name,
                             Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}})
 
 
-def _hand_off(envelope: dict[str, Any], event_id: str, route: Route) -> None:
-    queue_url = get_settings().slack_queue_url
+def _hand_off(wiring: Wiring, envelope: dict[str, Any], event_id: str, route: Route) -> None:
+    queue_url = wiring.settings.slack_queue_url
     if not queue_url:
         raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
     event = envelope.get("event")
@@ -280,5 +273,5 @@ def _hand_off(envelope: dict[str, Any], event_id: str, route: Route) -> None:
     payload = {k: v for k, v in envelope.items() if k not in ("token", ACCOUNT_FIELD)}
     if route.account_id is not None:
         payload[ACCOUNT_FIELD] = route.account_id
-    _sqs().send_message(QueueUrl=queue_url, MessageBody=json.dumps(payload, separators=(",", ":")),
+    _sqs(wiring).send_message(QueueUrl=queue_url, MessageBody=json.dumps(payload, separators=(",", ":")),
                         MessageGroupId=group[:128], MessageDeduplicationId=event_id)

@@ -11,13 +11,11 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ulid import ULID
 
 from sideconv import clock, keys
-from sideconv.container import keep
 from sideconv.observability import logger
 from sideconv.slack import directory
 from sideconv.slack.client import BotIdentity, bot_identity, web_client
@@ -28,6 +26,7 @@ from sideconv.slack.store import SlackStore
 from sideconv.slack.workspaces import Disconnected, Workspace, Workspaces
 from sideconv.store import models
 from sideconv.store.models import AttachmentMap, MessageItem, PersonMap, SideConversationRefItem
+from sideconv.wiring import Wiring, built
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -192,10 +191,10 @@ class Processor:
         return "deleted" if self._store.delete_inbound(pk, sk) else "ignored"
 
 
-@keep
-@lru_cache(maxsize=1)
-def processor() -> Processor:
+@built
+def processor(wiring: Wiring) -> Processor:
+    """The container's processor: its store, clients and the names it remembers live as long as it does."""
     from sideconv.slack.workspaces import workspaces
 
-    return Processor(models.open_configured(SlackStore), People(web_client), bot_identity, workspaces(),
-                     directory.table_directory())
+    return Processor(models.open_store(wiring, SlackStore), People(lambda: web_client(wiring)),
+                     lambda: bot_identity(wiring), workspaces(wiring), directory.table_directory(wiring))

@@ -10,11 +10,9 @@ start. This module imports nothing heavy: the events endpoint reads it on its co
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
-from sideconv.config import get_settings
-from sideconv.container import keep
+from sideconv.wiring import Wiring, built
 
 _SECRET_FIELDS = ("bot_token", "signing_secret", "team_id", "app_id", "bot_user_id", "bot_id", "client_id",
                   "client_secret")
@@ -37,10 +35,9 @@ class Installation:
         return f"Installation(team_id={self.team_id!r}, app_id={self.app_id!r})"
 
 
-@keep
-@lru_cache(maxsize=1)
-def get_installation() -> Installation:
-    settings = get_settings()
+@built
+def get_installation(wiring: Wiring) -> Installation:
+    settings = wiring.settings
     installation = Installation(
         bot_token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,

@@ -21,12 +21,9 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sideconv import clock, outcome
-from sideconv.config import get_settings
-from sideconv.container import keep
 from sideconv.context import Quoted
 from sideconv.observability import logger
 from sideconv.slack import files, formatting
@@ -36,6 +33,7 @@ from sideconv.slack.store import SlackStore, ThreadRoot
 from sideconv.slack.workspaces import Disconnected, Workspaces
 from sideconv.store import models
 from sideconv.store.models import MessageItem, SideConversationItem, SlackInfoMap
+from sideconv.wiring import Wiring, built
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -105,8 +103,10 @@ def _queue_url(arn: str) -> str:
 class Sender:
     def __init__(self, store: SlackStore, client: Callable[[], WebClient], pacer: Pacer,
                  sqs: Callable[[], Any], url_template: str | None, team_id: str | None,
-                 workspaces: Workspaces | None = None, read_file: Callable[[str], bytes] | None = None) -> None:
+                 workspaces: Workspaces | None = None, read_file: Callable[[str], bytes] | None = None,
+                 bot_identity: Callable[[], BotIdentity] | None = None) -> None:
         self._store = store
+        self._bot_identity = bot_identity
         self._read_file = read_file
         self._environment_client = client
         self._workspaces = workspaces
@@ -204,6 +204,11 @@ class Sender:
             raise
         except Exception as exc:  # timeouts, refused connections, a body that is not JSON
             return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count, self._unsure)
+
+    def _environment_identity(self) -> BotIdentity:
+        if self._bot_identity is None:
+            return BotIdentity(user_id=None, bot_id=None, app_id=None)
+        return self._bot_identity()
 
     def _client(self) -> WebClient:
         return self._active if self._active is not None else self._environment_client()
@@ -380,7 +385,7 @@ class Sender:
 
     def _files_in_thread(self, message: MessageItem, channel: str, thread_ts: str, posted_ts: str) -> bool:
         """Whether this app shared a post with the message's files in the thread since its text."""
-        identity = bot_identity()
+        identity = self._environment_identity()
         ours = {value for value in (identity.bot_id, identity.app_id) if value}
         names = sorted(str(a.name) for a in message.attachments or [] if a.location)
         seen: list[str] = []
@@ -424,7 +429,7 @@ class Sender:
     def _find_own(self, message: MessageItem, page: Callable[[str | None], Any]) -> str | None:
         """The `ts` of this app's post carrying the message id in its metadata, or None after the last
         page. A Slack error here is answered like one from the post (429: later; 5xx: retried)."""
-        identity = self._identity or bot_identity()
+        identity = self._identity or self._environment_identity()
         ours = {value for value in (identity.bot_id, identity.app_id) if value}
         cursor: str | None = None
         while True:
@@ -512,27 +517,38 @@ def _retry_after(headers: Any) -> int:
         return 1
 
 
-@keep
-@lru_cache(maxsize=1)
-def sender() -> Sender:
-    store = models.open_configured(SlackStore)
-    settings = get_settings()
+@built
+def _store(wiring: Wiring) -> SlackStore:
+    return models.open_store(wiring, SlackStore)
 
-    @lru_cache(maxsize=1)
-    def sqs() -> Any:
-        import boto3
 
-        return boto3.client("sqs", region_name=settings.region)
+@built
+def _pacer(wiring: Wiring) -> Pacer:
+    """Pacing is the container's: a channel's last post is remembered from one batch to the next."""
+    return Pacer(wiring.settings.slack_post_interval_s)
+
+
+@built
+def _sqs(wiring: Wiring) -> Any:
+    import boto3
+
+    return boto3.client("sqs", region_name=wiring.settings.region)
+
+
+def sender(wiring: Wiring) -> Sender:
+    """A sender for one batch: what it holds for the batch (the groups held back, the messages already
+    made invisible, the message in hand) ends with it, whatever way the batch ends. Its store, clients,
+    workspaces and pacing are the container's, on the wiring."""
+    settings = wiring.settings
 
     def read_file(location: str) -> bytes:
         # An outbound Slack message's files are the agent's uploads (sideconv.uploads).
         from sideconv import s3
 
-        return bytes(s3.client(settings.region).get_object(Bucket=settings.uploads_bucket,
-                                                            Key=location)["Body"].read())
+        return bytes(s3.client(wiring).get_object(Bucket=settings.uploads_bucket, Key=location)["Body"].read())
 
     from sideconv.slack.workspaces import workspaces
 
-    return Sender(store, web_client,
-                  Pacer(settings.slack_post_interval_s), sqs, settings.conversation_url_template,
-                  get_installation().team_id, workspaces(), read_file)
+    return Sender(_store(wiring), lambda: web_client(wiring), _pacer(wiring), lambda: _sqs(wiring),
+                  settings.conversation_url_template, get_installation(wiring).team_id, workspaces(wiring),
+                  read_file, lambda: bot_identity(wiring))

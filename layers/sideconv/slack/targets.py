@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sideconv import keys
 from sideconv.errors import InvalidRequest
 from sideconv.store.models import SlackInstallationItem
+from sideconv.wiring import Wiring
 
 FIELD = "slack.team_id"
 
@@ -33,8 +34,8 @@ def _installations(account_id: str) -> list[SlackInstallationItem]:
         attributes_to_get=["pk", "sk", "kind", "team_id", "team_name", "state", "account_id"]))
 
 
-def choose(account_id: str, team_id: str | None, channel_id: str | None, *, single_workspace: bool,
-           environment_team_id: str | None) -> Chosen:
+def choose(wiring: Wiring, account_id: str, team_id: str | None, channel_id: str | None, *,
+           single_workspace: bool, environment_team_id: str | None) -> Chosen:
     installed = _installations(account_id)
     if not installed:
         if single_workspace and environment_team_id:
@@ -61,6 +62,6 @@ def choose(account_id: str, team_id: str | None, channel_id: str | None, *, sing
     if channel_id is not None:
         from sideconv.slack import directory
 
-        channel = directory.postable_channel(account_id, chosen.team_id, channel_id)
+        channel = directory.postable_channel(wiring, account_id, chosen.team_id, channel_id)
         shared = bool(channel.is_shared_externally) if channel is not None else None
     return Chosen(chosen.team_id, chosen.team_name, shared, "account")

@@ -10,15 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sideconv.container import keep
+from sideconv.wiring import Wiring, built
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from sideconv.slack.installations import AccountInstallationStore
+    from sideconv.slack.installations import AccountInstallationStore, TokenCipher
 
 # How long a container trusts what it read about a workspace (its token, whether it is revoked).
 CACHE_SECONDS = 60.0
@@ -91,34 +90,38 @@ class Workspaces:
                          self.client_for(installation.bot_token))
 
 
-@keep
-@lru_cache(maxsize=1)
-def workspaces() -> Workspaces:
-    """The container's view of the accounts' workspaces (the sender's and the processor's wiring)."""
+@built
+def kms(wiring: Wiring) -> Any:
+    """KMS, for the workspaces' bot tokens (sideconv.slack.installations.TokenCipher)."""
     import boto3
-    from pynamodb.connection import Connection
 
+    return boto3.client("kms", region_name=wiring.settings.region)
+
+
+@built
+def cipher(wiring: Wiring) -> TokenCipher:
+    from sideconv.slack.installations import TokenCipher
+
+    return TokenCipher(lambda: kms(wiring), wiring.settings.slack_token_key_id)
+
+
+@built
+def workspaces(wiring: Wiring) -> Workspaces:
+    """The container's view of the accounts' workspaces (the sender's and the processor's wiring)."""
     from sideconv.slack.client import app_client, workspace_client
     from sideconv.slack.installation import get_installation
-    from sideconv.slack.installations import AccountInstallationStore, TokenCipher
+    from sideconv.slack.installations import AccountInstallationStore
     from sideconv.store import models
 
-    settings = models.bind_configured()
-    connection = Connection(region=settings.region, host=settings.dynamodb_endpoint)
-
-    @lru_cache(maxsize=1)
-    def kms() -> Any:
-        return boto3.client("kms", region_name=settings.region)
-
-    cipher = TokenCipher(kms, settings.slack_token_key_id)
-    app = get_installation()
+    connection, settings = models.connection(wiring), wiring.settings
+    app = get_installation(wiring)
 
     def rotator() -> Any:
         from slack_sdk.oauth.token_rotation import TokenRotator
 
         return TokenRotator(client_id=app.client_id or "", client_secret=app.client_secret or "",
-                            client=app_client(None))
+                            client=app_client(settings, None))
 
-    return Workspaces(store=lambda account_id: AccountInstallationStore(account_id, cipher, connection),
-                      client_for=workspace_client,
+    return Workspaces(store=lambda account_id: AccountInstallationStore(account_id, cipher(wiring), connection),
+                      client_for=lambda token: workspace_client(wiring, token),
                       rotator=rotator if app.client_id and app.client_secret else None)

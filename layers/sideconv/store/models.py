@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -21,7 +22,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondary
 from pynamodb.models import Model
 
 from sideconv import keys
-from sideconv.config import Settings, get_settings
+from sideconv.config import Settings
+from sideconv.wiring import Wiring, built
 
 StoreT = TypeVar("StoreT")
 
@@ -454,14 +456,23 @@ def update_if(item: Model, actions: Sequence[Action], condition: Condition) -> b
     return True
 
 
-def bind_configured() -> Settings:
-    """`bind` to the table and endpoint this container is configured for; the settings it used."""
-    settings = get_settings()
+@built
+def bound(wiring: Wiring) -> Settings:
+    """`bind` to the wiring's table and endpoint, once per wiring (PynamoDB keeps a model's table on its
+    class, so this is the one place that sets it); the settings it used."""
+    settings = wiring.settings
     bind(settings.table_name, settings.region, settings.dynamodb_endpoint)
     return settings
 
 
-def open_configured(store: Callable[[str, str | None], StoreT]) -> StoreT:
-    """`bind_configured`, then open `store` (a repository class) on the same region and endpoint."""
-    settings = bind_configured()
+def open_store(wiring: Wiring, store: Callable[[str, str | None], StoreT]) -> StoreT:
+    """`bound`, then open `store` (a repository class) on the same region and endpoint."""
+    settings = bound(wiring)
     return store(settings.region, settings.dynamodb_endpoint)
+
+
+@built
+def connection(wiring: Wiring) -> Connection:
+    """A low-level PynamoDB connection to the wiring's DynamoDB (models bound too)."""
+    settings = bound(wiring)
+    return Connection(region=settings.region, host=settings.dynamodb_endpoint)
