@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -19,7 +19,7 @@ from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from sideconv import keys
+from sideconv import activity, keys
 from sideconv.container import keep
 from sideconv.errors import Conflict, NotFound
 from sideconv.store import models
@@ -32,6 +32,9 @@ from sideconv.store.models import (
     SideConversationItem,
     SideConversationRefItem,
 )
+
+if TYPE_CHECKING:
+    from sideconv.email.parse import ParsedMail
 
 # Nested document paths (typed as plain attributes by PynamoDB's stubs).
 DELIVERY_STATUS = Path("delivery.status")
@@ -73,6 +76,25 @@ def _ref(item: SideConversationRefItem) -> Ref:
 
 def _failed(exc: TransactWriteError) -> set[int]:
     return {i for i, r in enumerate(exc.cancellation_reasons or []) if r and r.code == "ConditionalCheckFailed"}
+
+
+def summary_actions(message: MessageItem, mail: ParsedMail) -> list[Action]:
+    """A person's answer changes the summary as every inbound message does (`sideconv.activity`:
+    reopens, moves up, the agent has the ball, unread) and makes its sender a participant who gets
+    the next mail. An auto-reply is only counted: kept, never taken for an answer."""
+    now = message.created_at
+    thread: list[Action] = []
+    if mail.message_id:
+        thread.append(THREAD_REFERENCES.set(THREAD_REFERENCES.append([mail.message_id])))
+    if message.auto_reply:
+        return [SideConversationItem.message_count.add(1), SideConversationItem.updated_at.set(now),
+                SideConversationItem.version.add(1), *thread]
+    actions = [*activity.inbound_actions(message.side_conversation_id, message.id, now, message.body), *thread]
+    if mail.sender is not None:
+        path = SideConversationItem.email.repliers[mail.sender.email.lower()]
+        actions.append(path.set(path | {"kind": "email", "role": "replier", "email": mail.sender.email,
+                                        "name": mail.sender.name}))
+    return actions
 
 
 class EmailStore:
@@ -239,7 +261,23 @@ class EmailStore:
         except DoesNotExist as exc:
             raise NotFound("no such quarantined mail") from exc
 
-    def resolve_quarantined(self, item: QuarantineItem, actions: list[Action],
+    def discard_quarantined(self, item: QuarantineItem, *, by: str, at: str) -> None:
+        """The admin discarded it (Conflict when it was attached or discarded meanwhile)."""
+        self._resolve_quarantined(item, [QuarantineItem.status.set("discarded"), QuarantineItem.resolved_by.set(by),
+                                         QuarantineItem.resolved_at.set(at)])
+
+    def attach_quarantined(self, item: QuarantineItem, message: MessageItem, mail: ParsedMail, *, by: str,
+                           at: str) -> None:
+        """The admin vouched for it: the message joins its side conversation as any reply would (the
+        summary as `summary_actions`), and the quarantined mail says where, in one request."""
+        self._resolve_quarantined(item, [QuarantineItem.status.set("attached"), QuarantineItem.resolved_by.set(by),
+                                         QuarantineItem.resolved_at.set(at),
+                                         QuarantineItem.resolved_message_id.set(message.id),
+                                         QuarantineItem.conversation_id.set(message.conversation_id),
+                                         QuarantineItem.side_conversation_id.set(message.side_conversation_id)],
+                                  message=message, summary_actions=summary_actions(message, mail))
+
+    def _resolve_quarantined(self, item: QuarantineItem, actions: list[Action],
                             message: MessageItem | None = None,
                             summary_actions: list[Action] | None = None) -> None:
         """Discard, or attach to a side conversation (message and summary in the same request)."""

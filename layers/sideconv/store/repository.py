@@ -15,7 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from sideconv import keys
+from sideconv import activity, keys
 from sideconv.errors import Conflict, NotFound
 from sideconv.store import models
 from sideconv.store.models import (
@@ -32,6 +32,29 @@ class IdempotentReplay(Exception):
     def __init__(self, record: IdempotencyItem | None) -> None:
         super().__init__("idempotency key already used")
         self.record = record
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """Remember a request's first result under its Idempotency-Key (`sk`) for a replay until `expires_at`."""
+
+    pk: str
+    sk: str
+    request_hash: str
+    view: dict[str, Any]
+    expires_at: Any
+
+
+# The record's `status_code` as it has always been stored: every idempotent operation (a create, a
+# reply) answers a creation, and a replay answers it again (records written before keep theirs).
+_RECORDED_STATUS = 201
+
+
+def _record(idempotency: Idempotency) -> IdempotencyItem:
+    return IdempotencyItem(idempotency.pk, idempotency.sk, request_hash=idempotency.request_hash,
+                           status_code=_RECORDED_STATUS,
+                           response=json.dumps(idempotency.view, separators=(",", ":")),
+                           expires_at=idempotency.expires_at)
 
 
 @dataclass
@@ -115,9 +138,18 @@ class Store:
         summary: SideConversationItem,
         first_message: MessageItem,
         lookups: Sequence[TableItem],
-        idempotency: IdempotencyItem | None,
+        idempotency: Idempotency | None,
     ) -> None:
-        self._commit([summary, first_message, *lookups], idempotency)
+        self._commit([summary, first_message, *lookups], _record(idempotency) if idempotency else None)
+
+    def append_outbound(self, message: MessageItem, idempotency: Idempotency | None) -> None:
+        """An agent's message: recorded, and its summary moved as every message out moves it (reopened,
+        the ball with the other party: `sideconv.activity`), in one write request. NotFound when the
+        side conversation does not exist (or is of another channel)."""
+        summary_key = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id),
+                                           channel=message.channel)
+        actions = activity.outbound_actions(message.side_conversation_id, message.created_at, message.body)
+        self.append_message(summary_key, actions, message, _record(idempotency) if idempotency else None)
 
     def append_message(
         self,
@@ -201,9 +233,15 @@ class Store:
         return Page(items, last_key)
 
     def update_side_conversation(
-        self, pk: str, side_conversation_id: str, actions: list[Action]
+        self, pk: str, side_conversation_id: str, changes: dict[str, Any]
     ) -> SideConversationItem:
+        """Set the summary's attributes named in `changes` (None: removed) and count a version, in one
+        UpdateItem; NotFound when there is no such side conversation."""
         item = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id))
+        actions: list[Action] = [SideConversationItem.version.add(1)]
+        for name, value in changes.items():
+            attribute = getattr(SideConversationItem, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
         if not models.update_if(item, actions, SideConversationItem.pk.exists()):
             raise NotFound("side conversation not found")
         return item
