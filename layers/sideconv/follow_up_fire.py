@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from sideconv import clock, follow_up_settings, follow_ups, keys, views
 from sideconv.store import models
@@ -27,6 +25,7 @@ from sideconv.store.models import (
     SideConversationItem,
     TableItem,
 )
+from sideconv.store.transactions import ConditionFailed, Transaction
 
 # `at()` has whole seconds and the Scheduler's clock is not ours: a firing this close before its time
 # is the one it was armed for (a one-time schedule runs once; only a change of the summary moves it).
@@ -113,11 +112,9 @@ def fire(connection: Connection, event: dict[str, Any]) -> str:
                 # Listed by its newest message, as any message out moves it (sideconv.activity)
                 item.lsi1sk.set(keys.by_activity_sk("open", now, summary.id))]
     try:
-        with TransactWrite(connection=connection) as tx:
+        with Transaction(connection=connection) as tx:
             tx.update(summary, actions, condition=condition, add_version_condition=False)
             tx.save(message, condition=TableItem.pk.does_not_exist())
-    except TransactWriteError as exc:
-        if any(r and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons):
-            return "stale"
-        raise
+    except ConditionFailed:
+        return "stale"
     return "nudged"

@@ -14,10 +14,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactGet, TransactWrite
+from pynamodb.transactions import TransactGet
 
 from sideconv import activity, keys
 from sideconv.container import keep
@@ -32,6 +32,8 @@ from sideconv.store.models import (
     SideConversationItem,
     SideConversationRefItem,
 )
+from sideconv.store.transactions import ConditionFailed
+from sideconv.store.transactions import Transaction as TransactWrite
 
 if TYPE_CHECKING:
     from sideconv.email.parse import ParsedMail
@@ -72,10 +74,6 @@ class Ref:
 
 def _ref(item: SideConversationRefItem) -> Ref:
     return Ref(item.account_id, item.conversation_id, item.side_conversation_id, item.message_id)
-
-
-def _failed(exc: TransactWriteError) -> set[int]:
-    return {i for i, r in enumerate(exc.cancellation_reasons or []) if r and r.code == "ConditionalCheckFailed"}
 
 
 def summary_actions(message: MessageItem, mail: ParsedMail) -> list[Action]:
@@ -131,10 +129,8 @@ class EmailStore:
                 tx.update(SideConversationItem(summary.pk, summary.sk), [
                     THREAD_REFERENCES.set(THREAD_REFERENCES.append([own_id, wire_id])),
                 ], condition=SideConversationItem.pk.exists())
-        except TransactWriteError as exc:
-            if _failed(exc):
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
     def mark_delivery(self, pk: str, sk: str, delivery: DeliveryMap, *, only_if: str | None = "pending",
@@ -191,15 +187,13 @@ class EmailStore:
                     tx.condition_check(EmailSenderItem, keys.email_account_pk(message.account_id),
                                        keys.email_sender_sk(not_a_sender),
                                        condition=EmailSenderItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            # PynamoDB sends condition checks first, then puts, then updates.
-            failed = _failed(exc)
-            first = 1 if not_a_sender else 0
-            if first in failed:
+        except ConditionFailed as exc:
+            if exc.of(record.pk, record.sk):
                 raise DuplicateMail(record.pk) from exc
-            if first + 2 in failed:
+            if exc.of(summary.pk, summary.sk):
                 raise NotFound("side conversation not found") from exc
-            if not_a_sender and 0 in failed:
+            if not_a_sender and exc.of(keys.email_account_pk(message.account_id),
+                                       keys.email_sender_sk(not_a_sender)):
                 raise SpoofedSender(not_a_sender) from exc
             raise
 
@@ -226,11 +220,10 @@ class EmailStore:
                                     DELIVERY_UPDATED_AT.set(at), *LEAVE_PENDING_INDEX],
                           condition=MessageItem.pk.exists() & (MessageItem.direction == "outbound")
                           & MessageItem.delivery.exists())
-        except TransactWriteError as exc:
-            failed = _failed(exc)
-            if 0 in failed:
+        except ConditionFailed as exc:
+            if exc.of(record.pk, record.sk):
                 raise DuplicateMail(record.pk) from exc
-            if 1 in failed:
+            if exc.of(message.pk, message.sk):
                 return False
             raise
         return True
@@ -240,8 +233,8 @@ class EmailStore:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(record, condition=InboundMailItem.pk.does_not_exist())
                 tx.save(item, condition=QuarantineItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if 0 in _failed(exc):
+        except ConditionFailed as exc:
+            if exc.of(record.pk, record.sk):
                 raise DuplicateMail(record.pk) from exc
             raise
 
@@ -291,14 +284,10 @@ class EmailStore:
                                                    keys.side_conversation_sk(message.side_conversation_id))
                     tx.update(summary, summary_actions, condition=SideConversationItem.pk.exists()
                               & (SideConversationItem.channel == "email"))
-        except TransactWriteError as exc:
-            failed = _failed(exc)
-            held_index = 1 if message is not None else 0
-            if held_index in failed:
+        except ConditionFailed as exc:
+            if exc.of(item.pk, item.sk):
                 raise Conflict("this mail was already attached or discarded") from exc
-            if failed:
-                raise NotFound("side conversation not found") from exc
-            raise
+            raise NotFound("side conversation not found") from exc
 
     def get_message(self, pk: str, side_conversation_id: str, message_id: str) -> MessageItem:
         try:

@@ -22,6 +22,7 @@ from pynamodb.models import Model
 
 from sideconv import keys
 from sideconv.config import Settings, get_settings
+from sideconv.store.conditions import condition_failed
 
 StoreT = TypeVar("StoreT")
 
@@ -298,7 +299,7 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
 class SlackEventItem(TableItem, discriminator="slack_event"):
     """A Slack event id seen by the events endpoint (`SLACKEVT#<event_id>`, TTL): Slack's retries stop here.
 
-    Written with boto3 by `sideconv.slack.events` (that path does not import PynamoDB); read by tests.
+    Written with botocore by `sideconv.slack.event_store` (that path does not import PynamoDB); read by tests.
     """
 
     received_at = UnicodeAttribute(null=True)
@@ -448,7 +449,7 @@ def update_if(item: Model, actions: Sequence[Action], condition: Condition) -> b
     try:
         item.update(list(actions), condition=condition, add_version_condition=False)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

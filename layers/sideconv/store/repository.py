@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from sideconv import activity, keys
 from sideconv.errors import Conflict, NotFound
@@ -24,6 +22,7 @@ from sideconv.store.models import (
     SideConversationItem,
     TableItem,
 )
+from sideconv.store.transactions import ConditionFailed, Transaction
 
 
 class IdempotentReplay(Exception):
@@ -103,8 +102,8 @@ class Store:
     def __init__(self, region: str, host: str | None = None) -> None:
         self._connection = Connection(region=region, host=host)
 
-    def _transaction(self) -> TransactWrite:
-        return TransactWrite(connection=self._connection)
+    def _transaction(self) -> Transaction:
+        return Transaction(connection=self._connection)
 
     def _commit(
         self,
@@ -112,8 +111,8 @@ class Store:
         idempotency: IdempotencyItem | None,
         update: tuple[SideConversationItem, list[Action]] | None = None,
     ) -> None:
-        """One TransactWriteItems. DynamoDB reports a cancellation reason per item, in the order
-        PynamoDB sends them: puts (ours, then the idempotency record), then the update."""
+        """One TransactWriteItems. A failed condition is told by the item it belongs to: the
+        idempotency record (a replay), the summary (no such side conversation)."""
         try:
             with self._transaction() as tx:
                 for put in puts:
@@ -125,11 +124,10 @@ class Store:
                     tx.update(item, actions, add_version_condition=False,
                               condition=SideConversationItem.pk.exists()
                               & (SideConversationItem.channel == item.channel))
-        except TransactWriteError as exc:
-            failed = {i for i, r in enumerate(exc.cancellation_reasons) if r and r.code == "ConditionalCheckFailed"}
-            if idempotency is not None and len(puts) in failed:
+        except ConditionFailed as exc:
+            if idempotency is not None and exc.of(idempotency.pk, idempotency.sk):
                 raise IdempotentReplay(self.get_idempotency(idempotency.pk, idempotency.sk)) from exc
-            if update is not None and len(puts) + (idempotency is not None) in failed:
+            if update is not None and exc.of(update[0].pk, update[0].sk):
                 raise NotFound("side conversation not found") from exc
             raise
 
