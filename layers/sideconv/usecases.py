@@ -51,6 +51,8 @@ class Context:
     uploads: Callable[[], Any] | None = None
     # Which Slack workspace a new Slack side conversation goes to (sideconv.slack.targets.choose).
     slack_workspace: Callable[[str, str | None, str | None], Any] | None = None
+    # The account's follow-up defaults for a create (sideconv.follow_up_settings.for_create when None).
+    follow_up_defaults: Callable[[str], follow_up_settings.Settings] | None = None
 
     @property
     def pk(self) -> str:
@@ -237,7 +239,7 @@ def create_side_conversation(
                                      team_name=chosen.team_name, shared_externally=chosen.shared_externally,
                                      source=chosen.source)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
-    defaults = follow_up_settings.for_create(ctx.caller.account_id)
+    defaults = (ctx.follow_up_defaults or follow_up_settings.for_create)(ctx.caller.account_id)
     for name, value in follow_ups.create_attributes(request, now, defaults).items():
         setattr(summary, name, value)
 
