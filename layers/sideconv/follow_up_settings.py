@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sideconv import clock, follow_ups, keys
+from sideconv import clock, follow_ups
 from sideconv.container import keep
+from sideconv.store import records
 from sideconv.store.models import FollowUpSettingsItem
 
 
@@ -50,11 +51,7 @@ _CACHED_ACCOUNTS = 1024
 
 
 def get(account_id: str, *, consistent: bool = True) -> Settings:
-    key = keys.follow_up_settings_ref(account_id)
-    try:
-        return from_item(FollowUpSettingsItem.get(key, key, consistent_read=consistent))
-    except FollowUpSettingsItem.DoesNotExist:
-        return Settings()
+    return from_item(records.follow_up_settings(account_id, consistent=consistent))
 
 
 @keep
@@ -78,9 +75,8 @@ def for_create(account_id: str) -> Settings:
 
 
 def put(account_id: str, settings: Settings, updated_by: str) -> Settings:
-    key = keys.follow_up_settings_ref(account_id)
-    FollowUpSettingsItem(key, key, default_after=settings.default_after, max_nudges=settings.max_nudges,
-                         auto_close_after=settings.auto_close_after, updated_at=clock.now_iso(),
-                         updated_by=updated_by).save()
+    records.put_follow_up_settings(account_id, default_after=settings.default_after,
+                                   max_nudges=settings.max_nudges, auto_close_after=settings.auto_close_after,
+                                   updated_at=clock.now_iso(), updated_by=updated_by)
     _cached()[account_id] = (time.monotonic(), settings)
     return settings

@@ -13,12 +13,11 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sideconv import clock, events, keys
+from sideconv import clock, events
 from sideconv.config import get_settings
 from sideconv.container import keep
 from sideconv.observability import logger
-from sideconv.store import models
-from sideconv.store.models import PublishedEventItem
+from sideconv.store import models, records
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
 
@@ -54,13 +53,9 @@ def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dic
     if not changes:
         return False
     _bind()
-    marker_key = keys.published_event_ref(event_id)
-    try:
-        PublishedEventItem.get(marker_key, marker_key, consistent_read=True)
+    if records.published(event_id):
         logger.info("event already published", extra={"event_id": event_id})
         return False
-    except PublishedEventItem.DoesNotExist:
-        pass
     bus = get_settings().event_bus_name
     response = _eventbridge().put_events(Entries=[{
         "Source": events.SOURCE,
@@ -71,6 +66,5 @@ def publish_change(event_id: str, event_name: str, new: dict[str, Any], old: dic
     if response.get("FailedEntryCount"):
         failure = next(e for e in response["Entries"] if e.get("ErrorCode"))
         raise RuntimeError(f"EventBridge refused the event: {failure.get('ErrorCode')} {failure.get('ErrorMessage')}")
-    PublishedEventItem(marker_key, marker_key, detail_type=changes[0][0],
-                       expires_at=clock.epoch_after(MARKER_TTL_SECONDS)).save()
+    records.mark_published(event_id, changes[0][0], clock.epoch_after(MARKER_TTL_SECONDS))
     return True

@@ -19,7 +19,7 @@ from sideconv import clock, keys
 from sideconv.email import authenticity
 from sideconv.email.parse import Bounce, Mailbox, ParsedMail, parse
 from sideconv.email.reply_text import new_text
-from sideconv.email.store import DuplicateMail, EmailStore, Ref, SpoofedSender, summary_actions
+from sideconv.email.store import DuplicateMail, EmailStore, Ref, SpoofedSender
 from sideconv.observability import logger
 from sideconv.reply_address import side_conversation_id_from
 from sideconv.store.models import (
@@ -243,7 +243,7 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
     try:
         # The account's own sending address is checked in the same write (a ConditionCheck on its sender
         # item): no read more for the mail that is not spoofed, which is nearly all of it.
-        store.append_inbound(record, message, summary_actions(message, mail),
+        store.append_inbound(record, message, mail,
                              not_a_sender=from_address if check_senders else None)
     except DuplicateMail:
         logger.info("mail seen before; nothing added", extra=log)

@@ -141,8 +141,9 @@ class EmailStore:
         actions = [MessageItem.delivery.set(delivery), *LEAVE_PENDING_INDEX, *extra]
         return models.update_if(MessageItem(pk, sk), actions, condition)
 
-    def update_message(self, pk: str, sk: str, actions: Sequence[Action]) -> bool:
-        return models.update_if(MessageItem(pk, sk), actions, MessageItem.pk.exists())
+    def record_complaint(self, pk: str, sk: str, detail: str) -> bool:
+        """The recipient marked the mail as spam (SES's complaint); False when the message is gone."""
+        return models.update_if(MessageItem(pk, sk), [MessageItem.complaint.set(detail)], MessageItem.pk.exists())
 
     # Receiving -----------------------------------------------------------------------------------
 
@@ -172,16 +173,17 @@ class EmailStore:
                 return _ref(found[key])
         return None
 
-    def append_inbound(self, record: InboundMailItem, message: MessageItem,
-                       summary_actions: list[Action], *, not_a_sender: str | None = None) -> None:
-        """The received-mail record, the message and the summary, in one write request; with
-        `not_a_sender`, a ConditionCheck that the address is no sender of the account (SpoofedSender)."""
+    def append_inbound(self, record: InboundMailItem, message: MessageItem, mail: ParsedMail, *,
+                       not_a_sender: str | None = None) -> None:
+        """The received-mail record, the message and the summary (as `summary_actions`), in one write
+        request; with `not_a_sender`, a ConditionCheck that the address is no sender of the account
+        (SpoofedSender)."""
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(record, condition=InboundMailItem.pk.does_not_exist())
                 tx.save(message, condition=MessageItem.pk.does_not_exist())
-                tx.update(summary, summary_actions,
+                tx.update(summary, summary_actions(message, mail),
                           condition=SideConversationItem.pk.exists() & (SideConversationItem.channel == "email"))
                 if not_a_sender:
                     tx.condition_check(EmailSenderItem, keys.email_account_pk(message.account_id),
