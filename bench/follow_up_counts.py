@@ -37,8 +37,9 @@ def _stack(aws: Aws, per_record: list[counting.Recorder]) -> Any:
 
 
 def _receive(created: dict[str, Any]) -> None:
-    from sideconv import activity, clock, keys
+    from sideconv import clock, keys
     from sideconv.config import from_env
+    from sideconv.store import activity
     from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
     from sideconv.store.repository import SideConversationStore
 

@@ -107,11 +107,12 @@ def conversation_of(n: int, per_conversation: int = 3) -> str:
 def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, inbound_domain: str,
                       conversation_id: str, messages: int) -> tuple[list[dict[str, Any]], str]:
     """The items (serialized) of one seeded side conversation with `messages` messages in all; and its id."""
-    from sideconv import activity, follow_up_settings, keys, usecases
+    from sideconv import follow_up_settings, keys, usecases
     from sideconv.auth import Caller
     from sideconv.email.api_models import CreateEmailSideConversation
     from sideconv.slack import targets
     from sideconv.slack.api_models import CreateSlackSideConversation
+    from sideconv.store import activity
     from sideconv.store.models import MessageItem, PersonMap, SideConversationRefItem
 
     from local.slack_api import LocalInstallation
@@ -178,7 +179,7 @@ def side_conversation(n: int, rng: random.Random, at: list[float], secret: str, 
             message["delivery"] = {"M": delivery}
         items.append(message)
         last = (message_id, now, text, activity.INBOUND if inbound else activity.OUTBOUND)
-    # What sideconv.activity's UpdateItem for each new message leaves on the summary.
+    # What sideconv.store.activity's UpdateItem for each new message leaves on the summary.
     _, now, text, direction = last
     summary.message_count = messages
     summary.version = messages

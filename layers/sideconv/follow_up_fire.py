@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
-from sideconv import activity, clock, follow_up_settings, follow_ups, keys
-from sideconv.store import models
+from sideconv import clock, follow_up_settings, follow_ups, keys
+from sideconv.store import activity, models
 from sideconv.store.models import (
     DeliveryMap,
     FollowUpSettingsItem,
@@ -27,6 +25,7 @@ from sideconv.store.models import (
     SideConversationItem,
     TableItem,
 )
+from sideconv.store.transactions import ConditionFailed, Transaction
 
 # `at()` has whole seconds and the Scheduler's clock is not ours: a firing this close before its time
 # is the one it was armed for (a one-time schedule runs once; only a change of the summary moves it).
@@ -110,14 +109,12 @@ def fire(connection: Connection, event: dict[str, Any]) -> str:
     actions += [item.follow_up_nudges.set(sent), item.follow_up_repeat.set(sent < settings.max_nudges),
                 item.message_count.add(1), item.preview_text.set(activity.preview(text)),
                 item.last_message_at.set(now), item.updated_at.set(now),
-                # Listed by its newest message, as any message out moves it (sideconv.activity)
+                # Listed by its newest message, as any message out moves it (sideconv.store.activity)
                 item.lsi1sk.set(keys.by_activity_sk("open", now, summary.id))]
     try:
-        with TransactWrite(connection=connection) as tx:
+        with Transaction(connection=connection) as tx:
             tx.update(summary, actions, condition=condition, add_version_condition=False)
             tx.save(message, condition=TableItem.pk.does_not_exist())
-    except TransactWriteError as exc:
-        if any(r and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons):
-            return "stale"
-        raise
+    except ConditionFailed:
+        return "stale"
     return "nudged"

@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sideconv import clock, follow_ups, keys
+from sideconv import clock, follow_ups
+from sideconv.store import records
 from sideconv.store.models import FollowUpSettingsItem
 from sideconv.wiring import Wiring, built
 
@@ -49,11 +50,7 @@ _CACHED_ACCOUNTS = 1024
 
 
 def get(account_id: str, *, consistent: bool = True) -> Settings:
-    key = keys.follow_up_settings_ref(account_id)
-    try:
-        return from_item(FollowUpSettingsItem.get(key, key, consistent_read=consistent))
-    except FollowUpSettingsItem.DoesNotExist:
-        return Settings()
+    return from_item(records.follow_up_settings(account_id, consistent=consistent))
 
 
 @built
@@ -77,9 +74,8 @@ def for_create(cache: dict[str, tuple[float, Settings]], account_id: str) -> Set
 
 
 def put(cache: dict[str, tuple[float, Settings]], account_id: str, settings: Settings, updated_by: str) -> Settings:
-    key = keys.follow_up_settings_ref(account_id)
-    FollowUpSettingsItem(key, key, default_after=settings.default_after, max_nudges=settings.max_nudges,
-                         auto_close_after=settings.auto_close_after, updated_at=clock.now_iso(),
-                         updated_by=updated_by).save()
+    records.put_follow_up_settings(account_id, default_after=settings.default_after,
+                                   max_nudges=settings.max_nudges, auto_close_after=settings.auto_close_after,
+                                   updated_at=clock.now_iso(), updated_by=updated_by)
     cache[account_id] = (time.monotonic(), settings)
     return settings

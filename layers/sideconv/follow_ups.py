@@ -24,10 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.expressions.update import Action
-
 from sideconv.errors import InvalidRequest
-from sideconv.store.models import SideConversationItem
 
 SCHEDULED, DUE, CANCELLED = "scheduled", "due", "cancelled"
 MIN_SECONDS = 60
@@ -160,24 +157,22 @@ def create_attributes(request: Any, now: str, defaults: Any) -> dict[str, Any]:
     return out
 
 
-def update_actions(request: Any, now: str) -> list[Action]:
-    """PATCH: set or clear the follow-up, the nudge opt-in; reopening re-arms (counts from now)."""
-    summary = SideConversationItem
-    actions: list[Action] = []
+def update_changes(request: Any, now: str) -> dict[str, Any]:
+    """PATCH: set or clear the follow-up, the nudge opt-in; reopening re-arms (counts from now). The
+    summary's attributes to change (None: removed), written by the store with the rest of the PATCH."""
+    changes: dict[str, Any] = {}
     if request.nudge is not None:
-        actions.append(summary.follow_up_nudge.set(request.nudge))
+        changes["follow_up_nudge"] = request.nudge
     if "follow_up" in request.model_fields_set:
         if request.follow_up is None:
-            actions += [summary.follow_up_after.remove(), summary.follow_up_fired_at.remove()]
+            changes |= {"follow_up_after": None, "follow_up_fired_at": None}
         else:
-            rule = _rule(request.follow_up, now)
-            actions += [summary.follow_up_after.set(rule["follow_up_after"]),
-                        summary.follow_up_set_at.set(rule["follow_up_set_at"])]
+            changes |= _rule(request.follow_up, now)
     elif request.state == "open":
-        actions.append(summary.follow_up_set_at.set(now))
+        changes["follow_up_set_at"] = now
     if request.state is not None:
-        actions.append(summary.closed_reason.remove())  # an agent's close or reopen, not inactivity
-    return actions
+        changes["closed_reason"] = None  # an agent's close or reopen, not inactivity
+    return changes
 
 
 def auto_close_at(summary: Mapping[str, Any]) -> str | None:

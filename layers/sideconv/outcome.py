@@ -27,13 +27,9 @@ sleep: Callable[[float], None] = time.sleep  # the tests compress time
 
 def condition_failed(exc: BaseException) -> bool:
     """A conditional check that did not hold (PynamoDB or botocore), alone or in a transaction."""
-    code = getattr(exc, "cause_response_code", None)
-    if code is None:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    if code == "ConditionalCheckFailedException":
-        return True
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+    from sideconv.store.conditions import condition_failed as failed
+
+    return failed(exc)
 
 
 def record(write: Callable[[], T], *, remaining_seconds: Callable[[], float], what: str) -> T:

@@ -12,10 +12,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from sideconv import clock, helpdesk_events, keys
+from sideconv import clock, helpdesk_events
 from sideconv.observability import logger
-from sideconv.store import models
-from sideconv.store.models import PublishedEventItem
+from sideconv.store import models, records
 from sideconv.wiring import Wiring, built
 
 MARKER_TTL_SECONDS = 7 * 24 * 3600
@@ -45,13 +44,9 @@ def publish_change(wiring: Wiring, event_id: str, event_name: str, new: dict[str
     if not changes:
         return False
     models.bound(wiring)
-    marker_key = keys.published_event_ref(event_id)
-    try:
-        PublishedEventItem.get(marker_key, marker_key, consistent_read=True)
+    if records.published(event_id):
         logger.info("event already published", extra={"event_id": event_id})
         return False
-    except PublishedEventItem.DoesNotExist:
-        pass
     bus = wiring.settings.event_bus_name
     response = eventbridge(wiring).put_events(Entries=[{
         "Source": helpdesk_events.SOURCE,
@@ -62,6 +57,5 @@ def publish_change(wiring: Wiring, event_id: str, event_name: str, new: dict[str
     if response.get("FailedEntryCount"):
         failure = next(e for e in response["Entries"] if e.get("ErrorCode"))
         raise RuntimeError(f"EventBridge refused the event: {failure.get('ErrorCode')} {failure.get('ErrorMessage')}")
-    PublishedEventItem(marker_key, marker_key, detail_type=changes[0][0],
-                       expires_at=clock.epoch_after(MARKER_TTL_SECONDS)).save()
+    records.mark_published(event_id, changes[0][0], clock.epoch_after(MARKER_TTL_SECONDS))
     return True

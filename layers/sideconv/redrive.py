@@ -28,15 +28,14 @@ a message that was sent meanwhile from being sent again.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sideconv import clock, keys
+from sideconv import clock
 from sideconv.observability import logger
-
-PAGE_SIZE = 100
+from sideconv.store.pending import PendingOutbound, item_key
 
 
 @dataclass
@@ -65,94 +64,11 @@ def cutoff(now: datetime, after_seconds: int) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def overdue(dynamodb: Any, table: str, channel: str, before: str) -> Iterable[dict[str, Any]]:
-    """Pending messages of a channel created before `before`, oldest first (the sparse index)."""
-    start: dict[str, Any] | None = None
-    while True:
-        request: dict[str, Any] = {
-            "TableName": table, "IndexName": keys.GSI_PENDING, "Limit": PAGE_SIZE,
-            "KeyConditionExpression": "#pk = :pk AND #sk < :before",
-            "ExpressionAttributeNames": {"#pk": keys.GSI_PENDING_PK, "#sk": keys.GSI_PENDING_SK},
-            "ExpressionAttributeValues": {":pk": {"S": keys.pending_pk(channel)}, ":before": {"S": before}},
-        }
-        if start:
-            request["ExclusiveStartKey"] = start
-        page = dynamodb.query(**request)
-        yield from page.get("Items", [])
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return
-
-
-def _key(item: dict[str, Any]) -> dict[str, Any]:
-    return {keys.PK: item[keys.PK], keys.SK: item[keys.SK]}
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-def _clear(dynamodb: Any, table: str, item: dict[str, Any]) -> bool:
-    """Take a message that is no longer pending off the index."""
-    try:
-        dynamodb.update_item(
-            TableName=table, Key=_key(item),
-            UpdateExpression="REMOVE #gpk, #gsk",
-            ConditionExpression="attribute_exists(#pk) AND #delivery.#status <> :pending",
-            ExpressionAttributeNames={"#gpk": keys.GSI_PENDING_PK, "#gsk": keys.GSI_PENDING_SK, "#pk": keys.PK,
-                                      "#delivery": "delivery", "#status": "status"},
-            ExpressionAttributeValues={":pending": {"S": "pending"}})
-    except Exception as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
-
-
-def _count(dynamodb: Any, table: str, item: dict[str, Any], before: str, now: str) -> dict[str, Any] | None:
-    """One more re-drive, only while still pending and not re-driven since `before`; the new item, or
-    None when the condition does not hold."""
-    try:
-        answer = dynamodb.update_item(
-            TableName=table, Key=_key(item),
-            UpdateExpression="SET #at = :now ADD #redrives :one",
-            ConditionExpression="#delivery.#status = :pending AND (attribute_not_exists(#at) OR #at <= :before)",
-            ExpressionAttributeNames={"#redrives": "redrives", "#delivery": "delivery", "#status": "status",
-                                      "#at": "redriven_at"},
-            ExpressionAttributeValues={":one": {"N": "1"}, ":pending": {"S": "pending"}, ":before": {"S": before},
-                                       ":now": {"S": now}},
-            ReturnValues="ALL_NEW")
-    except Exception as exc:
-        if _conditional_failed(exc):
-            return None
-        raise
-    return dict(answer["Attributes"])
-
-
-def _fail(dynamodb: Any, table: str, item: dict[str, Any], detail: str, now: str) -> bool:
-    attempts = item.get("delivery", {}).get("M", {}).get("attempts", {"N": "0"})
-    try:
-        dynamodb.update_item(
-            TableName=table, Key=_key(item),
-            UpdateExpression="SET #delivery = :delivery REMOVE #gpk, #gsk",
-            ConditionExpression="#delivery.#status = :pending",
-            ExpressionAttributeNames={"#delivery": "delivery", "#status": "status", "#gpk": keys.GSI_PENDING_PK,
-                                      "#gsk": keys.GSI_PENDING_SK},
-            ExpressionAttributeValues={":pending": {"S": "pending"}, ":delivery": {"M": {
-                "status": {"S": "failed"}, "detail": {"S": detail}, "updated_at": {"S": now},
-                "attempts": attempts}}})
-    except Exception as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
-
-
 def stream_record(item: dict[str, Any], stream_arn: str, event_id: str) -> dict[str, Any]:
     """The item as the pipe hands an INSERT to the queue (what the senders parse)."""
     return {"eventID": event_id, "eventName": "INSERT", "eventSource": "aws:dynamodb", "eventVersion": "1.1",
             "eventSourceARN": stream_arn,
-            "dynamodb": {"Keys": _key(item), "NewImage": item, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+            "dynamodb": {"Keys": item_key(item), "NewImage": item, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
 
 
 def redrive(dynamodb: Any, sqs: Any, config: RedriveConfig, *, now: datetime | None = None,
@@ -162,12 +78,13 @@ def redrive(dynamodb: Any, sqs: Any, config: RedriveConfig, *, now: datetime | N
     before = cutoff(moment, config.after_seconds)
     too_old = cutoff(moment, config.give_up_seconds)
     stamp = cutoff(moment, 0)
+    pending = PendingOutbound(dynamodb, config.table_name)
     for channel, queue_url in sorted(config.queue_urls.items()):
-        for item in overdue(dynamodb, config.table_name, channel, before):
+        for item in pending.overdue(channel, before):
             message_id = item.get("id", {}).get("S", "?")
             log = {"message_id": message_id, "channel": channel}
             if item.get("delivery", {}).get("M", {}).get("status", {}).get("S") != "pending":
-                if _clear(dynamodb, config.table_name, item):
+                if pending.clear(item):
                     report.cleared.append(message_id)
                 continue
             done = int(item.get("redrives", {}).get("N", "0"))
@@ -176,13 +93,13 @@ def redrive(dynamodb: Any, sqs: Any, config: RedriveConfig, *, now: datetime | N
             if done >= config.max_redrives and item.get("created_at", {}).get("S", "") <= too_old:
                 detail = (f"not delivered: still pending after {done} re-drives "
                           f"({config.after_seconds} s apart); the channel never answered")
-                if _fail(dynamodb, config.table_name, item, detail, stamp):
+                if pending.give_up(item, detail, stamp):
                     report.failed.append((channel, message_id))
                     logger.error("outbound message given up", extra=log)
                 continue
-            current = _count(dynamodb, config.table_name, item, before, stamp)
+            current = pending.count_redrive(item, before, stamp)
             if current is None:
-                if _clear(dynamodb, config.table_name, item):
+                if pending.clear(item):
                     report.cleared.append(message_id)
                 continue
             redrives = current.get("redrives", {}).get("N", "1")

@@ -228,7 +228,9 @@ class Uploads:
 
 def read_uploads(pk: str, upload_ids: list[str]) -> dict[str, UploadItem]:
     """The upload records of this partition among `upload_ids`: one BatchGetItem (at most ten keys)."""
-    items = UploadItem.batch_get([(pk, keys.upload_sk(u)) for u in upload_ids], consistent_read=True)
+    from sideconv.store.records import uploads_of
+
+    items = uploads_of(pk, upload_ids)
     now = clock.epoch_after(0)
     # TTL deletes lag expiry: an expired record is gone already as far as a message is concerned.
     return {item.id: item for item in items if item.expires_at is None or item.expires_at > now}

@@ -1,4 +1,7 @@
-"""What the API does, one function per operation. Plain values in, items and dicts out."""
+"""What the API does, one function per operation. Plain values and the request models
+(`sideconv.requests`) in; domain results out (`sideconv.results`: the view and whether it was found,
+changed or created), which the API alone turns into HTTP. Writes go through the store's methods, named
+for what they do; no status code and no PynamoDB expression here."""
 
 from __future__ import annotations
 
@@ -8,32 +11,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.expressions.update import Action
-
-from sideconv import activity, channels, clock, follow_up_settings, follow_ups, keys, pagination, views
-from sideconv.api.schemas import (
+from sideconv import channels, clock, follow_up_settings, follow_ups, keys, pagination, views
+from sideconv.auth import Caller
+from sideconv.errors import IdempotencyKeyReused, InvalidRequest, NotFound
+from sideconv.requests import (
     CreateMessage,
     MarkRead,
     UpdateSideConversation,
 )
-from sideconv.auth import Caller
-from sideconv.errors import IdempotencyKeyReused, InvalidRequest, NotFound
+from sideconv.results import Changed, Created, Found
+from sideconv.store import activity
 from sideconv.store.models import (
     DeliveryMap,
-    IdempotencyItem,
     MessageItem,
     PersonMap,
     SideConversationItem,
 )
-from sideconv.store.repository import IdempotentReplay, Page, SideConversationStore
+from sideconv.store.repository import Idempotency, IdempotentReplay, Page, SideConversationStore
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
-
-
-@dataclass(frozen=True)
-class Result:
-    status: int
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -70,22 +66,22 @@ def _request_hash(operation: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _idempotency_item(ctx: Context, operation: str, key: str | None, payload: dict[str, Any],
-                      result: Result) -> IdempotencyItem | None:
+def _idempotency(ctx: Context, operation: str, key: str | None, payload: dict[str, Any],
+                 result: Created) -> Idempotency | None:
     if key is None:
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return IdempotencyItem(
+    return Idempotency(
         ctx.pk,
         keys.idempotency_sk(ctx.caller.agent_id, operation, digest),
         request_hash=_request_hash(operation, payload),
-        status_code=result.status,
-        response=json.dumps(result.body, separators=(",", ":")),
+        view=result.view,
         expires_at=clock.epoch_after(IDEMPOTENCY_WINDOW_SECONDS),
     )
 
 
-def _replay(replay: IdempotentReplay, expected: IdempotencyItem) -> Result:
+def _replay(replay: IdempotentReplay, expected: Idempotency) -> Created:
+    """The first result again: what the first request with this key created, as it answered then."""
     record = replay.record
     if record is None:
         # Lost a race with a request still in flight, or the record just expired: ask to retry.
@@ -94,7 +90,7 @@ def _replay(replay: IdempotentReplay, expected: IdempotencyItem) -> Result:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was used with a different request", field="idempotency-key"
         )
-    return Result(int(record.status_code), json.loads(record.response))
+    return Created(json.loads(record.response))
 
 
 def _outbound_message(ctx: Context, side_conversation_id: str, body: str, now: str,
@@ -125,7 +121,7 @@ def create_side_conversation(
     ctx: Context,
     request: Any,
     idempotency_key: str | None,
-) -> Result:
+) -> Created:
     """`request` is the channel's create model (sideconv.channels: `Channel.request_model`)."""
     pk = ctx.pk
     now = clock.now_iso()
@@ -168,8 +164,8 @@ def create_side_conversation(
     first = _outbound_message(ctx, side_conversation_id, request.body, now, request)
     body = views.side_conversation(summary, viewer=ctx.caller.agent_id)
     body["messages"] = [views.message(first)]
-    result = Result(201, body)
-    idempotency = _idempotency_item(ctx, "create", idempotency_key, request.model_dump(mode="json"), result)
+    result = Created(body)
+    idempotency = _idempotency(ctx, "create", idempotency_key, request.model_dump(mode="json"), result)
     try:
         ctx.store.create_side_conversation(summary, first, lookups, idempotency)
     except IdempotentReplay as replay:
@@ -179,20 +175,17 @@ def create_side_conversation(
 
 
 def reply(ctx: Context, side_conversation_id: str, request: CreateMessage,
-          idempotency_key: str | None) -> Result:
-    pk = ctx.pk
+          idempotency_key: str | None) -> Created:
+    _ = ctx.pk
     _require_id_shape(side_conversation_id)
     now = clock.now_iso()
     message = _outbound_message(ctx, side_conversation_id, request.body, now, request)
-    summary_key = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id),
-                                       channel=keys.channel_of(side_conversation_id))
-    # A reply to a closed side conversation reopens it.
-    actions = activity.outbound_actions(side_conversation_id, now, request.body)
-    result = Result(201, views.message(message))
+    result = Created(views.message(message))
     payload = {"side_conversation_id": side_conversation_id, **request.model_dump(mode="json")}
-    idempotency = _idempotency_item(ctx, "reply", idempotency_key, payload, result)
+    idempotency = _idempotency(ctx, "reply", idempotency_key, payload, result)
     try:
-        ctx.store.append_message(summary_key, actions, message, idempotency)
+        # A reply to a closed side conversation reopens it.
+        ctx.store.append_outbound(message, idempotency)
     except IdempotentReplay as replay:
         assert idempotency is not None
         return _replay(replay, idempotency)
@@ -205,15 +198,15 @@ def _require_id_shape(side_conversation_id: str) -> None:
         raise NotFound("side conversation not found")
 
 
-def _summaries(ctx: Context, page: Page, scope: str) -> Result:
+def _summaries(ctx: Context, page: Page, scope: str) -> Found:
     """A page of side conversations as the caller sees them, with the token for the next page."""
-    return Result(200, {
+    return Found({
         "items": [views.side_conversation(item, viewer=ctx.caller.agent_id) for item in page.items],
         "next_token": pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret),
     })
 
 
-def list_side_conversations(ctx: Context, state: str | None, limit: int, next_token: str | None) -> Result:
+def list_side_conversations(ctx: Context, state: str | None, limit: int, next_token: str | None) -> Found:
     pk = ctx.pk
     scope = f"list\0{pk}\0{state or ''}"
     start = pagination.decode(next_token, scope=scope, secret=ctx.token_secret)
@@ -221,7 +214,7 @@ def list_side_conversations(ctx: Context, state: str | None, limit: int, next_to
 
 
 def get_side_conversation(ctx: Context, side_conversation_id: str, limit: int,
-                          next_token: str | None) -> Result:
+                          next_token: str | None) -> Found:
     pk = ctx.pk
     _require_id_shape(side_conversation_id)
     scope = f"messages\0{pk}\0{side_conversation_id}"
@@ -234,40 +227,38 @@ def get_side_conversation(ctx: Context, side_conversation_id: str, limit: int,
     body = views.side_conversation(summary, viewer=ctx.caller.agent_id)
     body["messages"] = [views.message(m) for m in page.items]
     body["next_token"] = pagination.encode(page.last_key, scope=scope, secret=ctx.token_secret)
-    return Result(200, body)
+    return Found(body)
 
 
 def update_side_conversation(ctx: Context, side_conversation_id: str,
-                             request: UpdateSideConversation) -> Result:
+                             request: UpdateSideConversation) -> Changed:
     pk = ctx.pk
     _require_id_shape(side_conversation_id)
     if request.state is None and request.subject is None and not {"follow_up", "nudge"} & request.model_fields_set:
         raise InvalidRequest("give state, subject, follow_up or nudge", field="state")
     now = clock.now_iso()
-    actions: list[Action] = [SideConversationItem.updated_at.set(now), SideConversationItem.version.add(1)]
+    changes: dict[str, Any] = {"updated_at": now}
     if request.state is not None:
-        actions += [
-            SideConversationItem.state.set(request.state),
-            SideConversationItem.lsi1sk.set(keys.by_activity_sk(request.state, now, side_conversation_id)),
-        ]
+        changes |= {"state": request.state,
+                    "lsi1sk": keys.by_activity_sk(request.state, now, side_conversation_id)}
     if request.subject is not None:
-        actions.append(SideConversationItem.subject.set(request.subject))
-    actions += follow_ups.update_actions(request, now)
-    item = ctx.store.update_side_conversation(pk, side_conversation_id, actions)
-    return Result(200, views.side_conversation(item, viewer=ctx.caller.agent_id))
+        changes["subject"] = request.subject
+    changes |= follow_ups.update_changes(request, now)
+    item = ctx.store.update_side_conversation(pk, side_conversation_id, changes)
+    return Changed(views.side_conversation(item, viewer=ctx.caller.agent_id))
 
 
-def mark_read(ctx: Context, side_conversation_id: str, request: MarkRead) -> Result:
+def mark_read(ctx: Context, side_conversation_id: str, request: MarkRead) -> Changed:
     """Record that the calling agent has read up to `message_id`: one UpdateItem that copies the
     summary's inbound count into the agent's marker, so there is no read-modify-write race. It is
-    refused (409) when an inbound message newer than `message_id` exists: that one is still unread."""
+    refused (Conflict) when an inbound message newer than `message_id` exists: that one is still unread."""
     pk = ctx.pk
     _require_id_shape(side_conversation_id)
     item = ctx.store.mark_read(pk, side_conversation_id, ctx.caller.agent_id, request.message_id)
-    return Result(200, views.side_conversation(item, viewer=ctx.caller.agent_id))
+    return Changed(views.side_conversation(item, viewer=ctx.caller.agent_id))
 
 
-def inbox(ctx: Context, waiting_on: str, limit: int, next_token: str | None) -> Result:
+def inbox(ctx: Context, waiting_on: str, limit: int, next_token: str | None) -> Found:
     """The calling agent's side conversations, across conversations, waiting on `waiting_on`."""
     pk = keys.inbox_pk(ctx.caller.account_id, ctx.caller.agent_id)
     scope = f"inbox\0{pk}\0{waiting_on}"

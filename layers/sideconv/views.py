@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sideconv import activity, channels, follow_ups
+from sideconv import channels, follow_ups
+from sideconv.store import activity
 from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
 
 

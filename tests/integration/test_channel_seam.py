@@ -150,9 +150,8 @@ def send_pigeon(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def receive_pigeon(event: dict[str, Any], context: Any) -> None:
     """The channel's inbound: the answer becomes an inbound message, the summary updated as every
-    channel's reply updates it (sideconv.activity), in one transaction."""
-    from sideconv import activity
-    from sideconv.store import models
+    channel's reply updates it (sideconv.store.activity), in one transaction."""
+    from sideconv.store import activity, models
     from sideconv.store.models import MessageItem, PersonMap, SideConversationItem
     from sideconv.store.repository import SideConversationStore
     from sideconv.wiring import Wiring

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sideconv import activity, clock, keys
+from sideconv import clock, keys
+from sideconv.store import activity
 from sideconv.store.models import MessageItem, PersonMap
 from sideconv.store.repository import SideConversationStore
 

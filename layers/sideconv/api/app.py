@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 
 from sideconv import usecases
 from sideconv.api import domain_routes, email_routes, follow_up_routes, problems, slack_routes, upload_routes, wiring_of
+from sideconv.api.results import respond
 from sideconv.api.schemas import (
     CreateMessage,
     CreateSideConversation,
@@ -130,9 +131,8 @@ def _slack_workspace(account_id: str, team_id: str | None, channel_id: str | Non
                           environment_team_id=environment.team_id)
 
 
-def _json(result: usecases.Result) -> Response[Any]:
-    # The body is validated against the route's response model before it leaves (no field leaks).
-    return Response(status_code=result.status, content_type="application/json", body=result.body)
+# A use case's result as the answer: its kind names the status (sideconv.api.results).
+_json = respond
 
 
 BASE = "/v1/conversations/<conversation_id>/side-conversations"

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ConfigDict, StringConstraints
 
 from sideconv.api import wiring_of
+from sideconv.api.results import respond
 from sideconv.api.schemas import Message, Model
 from sideconv.auth import Caller, caller_from_claims
 
@@ -94,10 +95,6 @@ _ALREADY_RESOLVED: Any = {"description": "The mail was already attached or disca
                      "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type="application/json", body=body)
-
-
 @router.get("/v1/quarantine", summary="Mail held back for the caller's account (admins)", responses={
     200: {"description": "Newest first", "content": {"application/json": {"model": QuarantineList}}}})
 def list_quarantine(limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -106,7 +103,7 @@ def list_quarantine(limit: Annotated[int, Query(ge=1, le=100)] = 25,
     from sideconv.email import admin
 
     token_secret = wiring_of(router).settings.token_secret
-    return _json(200, admin.list_quarantine(_store(), _caller(), limit, next_token, token_secret))
+    return respond(admin.list_quarantine(_store(), _caller(), limit, next_token, token_secret))
 
 
 @router.post("/v1/quarantine/<quarantine_id>/discard", summary="Discard a quarantined mail (admins)",
@@ -116,7 +113,7 @@ def list_quarantine(limit: Annotated[int, Query(ge=1, le=100)] = 25,
 def discard(quarantine_id: QuarantineId) -> Response[QuarantinedMail]:
     from sideconv.email import admin
 
-    return _json(200, admin.discard(_store(), _caller(), quarantine_id))
+    return respond(admin.discard(_store(), _caller(), quarantine_id))
 
 
 @router.post("/v1/quarantine/<quarantine_id>/attach",
@@ -125,16 +122,14 @@ def discard(quarantine_id: QuarantineId) -> Response[QuarantinedMail]:
                               "content": {"application/json": {"model": Message}}},
                         409: _ALREADY_RESOLVED})
 def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Body()]) -> Response[Message]:
-    from sideconv import views
     from sideconv.email import admin
     from sideconv.email.inbound import InboundConfig
 
     settings = wiring_of(router).settings
     config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.received_mail_bucket,
                            settings.raw_mail_prefix, settings.sender_address)
-    message = admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
-                           request.side_conversation_id)
-    return _json(201, views.message(message))
+    return respond(admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
+                                request.side_conversation_id))
 
 
 MESSAGE = "/v1/conversations/<conversation_id>/side-conversations/<side_conversation_id>/messages/<message_id>"
@@ -147,7 +142,7 @@ def original(conversation_id: ConversationId, side_conversation_id: SideConversa
              message_id: ItemId) -> Response[OriginalText]:
     from sideconv.email import admin
 
-    return _json(200, admin.original(_store(), _storage(), _caller(), conversation_id, side_conversation_id,
+    return respond(admin.original(_store(), _storage(), _caller(), conversation_id, side_conversation_id,
                                      message_id))
 
 
@@ -162,6 +157,6 @@ def attachment(conversation_id: ConversationId, side_conversation_id: SideConver
 
     settings = wiring_of(router).settings
     signer = link_signer(settings) if settings.s3_upload_endpoint else s3.client(wiring_of(router))
-    return _json(200, admin.attachment_link(_store(), signer, settings.received_mail_bucket,
+    return respond(admin.attachment_link(_store(), signer, settings.received_mail_bucket,
                                             _caller(), conversation_id, side_conversation_id, message_id,
                                             attachment_id, uploads_bucket=settings.uploads_bucket))

@@ -61,6 +61,8 @@ def create_upload(conversation_id: ConversationId, request: Annotated[CreateUplo
     item, form = uploads().start(account_id=caller.account_id, conversation_id=conversation_id,
                                  agent_id=caller.agent_id, filename=request.filename,
                                  content_type=request.content_type, size=request.size)
-    item.save(condition=type(item).pk.does_not_exist())
+    from sideconv.store.records import start_upload
+
+    start_upload(item)
     response: Response[Any] = Response(status_code=201, content_type="application/json", body=form)
     return response

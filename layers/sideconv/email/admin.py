@@ -1,11 +1,12 @@
 """What the API does for e-mail beyond the shared routes: the quarantine (admins of the account),
-a received message's full text, and short-lived attachment links."""
+a received message's full text, and short-lived attachment links. Use cases like `sideconv.usecases`:
+domain results out (`sideconv.results`), writes through the e-mail store's methods."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sideconv import clock, keys, pagination
+from sideconv import clock, keys, pagination, views
 from sideconv.auth import Caller
 from sideconv.email.inbound import (
     InboundConfig,
@@ -13,11 +14,11 @@ from sideconv.email.inbound import (
     build_message,
     original_text,
     store_attachments,
-    summary_actions,
 )
 from sideconv.email.parse import parse
 from sideconv.email.store import EmailStore, Ref
 from sideconv.errors import Forbidden, InvalidRequest, NotFound
+from sideconv.results import Changed, Created, Found
 from sideconv.store.models import MessageItem, QuarantineItem
 
 LINK_SECONDS = 300
@@ -39,28 +40,26 @@ def quarantine_view(item: QuarantineItem) -> dict[str, Any]:
 
 
 def list_quarantine(store: EmailStore, caller: Caller, limit: int, next_token: str | None,
-                    secret: str) -> dict[str, Any]:
+                    secret: str) -> Found:
     _admin(caller)
     scope = f"quarantine\0{caller.account_id}"
     start = pagination.decode(next_token, scope=scope, secret=secret)
     items, last = store.list_quarantine(caller.account_id, limit, start)
-    return {"items": [quarantine_view(i) for i in items],
-            "next_token": pagination.encode(last, scope=scope, secret=secret)}
+    return Found({"items": [quarantine_view(i) for i in items],
+                  "next_token": pagination.encode(last, scope=scope, secret=secret)})
 
 
-def discard(store: EmailStore, caller: Caller, quarantine_id: str) -> dict[str, Any]:
+def discard(store: EmailStore, caller: Caller, quarantine_id: str) -> Changed:
     _admin(caller)
     item = store.get_quarantined(caller.account_id, quarantine_id)
     now = clock.now_iso()
-    store.resolve_quarantined(item, [QuarantineItem.status.set("discarded"),
-                                     QuarantineItem.resolved_by.set(caller.agent_id),
-                                     QuarantineItem.resolved_at.set(now)])
+    store.discard_quarantined(item, by=caller.agent_id, at=now)
     item.status, item.resolved_by, item.resolved_at = "discarded", caller.agent_id, now
-    return quarantine_view(item)
+    return Changed(quarantine_view(item))
 
 
 def attach(store: EmailStore, storage: Storage, config: InboundConfig, caller: Caller, quarantine_id: str,
-           conversation_id: str, side_conversation_id: str) -> MessageItem:
+           conversation_id: str, side_conversation_id: str) -> Created:
     """An admin vouches for a quarantined mail: it joins the side conversation they name, in their
     account, as any reply would (quoted text stripped, attachments kept)."""
     _admin(caller)
@@ -78,14 +77,8 @@ def attach(store: EmailStore, storage: Storage, config: InboundConfig, caller: C
     now = clock.now_iso()
     message = build_message(ref, mail, ses_message_id=item.ses_message_id, raw_location=item.raw_location,
                             attachments=attachments, config=config, now=now)
-    store.resolve_quarantined(item, [QuarantineItem.status.set("attached"),
-                                     QuarantineItem.resolved_by.set(caller.agent_id),
-                                     QuarantineItem.resolved_at.set(now),
-                                     QuarantineItem.resolved_message_id.set(message.id),
-                                     QuarantineItem.conversation_id.set(conversation_id),
-                                     QuarantineItem.side_conversation_id.set(side_conversation_id)],
-                              message=message, summary_actions=summary_actions(message, mail))
-    return message
+    store.attach_quarantined(item, message, mail, by=caller.agent_id, at=now)
+    return Created(views.message(message))
 
 
 def _message(store: EmailStore, caller: Caller, conversation_id: str, side_conversation_id: str,
@@ -100,10 +93,10 @@ def _message(store: EmailStore, caller: Caller, conversation_id: str, side_conve
 
 
 def original(store: EmailStore, storage: Storage, caller: Caller, conversation_id: str,
-             side_conversation_id: str, message_id: str) -> dict[str, Any]:
+             side_conversation_id: str, message_id: str) -> Found:
     message = _message(store, caller, conversation_id, side_conversation_id, message_id)
-    return {"id": message.id, "body": message.body, "full_text": original_text(message, storage),
-            "has_quoted_text": bool(message.has_quoted_text)}
+    return Found({"id": message.id, "body": message.body, "full_text": original_text(message, storage),
+                  "has_quoted_text": bool(message.has_quoted_text)})
 
 
 def content_disposition(name: str) -> str:
@@ -119,7 +112,7 @@ def content_disposition(name: str) -> str:
 
 def attachment_link(store: EmailStore, s3: Any, bucket: str, caller: Caller, conversation_id: str,
                     side_conversation_id: str, message_id: str, attachment_id: str, *,
-                    uploads_bucket: str | None = None) -> dict[str, Any]:
+                    uploads_bucket: str | None = None) -> Found:
     """A received file (the mail bucket) or an agent's outbound one (the uploads bucket)."""
     from sideconv.uploads import bucket_for
 
@@ -131,5 +124,5 @@ def attachment_link(store: EmailStore, s3: Any, bucket: str, caller: Caller, con
         "Bucket": bucket_for(found.location, uploads_bucket or bucket, bucket), "Key": found.location,
         "ResponseContentType": found.content_type,
         "ResponseContentDisposition": content_disposition(found.name)})
-    return {"id": found.id, "name": found.name, "content_type": found.content_type, "size": int(found.size),
-            "url": url, "expires_in": LINK_SECONDS}
+    return Found({"id": found.id, "name": found.name, "content_type": found.content_type, "size": int(found.size),
+                  "url": url, "expires_in": LINK_SECONDS})

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from sideconv.api.schemas import (
+from sideconv.requests import (
     Body,
     DisplayName,
     EmailAddressText,

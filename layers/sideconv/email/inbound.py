@@ -15,13 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pynamodb.expressions.update import Action
-
-from sideconv import activity, clock, keys
+from sideconv import clock, keys
 from sideconv.email import authenticity
 from sideconv.email.parse import Bounce, Mailbox, ParsedMail, parse
 from sideconv.email.reply_text import new_text
-from sideconv.email.store import THREAD_REFERENCES, DuplicateMail, EmailStore, Ref, SpoofedSender
+from sideconv.email.store import DuplicateMail, EmailStore, Ref, SpoofedSender
 from sideconv.observability import logger
 from sideconv.reply_address import side_conversation_id_from
 from sideconv.store.models import (
@@ -30,7 +28,6 @@ from sideconv.store.models import (
     MessageItem,
     PersonMap,
     QuarantineItem,
-    SideConversationItem,
 )
 
 # DynamoDB items stop at 400 KB: longer texts stay in the raw mail (S3) and are parsed on request.
@@ -157,25 +154,6 @@ def build_message(ref: Ref, mail: ParsedMail, *, ses_message_id: str, raw_locati
     )
 
 
-def summary_actions(message: MessageItem, mail: ParsedMail) -> list[Action]:
-    """A person's answer changes the summary as every inbound message does (`sideconv.activity`:
-    reopens, moves up, the agent has the ball, unread) and makes its sender a participant who gets
-    the next mail. An auto-reply is only counted: kept, never taken for an answer."""
-    now = message.created_at
-    thread: list[Action] = []
-    if mail.message_id:
-        thread.append(THREAD_REFERENCES.set(THREAD_REFERENCES.append([mail.message_id])))
-    if message.auto_reply:
-        return [SideConversationItem.message_count.add(1), SideConversationItem.updated_at.set(now),
-                SideConversationItem.version.add(1), *thread]
-    actions = [*activity.inbound_actions(message.side_conversation_id, message.id, now, message.body), *thread]
-    if mail.sender is not None:
-        path = SideConversationItem.email.repliers[mail.sender.email.lower()]
-        actions.append(path.set(path | {"kind": "email", "role": "replier", "email": mail.sender.email,
-                                        "name": mail.sender.name}))
-    return actions
-
-
 def store_attachments(mail: ParsedMail, ses_message_id: str, storage: Storage) -> list[AttachmentMap]:
     stored = []
     for index, part in enumerate(mail.attachments):
@@ -265,7 +243,7 @@ def ingest(ses_record: dict[str, Any], *, store: EmailStore, storage: Storage, c
     try:
         # The account's own sending address is checked in the same write (a ConditionCheck on its sender
         # item): no read more for the mail that is not spoofed, which is nearly all of it.
-        store.append_inbound(record, message, summary_actions(message, mail),
+        store.append_inbound(record, message, mail,
                              not_a_sender=from_address if check_senders else None)
     except DuplicateMail:
         logger.info("mail seen before; nothing added", extra=log)

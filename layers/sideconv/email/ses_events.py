@@ -12,7 +12,7 @@ from typing import Any, Literal
 from sideconv import clock, keys
 from sideconv.email.store import EmailStore
 from sideconv.observability import logger
-from sideconv.store.models import DeliveryMap, MessageItem
+from sideconv.store.models import DeliveryMap
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def record_ses_event(sns_message: str | dict[str, Any], *, store: EmailStore, se
     complaint = event.get("complaint", {})
     detail = (f"{complaint.get('complaintFeedbackType', 'complaint')}: "
               f"{_recipients(complaint.get('complainedRecipients', []))} at {complaint.get('timestamp', now)}")
-    store.update_message(ref.pk, sk, [MessageItem.complaint.set(detail[:1000])])
+    store.record_complaint(ref.pk, sk, detail[:1000])
     _count(count, ref.account_id, "complaint_count")
     logger.info("complaint recorded", extra={"message_id": ref.message_id})
     return EventResult("complaint", ref.message_id)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactGet, TransactWrite
+from pynamodb.transactions import TransactGet
 
 from sideconv import keys
 from sideconv.errors import Conflict, NotFound
-from sideconv.store import models
+from sideconv.store import activity, models
 from sideconv.store.models import (
     DeliveryMap,
     EmailSenderItem,
@@ -30,7 +30,20 @@ from sideconv.store.models import (
     SideConversationItem,
     SideConversationRefItem,
 )
+from sideconv.store.transactions import ConditionFailed
+from sideconv.store.transactions import Transaction as TransactWrite
 from sideconv.wiring import Wiring, built
+
+
+class ParsedMail(Protocol):
+    """What the store reads of a received mail (sideconv.email.parse.ParsedMail): its thread id and sender
+    (a mailbox with `email` and `name`), for the summary's update. A protocol: a store sits below parsing."""
+
+    @property
+    def message_id(self) -> str | None: ...
+
+    @property
+    def sender(self) -> Any: ...
 
 # Nested document paths (typed as plain attributes by PynamoDB's stubs).
 DELIVERY_STATUS = Path("delivery.status")
@@ -70,8 +83,23 @@ def _ref(item: SideConversationRefItem) -> Ref:
     return Ref(item.account_id, item.conversation_id, item.side_conversation_id, item.message_id)
 
 
-def _failed(exc: TransactWriteError) -> set[int]:
-    return {i for i, r in enumerate(exc.cancellation_reasons or []) if r and r.code == "ConditionalCheckFailed"}
+def summary_actions(message: MessageItem, mail: ParsedMail) -> list[Action]:
+    """A person's answer changes the summary as every inbound message does (`sideconv.store.activity`:
+    reopens, moves up, the agent has the ball, unread) and makes its sender a participant who gets
+    the next mail. An auto-reply is only counted: kept, never taken for an answer."""
+    now = message.created_at
+    thread: list[Action] = []
+    if mail.message_id:
+        thread.append(THREAD_REFERENCES.set(THREAD_REFERENCES.append([mail.message_id])))
+    if message.auto_reply:
+        return [SideConversationItem.message_count.add(1), SideConversationItem.updated_at.set(now),
+                SideConversationItem.version.add(1), *thread]
+    actions = [*activity.inbound_actions(message.side_conversation_id, message.id, now, message.body), *thread]
+    if mail.sender is not None:
+        path = SideConversationItem.email.repliers[mail.sender.email.lower()]
+        actions.append(path.set(path | {"kind": "email", "role": "replier", "email": mail.sender.email,
+                                        "name": mail.sender.name}))
+    return actions
 
 
 class EmailStore:
@@ -108,10 +136,8 @@ class EmailStore:
                 tx.update(SideConversationItem(summary.pk, summary.sk), [
                     THREAD_REFERENCES.set(THREAD_REFERENCES.append([own_id, wire_id])),
                 ], condition=SideConversationItem.pk.exists())
-        except TransactWriteError as exc:
-            if _failed(exc):
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
     def mark_delivery(self, pk: str, sk: str, delivery: DeliveryMap, *, only_if: str | None = "pending",
@@ -122,8 +148,9 @@ class EmailStore:
         actions = [MessageItem.delivery.set(delivery), *LEAVE_PENDING_INDEX, *extra]
         return models.update_if(MessageItem(pk, sk), actions, condition)
 
-    def update_message(self, pk: str, sk: str, actions: Sequence[Action]) -> bool:
-        return models.update_if(MessageItem(pk, sk), actions, MessageItem.pk.exists())
+    def record_complaint(self, pk: str, sk: str, detail: str) -> bool:
+        """The recipient marked the mail as spam (SES's complaint); False when the message is gone."""
+        return models.update_if(MessageItem(pk, sk), [MessageItem.complaint.set(detail)], MessageItem.pk.exists())
 
     # Receiving -----------------------------------------------------------------------------------
 
@@ -153,30 +180,29 @@ class EmailStore:
                 return _ref(found[key])
         return None
 
-    def append_inbound(self, record: InboundMailItem, message: MessageItem,
-                       summary_actions: list[Action], *, not_a_sender: str | None = None) -> None:
-        """The received-mail record, the message and the summary, in one write request; with
-        `not_a_sender`, a ConditionCheck that the address is no sender of the account (SpoofedSender)."""
+    def append_inbound(self, record: InboundMailItem, message: MessageItem, mail: ParsedMail, *,
+                       not_a_sender: str | None = None) -> None:
+        """The received-mail record, the message and the summary (as `summary_actions`), in one write
+        request; with `not_a_sender`, a ConditionCheck that the address is no sender of the account
+        (SpoofedSender)."""
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(record, condition=InboundMailItem.pk.does_not_exist())
                 tx.save(message, condition=MessageItem.pk.does_not_exist())
-                tx.update(summary, summary_actions,
+                tx.update(summary, summary_actions(message, mail),
                           condition=SideConversationItem.pk.exists() & (SideConversationItem.channel == "email"))
                 if not_a_sender:
                     tx.condition_check(EmailSenderItem, keys.email_account_pk(message.account_id),
                                        keys.email_sender_sk(not_a_sender),
                                        condition=EmailSenderItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            # PynamoDB sends condition checks first, then puts, then updates.
-            failed = _failed(exc)
-            first = 1 if not_a_sender else 0
-            if first in failed:
+        except ConditionFailed as exc:
+            if exc.of(record.pk, record.sk):
                 raise DuplicateMail(record.pk) from exc
-            if first + 2 in failed:
+            if exc.of(summary.pk, summary.sk):
                 raise NotFound("side conversation not found") from exc
-            if not_a_sender and 0 in failed:
+            if not_a_sender and exc.of(keys.email_account_pk(message.account_id),
+                                       keys.email_sender_sk(not_a_sender)):
                 raise SpoofedSender(not_a_sender) from exc
             raise
 
@@ -203,11 +229,10 @@ class EmailStore:
                                     DELIVERY_UPDATED_AT.set(at), *LEAVE_PENDING_INDEX],
                           condition=MessageItem.pk.exists() & (MessageItem.direction == "outbound")
                           & MessageItem.delivery.exists())
-        except TransactWriteError as exc:
-            failed = _failed(exc)
-            if 0 in failed:
+        except ConditionFailed as exc:
+            if exc.of(record.pk, record.sk):
                 raise DuplicateMail(record.pk) from exc
-            if 1 in failed:
+            if exc.of(message.pk, message.sk):
                 return False
             raise
         return True
@@ -217,8 +242,8 @@ class EmailStore:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(record, condition=InboundMailItem.pk.does_not_exist())
                 tx.save(item, condition=QuarantineItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if 0 in _failed(exc):
+        except ConditionFailed as exc:
+            if exc.of(record.pk, record.sk):
                 raise DuplicateMail(record.pk) from exc
             raise
 
@@ -238,7 +263,23 @@ class EmailStore:
         except DoesNotExist as exc:
             raise NotFound("no such quarantined mail") from exc
 
-    def resolve_quarantined(self, item: QuarantineItem, actions: list[Action],
+    def discard_quarantined(self, item: QuarantineItem, *, by: str, at: str) -> None:
+        """The admin discarded it (Conflict when it was attached or discarded meanwhile)."""
+        self._resolve_quarantined(item, [QuarantineItem.status.set("discarded"), QuarantineItem.resolved_by.set(by),
+                                         QuarantineItem.resolved_at.set(at)])
+
+    def attach_quarantined(self, item: QuarantineItem, message: MessageItem, mail: ParsedMail, *, by: str,
+                           at: str) -> None:
+        """The admin vouched for it: the message joins its side conversation as any reply would (the
+        summary as `summary_actions`), and the quarantined mail says where, in one request."""
+        self._resolve_quarantined(item, [QuarantineItem.status.set("attached"), QuarantineItem.resolved_by.set(by),
+                                         QuarantineItem.resolved_at.set(at),
+                                         QuarantineItem.resolved_message_id.set(message.id),
+                                         QuarantineItem.conversation_id.set(message.conversation_id),
+                                         QuarantineItem.side_conversation_id.set(message.side_conversation_id)],
+                                  message=message, summary_actions=summary_actions(message, mail))
+
+    def _resolve_quarantined(self, item: QuarantineItem, actions: list[Action],
                             message: MessageItem | None = None,
                             summary_actions: list[Action] | None = None) -> None:
         """Discard, or attach to a side conversation (message and summary in the same request)."""
@@ -252,14 +293,10 @@ class EmailStore:
                                                    keys.side_conversation_sk(message.side_conversation_id))
                     tx.update(summary, summary_actions, condition=SideConversationItem.pk.exists()
                               & (SideConversationItem.channel == "email"))
-        except TransactWriteError as exc:
-            failed = _failed(exc)
-            held_index = 1 if message is not None else 0
-            if held_index in failed:
+        except ConditionFailed as exc:
+            if exc.of(item.pk, item.sk):
                 raise Conflict("this mail was already attached or discarded") from exc
-            if failed:
-                raise NotFound("side conversation not found") from exc
-            raise
+            raise NotFound("side conversation not found") from exc
 
     def get_message(self, pk: str, side_conversation_id: str, message_id: str) -> MessageItem:
         try:

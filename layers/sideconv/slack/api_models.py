@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from sideconv.api.schemas import Body, ExternalIds, Model, Subject, _FollowUpFields, _Outgoing, _Strict
+from sideconv.requests import Body, ExternalIds, Model, Subject, _FollowUpFields, _Outgoing, _Strict
 
 SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
 SlackChannelId = Annotated[str, StringConstraints(pattern=r"^[CGD][A-Z0-9]{2,20}$")]

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from sideconv import keys
+from sideconv.slack.event_store import SlackEventStore
 from sideconv.slack.installation import get_installation
 from sideconv.wiring import Wiring, built
 
@@ -120,12 +121,7 @@ class WorkspaceRoutes:
         cached = self._known.get(ref)
         if cached is not None and cached[0] > self._now():
             return cached[1]
-        item = self._dynamodb().get_item(TableName=self._table, Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}},
-                                         ProjectionExpression="account_id, #state",
-                                         ExpressionAttributeNames={"#state": "state"}).get("Item")
-        found = None
-        if item and "account_id" in item:
-            found = (item["account_id"]["S"], item.get("state", {}).get("S", "active"))
+        found = SlackEventStore(self._dynamodb, self._table).workspace_account(team_id, enterprise_id)
         if len(self._known) > MAX_ROUTES:  # a flood of made-up workspaces must not grow the container
             self._known.clear()
         self._known[ref] = (self._now() + self._ttl, found)
@@ -229,34 +225,12 @@ class _Clock:
 
 def _record_event_id(wiring: Wiring, event_id: str) -> bool:
     """Conditional put of the event id; False when Slack already delivered it."""
-    from botocore.exceptions import ClientError
-
-    ref = keys.slack_event_ref(event_id)
-    now = time.time()
-    try:
-        _dynamodb(wiring).put_item(
-            TableName=wiring.settings.table_name,
-            Item={
-                keys.PK: {"S": ref},
-                keys.SK: {"S": ref},
-                "kind": {"S": "slack_event"},
-                "received_at": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
-                keys.TTL_ATTRIBUTE: {"N": str(int(now) + EVENT_ID_TTL_SECONDS)},
-            },
-            ConditionExpression="attribute_not_exists(#pk)",
-            ExpressionAttributeNames={"#pk": keys.PK},
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return SlackEventStore(lambda: _dynamodb(wiring), wiring.settings.table_name).record_event_id(
+        event_id, EVENT_ID_TTL_SECONDS)
 
 
 def _forget_event_id(wiring: Wiring, event_id: str) -> None:
-    ref = keys.slack_event_ref(event_id)
-    _dynamodb(wiring).delete_item(TableName=wiring.settings.table_name,
-                            Key={keys.PK: {"S": ref}, keys.SK: {"S": ref}})
+    SlackEventStore(lambda: _dynamodb(wiring), wiring.settings.table_name).forget_event_id(event_id)
 
 
 def _hand_off(wiring: Wiring, envelope: dict[str, Any], event_id: str, route: Route) -> None:

@@ -28,8 +28,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 from slack_sdk.oauth.installation_store.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -37,7 +35,10 @@ from slack_sdk.oauth.state_store.state_store import OAuthStateStore
 
 from sideconv import clock, keys
 from sideconv.errors import Conflict
+from sideconv.store.conditions import condition_failed
 from sideconv.store.models import SlackInstallationItem, SlackOAuthStateItem, SlackWorkspaceRefItem
+from sideconv.store.transactions import ConditionFailed
+from sideconv.store.transactions import Transaction as TransactWrite
 
 STATE_TTL_SECONDS = 600
 _STATE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
@@ -186,9 +187,8 @@ class AccountInstallationStore(InstallationStore):
                         | (SlackWorkspaceRefItem.account_id == self.account_id)
                         | (SlackWorkspaceRefItem.state == "revoked"))
                 tx.save(item)
-        except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        except ConditionFailed as exc:
+            if exc.of(ref, ref):
                 raise WorkspaceTaken("this Slack workspace is connected to another account",
                                      field="team_id") from None
             raise
@@ -221,10 +221,8 @@ class AccountInstallationStore(InstallationStore):
                           condition=SlackInstallationItem.pk.exists())
                 tx.update(SlackWorkspaceRefItem(ref, ref), [SlackWorkspaceRefItem.state.set("revoked")],
                           condition=SlackWorkspaceRefItem.account_id == self.account_id)
-        except TransactWriteError as exc:
-            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
     def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
@@ -239,8 +237,8 @@ class AccountInstallationStore(InstallationStore):
                 tx.delete(item)
                 tx.delete(SlackWorkspaceRefItem(ref, ref), condition=SlackWorkspaceRefItem.pk.does_not_exist()
                           | (SlackWorkspaceRefItem.account_id == self.account_id))
-        except TransactWriteError as exc:
-            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+        except ConditionFailed as exc:
+            if exc.of(ref, ref):
                 # Another account holds the routing item: remove only our own installation.
                 item.delete()
                 return
@@ -302,7 +300,7 @@ class TableStateStore(OAuthStateStore):
                 ConditionExpression="attribute_exists(#pk)", ExpressionAttributeNames={"#pk": keys.PK},
                 ReturnValues="ALL_OLD")
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return None
             raise
         attributes = old.get("Attributes") or {}

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from sideconv import activity, keys
-from sideconv.store import models
+from sideconv import keys
+from sideconv.store import activity, models
 from sideconv.store.models import (
     DeliveryMap,
     MessageItem,
@@ -24,6 +22,8 @@ from sideconv.store.models import (
     SlackInfoMap,
     TableItem,
 )
+from sideconv.store.transactions import ConditionFailed
+from sideconv.store.transactions import Transaction as TransactWrite
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,6 @@ class ThreadRoot:
 
 # The outcome is recorded: the message leaves the sparse pending index the re-drive reads.
 LEAVE_PENDING_INDEX = (MessageItem.gsi2pk.remove(), MessageItem.gsi2sk.remove())
-
-
-def _condition_failed(exc: TransactWriteError, index: int) -> bool:
-    reasons = exc.cancellation_reasons or []
-    reason = reasons[index] if len(reasons) > index else None
-    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
 class SlackStore:
@@ -123,16 +117,15 @@ class SlackStore:
         summary = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id))
         try:
             with TransactWrite(connection=self._connection) as tx:
-                # Reopens a closed side conversation and gives the agent the ball (sideconv.activity).
+                # Reopens a closed side conversation and gives the agent the ball (sideconv.store.activity).
                 tx.update(summary, activity.inbound_actions(message.side_conversation_id, message.id, now,
                                                             preview),
                           condition=SideConversationItem.pk.exists())
                 tx.save(message, condition=MessageItem.pk.does_not_exist())
                 tx.save(message_ref, condition=SideConversationRefItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc, 1) or _condition_failed(exc, 2) or _condition_failed(exc, 0):
-                return False
-            raise
+        except ConditionFailed:
+            # The message or its lookup is there already, or the summary is gone: nothing to add.
+            return False
         return True
 
     def edit_inbound(self, pk: str, sk: str, text: str, now: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sideconv import keys
 from sideconv.errors import InvalidRequest
 from sideconv.store.models import SlackInstallationItem
 from sideconv.wiring import Wiring
@@ -29,9 +28,9 @@ class Chosen:
 
 
 def _installations(account_id: str) -> list[SlackInstallationItem]:
-    return list(SlackInstallationItem.query(
-        keys.slack_installations_pk(account_id), SlackInstallationItem.sk.startswith(keys.SLACK_INSTALLATION_PREFIX),
-        attributes_to_get=["pk", "sk", "kind", "team_id", "team_name", "state", "account_id"]))
+    from sideconv.store.records import slack_installations
+
+    return slack_installations(account_id)
 
 
 def choose(wiring: Wiring, account_id: str, team_id: str | None, channel_id: str | None, *,

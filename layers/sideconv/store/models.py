@@ -23,6 +23,7 @@ from pynamodb.models import Model
 
 from sideconv import keys
 from sideconv.config import Settings
+from sideconv.store.conditions import condition_failed
 from sideconv.wiring import Wiring, built
 
 StoreT = TypeVar("StoreT")
@@ -158,7 +159,7 @@ class SideConversationItem(TableItem, discriminator="side_conversation"):
     lsi1sk = UnicodeAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
-    # Who the ball is with: the direction of the last message and since when (sideconv.activity).
+    # Who the ball is with: the direction of the last message and since when (sideconv.store.activity).
     last_direction = UnicodeAttribute(null=True)
     waiting_since = UnicodeAttribute(null=True)
     last_inbound_id = UnicodeAttribute(null=True)
@@ -300,7 +301,7 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
 class SlackEventItem(TableItem, discriminator="slack_event"):
     """A Slack event id seen by the events endpoint (`SLACKEVT#<event_id>`, TTL): Slack's retries stop here.
 
-    Written with boto3 by `sideconv.slack.events_endpoint` (that path does not import PynamoDB); read by tests.
+    Written with botocore by `sideconv.slack.event_store` (that path does not import PynamoDB); read by tests.
     """
 
     received_at = UnicodeAttribute(null=True)
@@ -450,7 +451,7 @@ def update_if(item: Model, actions: Sequence[Action], condition: Condition) -> b
     try:
         item.update(list(actions), condition=condition, add_version_condition=False)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

@@ -11,19 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from sideconv import keys
 from sideconv.errors import Conflict, NotFound
-from sideconv.store import models
+from sideconv.store import activity, models
 from sideconv.store.models import (
     IdempotencyItem,
     MessageItem,
     SideConversationItem,
     TableItem,
 )
+from sideconv.store.transactions import ConditionFailed, Transaction
 
 
 class IdempotentReplay(Exception):
@@ -32,6 +31,29 @@ class IdempotentReplay(Exception):
     def __init__(self, record: IdempotencyItem | None) -> None:
         super().__init__("idempotency key already used")
         self.record = record
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """Remember a request's first result under its Idempotency-Key (`sk`) for a replay until `expires_at`."""
+
+    pk: str
+    sk: str
+    request_hash: str
+    view: dict[str, Any]
+    expires_at: Any
+
+
+# The record's `status_code` as it has always been stored: every idempotent operation (a create, a
+# reply) answers a creation, and a replay answers it again (records written before keep theirs).
+_RECORDED_STATUS = 201
+
+
+def _record(idempotency: Idempotency) -> IdempotencyItem:
+    return IdempotencyItem(idempotency.pk, idempotency.sk, request_hash=idempotency.request_hash,
+                           status_code=_RECORDED_STATUS,
+                           response=json.dumps(idempotency.view, separators=(",", ":")),
+                           expires_at=idempotency.expires_at)
 
 
 @dataclass
@@ -80,8 +102,8 @@ class SideConversationStore:
     def __init__(self, region: str, host: str | None = None) -> None:
         self._connection = Connection(region=region, host=host)
 
-    def _transaction(self) -> TransactWrite:
-        return TransactWrite(connection=self._connection)
+    def _transaction(self) -> Transaction:
+        return Transaction(connection=self._connection)
 
     def _commit(
         self,
@@ -89,8 +111,8 @@ class SideConversationStore:
         idempotency: IdempotencyItem | None,
         update: tuple[SideConversationItem, list[Action]] | None = None,
     ) -> None:
-        """One TransactWriteItems. DynamoDB reports a cancellation reason per item, in the order
-        PynamoDB sends them: puts (ours, then the idempotency record), then the update."""
+        """One TransactWriteItems. A failed condition is told by the item it belongs to: the
+        idempotency record (a replay), the summary (no such side conversation)."""
         try:
             with self._transaction() as tx:
                 for put in puts:
@@ -102,11 +124,10 @@ class SideConversationStore:
                     tx.update(item, actions, add_version_condition=False,
                               condition=SideConversationItem.pk.exists()
                               & (SideConversationItem.channel == item.channel))
-        except TransactWriteError as exc:
-            failed = {i for i, r in enumerate(exc.cancellation_reasons) if r and r.code == "ConditionalCheckFailed"}
-            if idempotency is not None and len(puts) in failed:
+        except ConditionFailed as exc:
+            if idempotency is not None and exc.of(idempotency.pk, idempotency.sk):
                 raise IdempotentReplay(self.get_idempotency(idempotency.pk, idempotency.sk)) from exc
-            if update is not None and len(puts) + (idempotency is not None) in failed:
+            if update is not None and exc.of(update[0].pk, update[0].sk):
                 raise NotFound("side conversation not found") from exc
             raise
 
@@ -115,9 +136,18 @@ class SideConversationStore:
         summary: SideConversationItem,
         first_message: MessageItem,
         lookups: Sequence[TableItem],
-        idempotency: IdempotencyItem | None,
+        idempotency: Idempotency | None,
     ) -> None:
-        self._commit([summary, first_message, *lookups], idempotency)
+        self._commit([summary, first_message, *lookups], _record(idempotency) if idempotency else None)
+
+    def append_outbound(self, message: MessageItem, idempotency: Idempotency | None) -> None:
+        """An agent's message: recorded, and its summary moved as every message out moves it (reopened,
+        the ball with the other party: `sideconv.store.activity`), in one write request. NotFound when the
+        side conversation does not exist (or is of another channel)."""
+        summary_key = SideConversationItem(message.pk, keys.side_conversation_sk(message.side_conversation_id),
+                                           channel=message.channel)
+        actions = activity.outbound_actions(message.side_conversation_id, message.created_at, message.body)
+        self.append_message(summary_key, actions, message, _record(idempotency) if idempotency else None)
 
     def append_message(
         self,
@@ -201,9 +231,15 @@ class SideConversationStore:
         return Page(items, last_key)
 
     def update_side_conversation(
-        self, pk: str, side_conversation_id: str, actions: list[Action]
+        self, pk: str, side_conversation_id: str, changes: dict[str, Any]
     ) -> SideConversationItem:
+        """Set the summary's attributes named in `changes` (None: removed) and count a version, in one
+        UpdateItem; NotFound when there is no such side conversation."""
         item = SideConversationItem(pk, keys.side_conversation_sk(side_conversation_id))
+        actions: list[Action] = [SideConversationItem.version.add(1)]
+        for name, value in changes.items():
+            attribute = getattr(SideConversationItem, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
         if not models.update_if(item, actions, SideConversationItem.pk.exists()):
             raise NotFound("side conversation not found")
         return item
