@@ -106,7 +106,7 @@ class FakeStore:
         now, side_id = message.created_at, message.side_conversation_id
         # As sideconv.store.activity's outbound actions change it.
         changed.message_count = int(changed.message_count or 0) + 1
-        changed.preview_text = views.preview(message.body)
+        changed.preview_text = activity.preview(message.body)
         changed.last_message_at = changed.updated_at = changed.waiting_since = now
         changed.state = "open"
         changed.lsi1sk = keys.by_activity_sk("open", now, side_id)

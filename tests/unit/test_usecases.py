@@ -13,15 +13,11 @@ from typing import Any
 import pytest
 from sideconv import follow_up_settings, keys, usecases
 from sideconv.auth import Caller
+from sideconv.email.api_models import CreateEmailSideConversation
 from sideconv.errors import BadPageToken, Conflict, IdempotencyKeyReused, InvalidRequest, NotFound
-from sideconv.requests import (
-    CreateEmailSideConversation,
-    CreateMessage,
-    CreateSlackSideConversation,
-    MarkRead,
-    UpdateSideConversation,
-)
+from sideconv.requests import CreateMessage, MarkRead, UpdateSideConversation
 from sideconv.results import Changed, Created, Found
+from sideconv.slack.api_models import CreateSlackSideConversation
 
 from tests.factories import email_request, slack_request
 from tests.fakes.store import FakeStore
