@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sideconv import keys, views
+from sideconv import keys
 from sideconv.errors import Conflict, NotFound
 from sideconv.store import activity
 from sideconv.store.models import IdempotencyItem, MessageItem, SideConversationItem, TableItem
