@@ -25,10 +25,12 @@ TABLE = "side-conversations-test"
 
 @pytest.fixture(autouse=True, scope="session")
 def _embedded_dynamodb() -> None:
-    """Embedded DynamoDB's requests cost what they touch, as on the local stack (local.moto_dynamodb)."""
-    from local import moto_dynamodb
+    """Embedded DynamoDB's requests cost what they touch, as on the local stack (local.moto_dynamodb);
+    embedded SQS runs on a clock the tests move (local.queue_clock)."""
+    from local import moto_dynamodb, queue_clock
 
     moto_dynamodb.install()
+    queue_clock.install()  # held messages come back when a test passes their time, not after waiting
 
 
 def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent", **extra: Any) -> dict[str, Any]:
