@@ -36,7 +36,7 @@ def install() -> None:
     def unix_time_millis(dt: datetime | None = None) -> float:
         return wall_ms(dt) if dt is not None else wall_ms() + _offset_ms
 
-    models.unix_time, models.unix_time_millis = unix_time, unix_time_millis  # type: ignore[assignment]
+    models.unix_time, models.unix_time_millis = unix_time, unix_time_millis
     _installed = True
 
 
