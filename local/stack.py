@@ -119,6 +119,10 @@ class LocalStack:
         self._streams = boto3.client("dynamodbstreams", region_name=settings.region)
         self._sqs = boto3.client("sqs", region_name=settings.region)
         self.ready = threading.Event()
+        # The glue thread's rounds, for settle(): how many have begun, the last that moved nothing.
+        self._rounds = threading.Condition()
+        self._round_begun = self._round_quiet = 0
+        self._wake = threading.Event()
 
     # Registration -------------------------------------------------------------------------
 
@@ -285,6 +289,9 @@ class LocalStack:
 
     def _run_glue(self, interval: float) -> None:
         while not self._stop.is_set():
+            with self._rounds:
+                self._round_begun += 1
+                number = self._round_begun
             try:
                 moved = self.pump()
             except Exception:
@@ -292,8 +299,22 @@ class LocalStack:
 
                 logging.getLogger("local").exception("glue round failed")
                 moved = 0
+            with self._rounds:
+                if not moved:
+                    self._round_quiet = number
+                self._rounds.notify_all()
             if not moved:
-                self._stop.wait(interval)
+                self._wake.wait(interval)
+                self._wake.clear()
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wake the glue and wait for a round of it that began after this call and moved nothing:
+        what the handlers had written by then has gone through every hop (a test's hook instead of
+        polling; `POST /_local/settle`). False if the glue is still busy after `timeout` seconds."""
+        with self._rounds:
+            after = self._round_begun
+            self._wake.set()
+            return self._rounds.wait_for(lambda: self._round_quiet > after, timeout)
 
     # Serving ---------------------------------------------------------------------------------
 
@@ -327,6 +348,9 @@ class LocalStack:
                 if route is None and parts.path == "/_local/health":
                     reply = Reply.json(200 if stack.ready.is_set() else 503,
                                        {"status": "ok" if stack.ready.is_set() else "starting"})
+                elif route is None and parts.path == "/_local/settle" and self.command == "POST":
+                    settled = stack.settle()
+                    reply = Reply.json(200 if settled else 504, {"settled": settled})
                 elif route is None and parts.path.startswith("/v1/"):
                     reply = api(request)
                 elif route is None:
@@ -355,6 +379,7 @@ class LocalStack:
 
     def shutdown(self) -> None:
         self._stop.set()
+        self._wake.set()
         for _, stop in self._servers:
             stop()
         if getattr(self, "_http", None) is not None:

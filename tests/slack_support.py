@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from local import queue_clock
 from local.containers import cold_start
 from local.slack_api import LocalInstallation, SlackStandIn
 from tests.conftest import TABLE, LambdaContextStub, agent_claims
@@ -107,15 +108,28 @@ class SlackWorld:
 
     def drain(self, until: Callable[[], Any] | None = None, timeout: float = 10.0) -> None:
         """Run the glue (stream → outbox → sender; events queue → processor) until quiet, or until
-        `until()` holds (messages held with a visibility delay come back after it)."""
-        deadline = time.monotonic() + timeout
+        `until()` holds. A message held with a visibility delay (Retry-After, backoff) comes back when
+        its time has passed on embedded SQS's clock: the clock moves to the next such time instead of
+        the test waiting for it, `timeout` seconds of it at most."""
+        passed, deadline = 0.0, time.monotonic() + timeout
         while True:
             self.stack.drain()
             if until is None or until():
                 return
-            if time.monotonic() > deadline:
-                raise AssertionError("condition not met while draining")
-            time.sleep(0.05)
+            wait = queue_clock.next_visible_in()
+            if wait is None:  # nothing held: what is left runs outside the queues (the stand-in's threads)
+                if time.monotonic() > deadline:
+                    raise AssertionError("condition not met while draining")
+                time.sleep(0.01)
+                continue
+            if passed + wait > timeout:
+                raise AssertionError(f"condition not met while draining ({passed:.1f}s passed, next in {wait:.1f}s)")
+            self.pass_time(wait)
+            passed += wait
+
+    def pass_time(self, seconds: float) -> None:
+        """Let `seconds` pass for the queues (just past them: SQS shows a message after its time)."""
+        queue_clock.advance(seconds + 0.001)
 
     # The Slack side --------------------------------------------------------------------------
 
@@ -214,6 +228,7 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
     # `env` says otherwise; tests/integration/test_slack_workspaces.py plays workspaces per account.
     environment = {"TABLE_NAME": TABLE, "SLACK_POST_INTERVAL_S": str(post_interval), "SLACK_SINGLE_WORKSPACE": "true",
                    **(env or {})}
+    queue_clock.reset()
     try:
         with mock.patch.dict(os.environ, environment), mock_aws():
             cold_start()
@@ -224,6 +239,7 @@ def slack_world(installation: LocalInstallation | None = None, *, post_interval:
             yield SlackWorld(stack, stand_in)
     finally:
         stand_in.stop()
+        queue_clock.reset()
         cold_start()
 
 

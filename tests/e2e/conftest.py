@@ -33,10 +33,17 @@ class LocalStackProcess:
     def headers(self, **kw: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(**kw)}"}
 
+    def settle(self) -> bool:
+        """Wait until the stack's glue has moved everything written so far through every hop
+        (False: still busy after the stack's 10 s)."""
+        return requests.post(f"{self.base_url}/_local/settle", timeout=30).status_code == 200
+
     def wait_for(self, predicate, timeout: float = 10.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
-        """Poll until `predicate()` returns something truthy (the glue runs in the background)."""
+        """Until `predicate()` returns something truthy: after the glue settles (most conditions hold
+        then), polling for what runs beside it (the SMTP server, the Slack stand-in's deliveries)."""
         deadline = time.monotonic() + timeout
         while True:
+            self.settle()
             value = predicate()
             if value:
                 return value

@@ -163,10 +163,12 @@ def test_the_panel_preview_masks_as_the_service_does() -> None:
 def test_masking_a_pathological_quote_stays_quick() -> None:
     import time
 
-    started = time.monotonic()
+    # The work this process did, not the wall clock: on a machine shared with other test runs the
+    # wall clock measures them too (this took 6 s of wall on a quiet machine, 13 s beside four others).
+    started = time.process_time()
     for blob in ("1 " * 25_000, "1-" * 25_000, "DE89 " * 10_000, "+1 " * 16_000):
         redaction.redact(blob, redaction.kinds_for(["email", "phone", "iban"]))
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="the panel's wording is checked with node")
