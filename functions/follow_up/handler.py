@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sideconv.follow_up_fire import fire
 from sideconv.observability import logger
-from sideconv.store import models
+from sideconv.store import follow_up_store
 from sideconv.wiring import Wiring
 
 # The container's wiring: built once per cold start, handed to the code each invocation calls.
@@ -20,7 +20,7 @@ wiring = Wiring.from_env()
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    outcome = fire(models.connection(wiring), event)
+    outcome = fire(follow_up_store.configured_store(wiring), event)
     logger.info("follow-up fired", extra={"side_conversation_id": event.get("side_conversation_id"),
                                           "outcome": outcome})
     return {"outcome": outcome}

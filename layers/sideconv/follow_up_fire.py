@@ -13,19 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.expressions.update import Action
-
 from sideconv import clock, follow_up_settings, follow_ups, keys
-from sideconv.store import activity, models
-from sideconv.store.models import (
-    DeliveryMap,
-    FollowUpSettingsItem,
-    MessageItem,
-    SideConversationItem,
-    TableItem,
-)
-from sideconv.store.transactions import ConditionFailed, Transaction
+from sideconv.store.follow_up_store import FollowUpStore
+from sideconv.store.models import DeliveryMap, MessageItem
 
 # `at()` has whole seconds and the Scheduler's clock is not ours: a firing this close before its time
 # is the one it was armed for (a one-time schedule runs once; only a change of the summary moves it).
@@ -49,72 +39,34 @@ class Firing:
         return cls(*values)  # type: ignore[arg-type]
 
 
-def _read(firing: Firing) -> tuple[SideConversationItem | None, follow_up_settings.Settings]:
-    pk = keys.conversation_pk(firing.account_id, firing.conversation_id)
-    settings_key = keys.follow_up_settings_ref(firing.account_id)
-    summary, settings = None, None
-    for item in TableItem.batch_get([(pk, keys.side_conversation_sk(firing.side_conversation_id)),
-                                     (settings_key, settings_key)], consistent_read=True):
-        if isinstance(item, SideConversationItem):
-            summary = item
-        elif isinstance(item, FollowUpSettingsItem):
-            settings = item
-    return summary, follow_up_settings.from_item(settings)
-
-
-def _close(summary: SideConversationItem, now: str) -> bool:
-    item = SideConversationItem
-    return models.update_if(summary, [
-        item.state.set("closed"), item.closed_reason.set("inactivity"), item.updated_at.set(now),
-        item.lsi1sk.set(keys.by_activity_sk("closed", now, summary.id)), item.version.add(1),
-    ], (item.state == "open") & (item.last_message_at == summary.last_message_at))
-
-
-def fire(connection: Connection, event: dict[str, Any]) -> str:
+def fire(store: FollowUpStore, event: dict[str, Any]) -> str:
     """What the firing did: `due`, `nudged`, `auto_closed`, or why nothing (`gone`, `stale`, `early`)."""
     firing = Firing.parse(event)
-    summary, settings = _read(firing)
+    summary, settings_item = store.read_for_firing(firing.account_id, firing.conversation_id,
+                                                   firing.side_conversation_id)
     if summary is None:
         return "gone"
+    settings = follow_up_settings.from_item(settings_item)
     now = clock.now_iso()
     attributes = follow_ups.attributes_of(summary)
     closes_at = follow_ups.auto_close_at(attributes)
     if closes_at is not None and closes_at <= now:
-        return "auto_closed" if _close(summary, now) else "stale"
+        return "auto_closed" if store.close_for_inactivity(summary, now) else "stale"
     current = follow_ups.plan(attributes)
     if current is None or current.next_fire is None or current.next_fire != firing.next_fire:
         return "stale"
     if current.next_fire > follow_ups.shift(now, EARLY_TOLERANCE_S):
         return "early"
-    item = SideConversationItem
-    nudge = current.nudge and current.nudges_sent < settings.max_nudges
-    actions: list[Action] = [item.follow_up_fired_at.set(now), item.version.add(1),
-               item.gsi1sk.set(keys.inbox_due_sk(current.due_at, summary.id))]
-    fired = item.follow_up_fired_at == summary.follow_up_fired_at if summary.follow_up_fired_at \
-        else item.follow_up_fired_at.does_not_exist()
-    condition = (item.state == "open") & (item.last_direction == "outbound") \
-        & (item.waiting_since == summary.waiting_since) & fired
-    if not nudge:
-        return "due" if models.update_if(summary, [*actions, item.follow_up_repeat.set(False)], condition) \
-            else "stale"
+    if not (current.nudge and current.nudges_sent < settings.max_nudges):
+        return "due" if store.mark_due(summary, current.due_at, now) else "stale"
     sent = current.nudges_sent + 1
-    text = follow_ups.nudge_text(summary.subject)
     message_id = clock.new_id()
     message = MessageItem.new(
         account_id=firing.account_id, conversation_id=firing.conversation_id,
         side_conversation_id=summary.id, message_id=message_id, direction="outbound",
-        author=summary.created_by, body=text, created_at=now, nudge=True,
+        author=summary.created_by, body=follow_ups.nudge_text(summary.subject), created_at=now, nudge=True,
         delivery=DeliveryMap(status="pending", updated_at=now, attempts=0),
         gsi2pk=keys.pending_pk(summary.channel), gsi2sk=keys.pending_sk(now, message_id))
-    actions += [item.follow_up_nudges.set(sent), item.follow_up_repeat.set(sent < settings.max_nudges),
-                item.message_count.add(1), item.preview_text.set(activity.preview(text)),
-                item.last_message_at.set(now), item.updated_at.set(now),
-                # Listed by its newest message, as any message out moves it (sideconv.store.activity)
-                item.lsi1sk.set(keys.by_activity_sk("open", now, summary.id))]
-    try:
-        with Transaction(connection=connection) as tx:
-            tx.update(summary, actions, condition=condition, add_version_condition=False)
-            tx.save(message, condition=TableItem.pk.does_not_exist())
-    except ConditionFailed:
-        return "stale"
-    return "nudged"
+    nudged = store.nudge(summary, current.due_at, now, message, nudges_sent=sent,
+                         repeat=sent < settings.max_nudges)
+    return "nudged" if nudged else "stale"

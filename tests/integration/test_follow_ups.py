@@ -10,7 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
-from sideconv import clock, follow_up_fire, follow_ups, helpdesk_events
+from sideconv import clock, follow_ups, helpdesk_events
+from sideconv.store.follow_up_store import FollowUpStore
 
 from tests.conftest import LambdaContextStub, agent_claims
 from tests.factories import email_request, path, slack_request
@@ -382,14 +383,14 @@ def test_a_vendor_reply_between_the_firings_read_and_write_sends_no_nudge(api: A
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     side = api("POST", path(), email_request(follow_up={"after": "PT1H"}, nudge=True))[2]
     scheduler.stack.drain()
-    real = follow_up_fire._read
+    real = FollowUpStore.read_for_firing
 
-    def read_then_reply(firing: Any) -> Any:
-        out = real(firing)
+    def read_then_reply(store: FollowUpStore, *ids: str) -> Any:
+        out = real(store, *ids)
         receive(side, "Here!")  # lands after the firing read the summary, before it writes
         return out
 
-    monkeypatch.setattr(follow_up_fire, "_read", read_then_reply)
+    monkeypatch.setattr(FollowUpStore, "read_for_firing", read_then_reply)
     _advance(scheduler, 3600 + 1)
     got = _get(api, side)
     assert not any(m.get("nudge") for m in got["messages"])
