@@ -23,8 +23,6 @@ from typing import Any
 
 from sideconv import clock, follow_ups, keys
 from sideconv.observability import logger
-from sideconv.store import models
-from sideconv.store.models import SideConversationItem
 from sideconv.wiring import Wiring, built
 
 # Scheduler refuses nothing in the past, but a time a moment away is what a late change means.
@@ -110,8 +108,9 @@ def unmark_inbox(wiring: Wiring, new: dict[str, Any]) -> bool:
         return False
     if new.get("state") != "open" or new.get("last_direction") != "outbound":
         return False
-    summary = SideConversationItem
+    # Imported here: the stream's other changes never reach it (its transactions module is not loaded).
+    from sideconv.store import follow_up_store
+
     sort_key = keys.inbox_sk("external", str(new["waiting_since"]), str(new["id"]))
-    models.bound(wiring)
-    return models.update_if(SideConversationItem(new["pk"], new["sk"]), [summary.gsi1sk.set(sort_key)],
-                            summary.gsi1sk == new[keys.GSI_INBOX_SK])
+    return follow_up_store.configured_store(wiring).unmark_inbox_due(
+        new["pk"], new["sk"], new[keys.GSI_INBOX_SK], sort_key)
