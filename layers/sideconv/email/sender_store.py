@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -102,8 +103,15 @@ class SenderStore:
                 tx.update(EmailSettingsItem(pk, keys.EMAIL_SETTINGS_SK), [_default_action(successor)],
                           condition=EmailSettingsItem.default_sender == clear_default)
 
-    def update_domain(self, account_id: str, domain: str, actions: Sequence[Action]) -> bool:
+    def record_domain_state(self, account_id: str, domain: str, state: str, dkim_tokens: Sequence[str],
+                            updated_at: str | None = None) -> bool:
+        """1 UpdateItem: the domain's verification state and DKIM tokens as SES has them (and when they
+        changed, if given); False when the account no longer has the domain."""
         item = EmailDomainItem(keys.email_account_pk(account_id), keys.email_domain_sk(domain))
+        tokens: Any = list(dkim_tokens)  # PynamoDB types a ListAttribute's value as its attribute class
+        actions = [EmailDomainItem.state.set(state), EmailDomainItem.dkim_tokens.set(tokens)]
+        if updated_at is not None:
+            actions.append(EmailDomainItem.updated_at.set(updated_at))
         return models.update_if(item, actions, EmailDomainItem.pk.exists())
 
     def put_sender(self, sender: EmailSenderItem, *, default: bool, was_default: bool) -> None:

@@ -109,8 +109,7 @@ def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, 
                               clear_default=first.address if new_sender and known.default_sender is None else None)
         raise
     item.dkim_tokens, item.state = tokens, state
-    sending.store.update_domain(caller.account_id, domain, [EmailDomainItem.dkim_tokens.set(tokens),
-                                                           EmailDomainItem.state.set(state)])
+    sending.store.record_domain_state(caller.account_id, domain, state, tokens)
     logger.info("sending domain added", extra={"account_id": caller.account_id, "domain": domain})
     return 201, _domain_view(item)
 
@@ -175,9 +174,7 @@ def _refresh(sending: Sending, account_id: str, item: EmailDomainItem) -> EmailD
         tokens = tokens or list(item.dkim_tokens or [])
     if state != item.state or tokens != list(item.dkim_tokens or []):
         now = clock.now_iso()
-        sending.store.update_domain(account_id, item.domain, [EmailDomainItem.state.set(state),
-                                                             EmailDomainItem.dkim_tokens.set(tokens),
-                                                             EmailDomainItem.updated_at.set(now)])
+        sending.store.record_domain_state(account_id, item.domain, state, tokens, updated_at=now)
         item.state, item.dkim_tokens, item.updated_at = state, tokens, now
     return item
 
