@@ -119,10 +119,10 @@ def _ok(model: type[Model], description: str) -> Any:
                         200: _ok(EmailDomain, "The account has it already"),
                         409: {"description": "Another account holds the domain", **_PROBLEM}})
 def add_domain(request: Annotated[AddDomain, Body()]) -> Response[EmailDomain]:
+    from sideconv.api.results import respond
     from sideconv.email import senders
 
-    status, body = senders.add_domain(sending(), _caller(), request.domain)
-    return _json(status, body)
+    return respond(senders.add_domain(sending(), _caller(), request.domain))
 
 
 @router.get("/v1/email/domains", summary="The account's sending domains (admins), state read from SES",

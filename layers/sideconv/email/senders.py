@@ -21,6 +21,7 @@ from sideconv.email import domains
 from sideconv.email.sender_store import AccountEmail, SenderStore
 from sideconv.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from sideconv.observability import logger
+from sideconv.results import Created, Found
 from sideconv.store.models import DomainClaimItem, EmailDomainItem, EmailSenderItem, EmailSettingsItem
 from sideconv.wiring import Wiring, built
 
@@ -67,9 +68,10 @@ def _domain_view(item: EmailDomainItem) -> dict[str, Any]:
             "created_at": item.created_at, "updated_at": item.updated_at}
 
 
-def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, dict[str, Any]]:
+def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> Created | Found:
     """Claim the domain for the account, then create its SES identity (Easy DKIM 2048-bit, custom
-    MAIL FROM) in the account's tenant. 201 with the DNS records; 200 when the account has it already."""
+    MAIL FROM) in the account's tenant. Created, with the DNS records; Found when the account has it
+    already."""
     _admin(caller)
     domain = domains.normalize(raw_domain)
     own = {domains.domain_of(sending.shared_address), sending.inbound_domain.lower()}
@@ -85,7 +87,7 @@ def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, 
             raise Conflict(f"{domain} is held by another account", field="domain")
         held = sending.store.account(caller.account_id).domains.get(domain)
         if held is not None:
-            return 200, _domain_view(_refresh(sending, caller.account_id, held))
+            return Found(_domain_view(_refresh(sending, caller.account_id, held)))
     now = clock.now_iso()
     pk = keys.email_account_pk(caller.account_id)
     tenant = domains.tenant_name(caller.account_id)
@@ -111,7 +113,7 @@ def add_domain(sending: Sending, caller: Caller, raw_domain: str) -> tuple[int, 
     item.dkim_tokens, item.state = tokens, state
     sending.store.record_domain_state(caller.account_id, domain, state, tokens)
     logger.info("sending domain added", extra={"account_id": caller.account_id, "domain": domain})
-    return 201, _domain_view(item)
+    return Created(_domain_view(item))
 
 
 def _create_identity(sending: Sending, account_id: str, domain: str, tenant: str) -> tuple[Any, str]:
