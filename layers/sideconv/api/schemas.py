@@ -101,44 +101,52 @@ class Problem(Model):
 # imported, and again after it changes.
 
 
-class _Message(Model):
-    id: str
-    side_conversation_id: str
-    direction: Literal["outbound", "inbound"]
-    author: Any  # the registry's Author: set by _build
-    body: str
-    attachments: list[Attachment]
-    created_at: str
-    delivery: Delivery | None = None
+# The fields every channel's Message and SideConversation have, in the document's order; `None` marks
+# where a field the registry decides goes (set by _build). Field definitions, not base models: each
+# model class costs the API's cold start its construction.
+_MESSAGE_FIELDS: dict[str, Any] = {
+    "id": (str, ...),
+    "side_conversation_id": (str, ...),
+    "direction": (Literal["outbound", "inbound"], ...),
+    "author": None,  # the registry's Author
+    "body": (str, ...),
+    "attachments": (list[Attachment], ...),
+    "created_at": (str, ...),
+    "delivery": (Delivery | None, None),
     # Outbound: the quoted context as it was sent (masked), and what was masked in it.
-    context: list[QuotedMessage] | None = None
-    redactions: list[Redaction] | None = None
+    "context": (list[QuotedMessage] | None, None),
+    "redactions": (list[Redaction] | None, None),
     # Sent by the follow-up under the agent's name, not typed by them.
-    nudge: bool | None = None
+    "nudge": (bool | None, None),
+}
 
-
-class _SideConversation(Model):
-    id: str
-    conversation_id: str
-    channel: Any  # the registry's names: set by _build
-    subject: str | None = None
-    state: Literal["open", "closed"]
-    participants: Any  # list[Person]: set by _build
-    preview_text: str | None = None
-    message_count: int
-    created_by: Any  # Author: set by _build
-    created_at: str
-    updated_at: str
-    last_message_at: str | None = None
-    cc_customer: bool
-    external_ids: dict[str, str]
-    inbound_count: int = Field(0, description="Messages received from outside (email or Slack replies)")
-    unread_count: int = Field(0, description="Received messages the calling agent has not read")
-    waiting_on: Literal["agent", "external"] | None = Field(
+_SIDE_CONVERSATION_FIELDS: dict[str, Any] = {
+    "id": (str, ...),
+    "conversation_id": (str, ...),
+    "channel": None,  # the registry's names
+    "subject": (str | None, None),
+    "state": (Literal["open", "closed"], ...),
+    "participants": None,  # list[Person]
+    "preview_text": (str | None, None),
+    "message_count": (int, ...),
+    "created_by": None,  # Author
+    "created_at": (str, ...),
+    "updated_at": (str, ...),
+    "last_message_at": (str | None, None),
+    "cc_customer": (bool, ...),
+    "external_ids": (dict[str, str], ...),
+    "inbound_count": (int, Field(0, description="Messages received from outside (email or Slack replies)")),
+    "unread_count": (int, Field(0, description="Received messages the calling agent has not read")),
+    "waiting_on": (Literal["agent", "external"] | None, Field(
         None, description="Who the ball is with: `agent` after a reply came in, `external` after a message "
-                          "went out; null when closed")
-    waiting_since: str | None = None
-    follow_up: FollowUp | None = None
+                          "went out; null when closed")),
+    "waiting_since": (str | None, None),
+    "follow_up": (FollowUp | None, None),
+}
+
+
+def _fields(common: dict[str, Any], **chosen: Any) -> dict[str, Any]:
+    return {name: chosen[name] if spec is None else spec for name, spec in common.items()}
 
 
 _BY_CHANNEL = ("ChannelName", "CreateSideConversation", "Person", "Author", "Message", "SideConversation",
@@ -158,12 +166,14 @@ def _build() -> dict[str, Any]:
     author = create_model("Author", __base__=Model, kind=(author_kinds, ...), id=(str | None, None),
                           name=(str | None, None), email=(str | None, None))
     message_fields: dict[str, Any] = {name: spec for c in installed for name, spec in c.message_fields(author).items()}
-    message = create_model("Message", __base__=_Message, author=(author, ...), **message_fields)
+    message = create_model("Message", __base__=Model, **_fields(_MESSAGE_FIELDS, author=(author, ...)),
+                           **message_fields)
     summary_fields: dict[str, Any] = {c.summary_field: (c.summary_model() | None, None)  # type: ignore[operator]
                                       for c in installed if c.summary_field}
-    side_conversation = create_model("SideConversation", __base__=_SideConversation, channel=(channel_name, ...),
-                                     participants=(list[person], ...),  # type: ignore[valid-type]
-                                     created_by=(author, ...), **summary_fields)
+    side_conversation = create_model("SideConversation", __base__=Model, **_fields(
+        _SIDE_CONVERSATION_FIELDS, channel=(channel_name, ...),
+        participants=(list[person], ...),  # type: ignore[valid-type]
+        created_by=(author, ...)), **summary_fields)
     with_messages = create_model("SideConversationWithMessages", __base__=side_conversation,
                                  messages=(list[message], ...),  # type: ignore[valid-type]
                                  next_token=(str | None, None))

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from sideconv import keys
 from sideconv.errors import Conflict, NotFound
@@ -28,6 +26,8 @@ from sideconv.store.models import (
     EmailSettingsItem,
     TableItem,
 )
+from sideconv.store.transactions import ConditionFailed
+from sideconv.store.transactions import Transaction as TransactWrite
 from sideconv.wiring import Wiring, built
 
 
@@ -83,10 +83,9 @@ class SenderStore:
                         _settings_kind(),
                         EmailSettingsItem.default_sender.set(
                             EmailSettingsItem.default_sender | sender.address)])
-        except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
-                raise Conflict(f"{claim.domain} is already added", field="domain") from exc
-            raise
+        except ConditionFailed as exc:
+            # Every item here is written only where none is: whichever exists, the domain is taken.
+            raise Conflict(f"{claim.domain} is already added", field="domain") from exc
 
     def release(self, account_id: str, domain: str, senders: Sequence[str], *, clear_default: str | None,
                 successor: str | None = None) -> None:
@@ -136,8 +135,8 @@ class SenderStore:
                 tx.delete(EmailSenderItem(pk, keys.email_sender_sk(address)), condition=EmailSenderItem.pk.exists())
                 if was_default:
                     tx.update(EmailSettingsItem(pk, keys.EMAIL_SETTINGS_SK), [_default_action(successor)])
-        except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+        except ConditionFailed as exc:
+            if exc.of(pk, keys.email_sender_sk(address)):
                 raise NotFound(f"no sender {address}") from exc
             raise
 
