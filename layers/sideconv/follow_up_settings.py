@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sideconv import clock, follow_ups
-from sideconv.store import records
 from sideconv.store.models import FollowUpSettingsItem
 from sideconv.wiring import Wiring, built
 
@@ -50,6 +49,8 @@ _CACHED_ACCOUNTS = 1024
 
 
 def get(account_id: str, *, consistent: bool = True) -> Settings:
+    from sideconv.store import records
+
     return from_item(records.follow_up_settings(account_id, consistent=consistent))
 
 
@@ -74,6 +75,8 @@ def for_create(cache: dict[str, tuple[float, Settings]], account_id: str) -> Set
 
 
 def put(cache: dict[str, tuple[float, Settings]], account_id: str, settings: Settings, updated_by: str) -> Settings:
+    from sideconv.store import records
+
     records.put_follow_up_settings(account_id, default_after=settings.default_after,
                                    max_nudges=settings.max_nudges, auto_close_after=settings.auto_close_after,
                                    updated_at=clock.now_iso(), updated_by=updated_by)
