@@ -50,13 +50,13 @@ browser: $(VENV)/.synced chromium ## The panel's tests in a real browser; screen
 	$(BIN)/python -m pytest tests/browser
 
 unit: $(VENV)/.synced
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/unit
 
 integration: $(VENV)/.synced
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/integration
 
 e2e: $(VENV)/.synced
-	$(BIN)/python -m pytest tests/e2e
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests/e2e
 
 openapi: $(VENV)/.synced ## Regenerate docs/openapi.json from the code
 	$(BIN)/python -m local.openapi > docs/openapi.json
