@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import signal
 import threading
 
 from local import app, token
+from local.collector import IdleCollector
 
 
 def main() -> None:
@@ -23,8 +23,9 @@ def main() -> None:
               f"{seed.ACCOUNT} in {seeded.seconds:.1f} s; {seed.DEMO_CONVERSATION} holds the first 12", flush=True)
     # What is here now (imports, embedded AWS, the seed) lives as long as the process: out of the
     # collector's sight. Else each full collection walks it under a request, 1.1 s with 10,000 seeded.
-    gc.collect()
-    gc.freeze()
+    # Then the same between requests, for what they add (local.collector).
+    stack.collector = IdleCollector()
+    stack.collector.collect()
     port = int(os.environ.get("PORT", "3000"))
     stack.serve("127.0.0.1", port, stack.api_route)  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"

@@ -186,8 +186,9 @@ class InboundSMTP:
         raw = envelope.original_content or envelope.content
         raw = raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogateescape")
         loop = asyncio.get_running_loop()
-        message_id = await loop.run_in_executor(None, self.deliver, raw, list(envelope.rcpt_tos),
-                                                str(envelope.mail_from or ""))
+        with self.stack.serving():
+            message_id = await loop.run_in_executor(None, self.deliver, raw, list(envelope.rcpt_tos),
+                                                    str(envelope.mail_from or ""))
         return f"250 Ok {message_id}"
 
     def deliver(self, raw: bytes, recipients: list[str], mail_from: str) -> str:

@@ -28,7 +28,10 @@ checks every key condition on what it is given, so a stale key costs a look-up, 
 
 **GetRecords.** Each call makes a new shard iterator and moto keeps every one for ever; the local
 stack's relay asks every 50 ms, so an idle `make dev` grew by about 100 MB an hour. Here only the
-newest `SHARD_ITERATORS_KEPT` live on, as DynamoDB's expire after 15 minutes.
+newest `SHARD_ITERATORS_KEPT` live on, as DynamoDB's expire after 15 minutes. moto also keeps every
+stream record for ever, each write's images as Python objects the garbage collector walks; here the
+records no kept iterator can reach are dropped (in batches of `STREAM_TRIM_AT`), as DynamoDB drops
+them after 24 hours, and the trim horizon moves up with them.
 
 **Responses.** moto serializes each answer member by member against botocore's shapes: a page of ten
 summaries took 90 ms, more than the Query. DynamoDB's JSON is already in its answer as it goes on the
@@ -53,6 +56,7 @@ from typing import Any, ClassVar
 
 MOTO_VERSION = "5.2.5"  # what uv.lock pins; tests/unit/test_moto_dynamodb.py checks they agree
 SHARD_ITERATORS_KEPT = 1_000
+STREAM_TRIM_AT = 1_000  # records no kept iterator can reach, dropped once there are this many
 
 _in_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar("in_transaction", default=False)
 # (table, partition key) while a Query on the table or a local index runs: all it can return;
@@ -239,7 +243,23 @@ def _get_records(self: Any, iterator_arn: str, limit: int) -> Any:
     tracked: list[Any] = ShardIterator.instances_tracked  # type: ignore[attr-defined]
     if len(tracked) > 2 * SHARD_ITERATORS_KEPT:
         del tracked[:-SHARD_ITERATORS_KEPT]
+    _trim_streams(iterators.values())
     return answer
+
+
+def _trim_streams(iterators: Any) -> None:
+    """Drop the records below every kept iterator: none can read them again (DynamoDB keeps a record
+    24 hours). The trim horizon moves up with them, so sequence numbers go on as before."""
+    floors: dict[int, tuple[Any, int]] = {}
+    for iterator in iterators:
+        shard, position = iterator.stream_shard, int(iterator.sequence_number)
+        if id(shard) not in floors or position < floors[id(shard)][1]:
+            floors[id(shard)] = (shard, position)
+    for shard, floor in floors.values():
+        unreachable = min(floor - shard.starting_sequence_number, len(shard.items))
+        if unreachable >= STREAM_TRIM_AT:
+            del shard.items[:unreachable]
+            shard.starting_sequence_number += unreachable
 
 
 def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:

@@ -14,7 +14,8 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,7 @@ from sideconv.store.schema import outbox_filter
 
 from local.apigw import http_api_event
 from local.aws import LocalResources, create_resources
+from local.collector import IdleCollector
 from local.pipes import matches
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -123,6 +125,8 @@ class LocalStack:
         self._rounds = threading.Condition()
         self._round_begun = self._round_quiet = 0
         self._wake = threading.Event()
+        # `python -m local` sets one (local.collector): full collections between requests, not in them.
+        self.collector: IdleCollector | None = None
 
     # Registration -------------------------------------------------------------------------
 
@@ -154,6 +158,15 @@ class LocalStack:
 
     def add_server(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
         self._servers.append((start, stop))
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around a request or a mail from outside: the idle collector waits until it is answered."""
+        if self.collector is None:
+            yield
+        else:
+            with self.collector.serving():
+                yield
 
     def invoke(self, name: str, handler: Handler, event: dict[str, Any]) -> Any:
         with self.lock:
@@ -303,6 +316,8 @@ class LocalStack:
                 if not moved:
                     self._round_quiet = number
                 self._rounds.notify_all()
+            if not moved and self.collector is not None:
+                self.collector.idle()
             if not moved:
                 self._wake.wait(interval)
                 self._wake.clear()
@@ -339,6 +354,10 @@ class LocalStack:
                 pass
 
             def _handle(self) -> None:
+                with stack.serving():
+                    self._serve()
+
+            def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 request = Request(self.command, parts.path, parts.query,
@@ -346,8 +365,10 @@ class LocalStack:
                                   self.rfile.read(length) if length else b"")
                 route = stack.route_for(self.command, parts.path)
                 if route is None and parts.path == "/_local/health":
-                    reply = Reply.json(200 if stack.ready.is_set() else 503,
-                                       {"status": "ok" if stack.ready.is_set() else "starting"})
+                    health: dict[str, Any] = {"status": "ok" if stack.ready.is_set() else "starting"}
+                    if stack.collector is not None:
+                        health["collector"] = stack.collector.stats()
+                    reply = Reply.json(200 if stack.ready.is_set() else 503, health)
                 elif route is None and parts.path == "/_local/settle" and self.command == "POST":
                     settled = stack.settle()
                     reply = Reply.json(200 if settled else 504, {"settled": settled})

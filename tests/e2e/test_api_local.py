@@ -19,6 +19,19 @@ def test_health_answers_once_up(local_stack: LocalStackProcess) -> None:
     assert response.json()["status"] == "ok"
 
 
+def test_the_stack_collects_garbage_between_requests(local_stack: LocalStackProcess) -> None:
+    # local.collector: a full collection when the glue is idle and nothing is served, then a freeze.
+    def collector() -> dict[str, float]:
+        return requests.get(f"{local_stack.base_url}/_local/health", timeout=5).json()["collector"]
+
+    before = collector()
+    response = requests.post(local_stack.base_url + path(), json=email_request(),
+                             headers=local_stack.headers(), timeout=10)
+    assert response.status_code == 201
+    after = local_stack.wait_for(lambda: (now := collector())["collections"] > before["collections"] and now)
+    assert after["frozen"] > 0
+
+
 @pytest.mark.parametrize("authorization", [
     None, "Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz",
 ])

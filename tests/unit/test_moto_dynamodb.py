@@ -367,6 +367,33 @@ def test_the_stream_keeps_only_the_newest_shard_iterators(dynamodb: Any, monkeyp
     assert len(dynamodbstreams_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].shard_iterators) <= 5
 
 
+def test_the_stream_drops_the_records_no_kept_iterator_can_reach(dynamodb: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    monkeypatch.setattr(moto_dynamodb, "SHARD_ITERATORS_KEPT", 5)
+    monkeypatch.setattr(moto_dynamodb, "STREAM_TRIM_AT", 3)
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(TABLE).stream_shard
+    stream = Stream()
+    read = []
+    for n in range(40):  # the relay: a write, a read, some idle polls
+        dynamodb.put_item(TableName=TABLE, Item=_key(f"SC#email-{n:02}"))
+        for _ in range(3):
+            read += stream.read()
+    assert read == [f"INSERT SC#email-{n:02}" for n in range(40)]  # each record read once, in order
+    assert len(shard.items) < 10  # what no iterator could read again is gone
+    # The horizon moved up: a new TRIM_HORIZON iterator reads what is left, numbered as before.
+    client = stream.client
+    arn = dynamodb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    horizon = client.get_shard_iterator(StreamArn=arn, ShardId=shard.id, ShardIteratorType="TRIM_HORIZON")
+    left = client.get_records(ShardIterator=horizon["ShardIterator"])["Records"]
+    assert [r["dynamodb"]["Keys"]["sk"]["S"] for r in left] == [f"SC#email-{n:02}" for n in range(40 - len(left), 40)]
+    assert int(left[-1]["dynamodb"]["SequenceNumber"]) == shard.starting_sequence_number + len(shard.items) - 1
+    dynamodb.put_item(TableName=TABLE, Item=_key("SC#email-40"))
+    assert stream.read() == ["INSERT SC#email-40"]
+
+
 def test_another_moto_version_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     import moto
 
