@@ -25,6 +25,11 @@ each table keeps, per index hash attribute, which keys hold which value (`_Globa
 pass at the first such Query, then brought up to date at each Query from the keys written since (every
 put, delete, update and transaction marks the keys it wrote, after writing). moto's own Query still
 checks every key condition on what it is given, so a stale key costs a look-up, never a wrong answer.
+moto then sorts the whole index partition (comparing attribute values in Python) and walks it from
+the top for every page: half a second for a page of the agent's inbox with 5,000 in it. So each
+index partition a page is asked of is kept in moto's order (`_Order`, moved key by key as writes come
+in), and moto is handed only the stretch its walk acts on (`_index_page`): from the start key, within
+a `begins_with` range, to where it stops. It sorts, walks and filters that as ever.
 
 **GetRecords.** Each call makes a new shard iterator and moto keeps every one for ever; the local
 stack's relay asks every 50 ms, so an idle `make dev` grew by about 100 MB an hour. Here only the
@@ -48,7 +53,8 @@ import contextvars
 import copy
 import threading
 import weakref
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -274,7 +280,7 @@ def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index = next((index for index in self.global_indexes or [] if index.name == index_name), None)
         hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
         if hashes and hashes[0] in named:  # moto matches every hash condition; one narrows the candidates
-            scope = (self, hashes[0], named[hashes[0]])
+            scope = (self, hashes[0], named[hashes[0]], _IndexQuery.of(self, index, args, kwargs))
     if scope is not None and scope[1] is None:
         scope = None
     token = _partition.set(scope)
@@ -286,12 +292,177 @@ def _query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _all_items(self: Any) -> list[Any]:
     scope = _partition.get()
-    if scope is not None and scope[0] is self and len(scope) == 3:
-        return _GlobalIndexes.of(self).holding(scope[1], scope[2])
+    if scope is not None and scope[0] is self and len(scope) == 4:
+        indexes, query = _GlobalIndexes.of(self), scope[3]
+        page = indexes.page(query, scope[2]) if query.paged else None
+        return page if page is not None else _in_moto_order(query, indexes.holding(scope[1], scope[2]))
     if scope is None or scope[0] is not self or not self.range_key_attr:
         return _originals["all_items"](self)
     # What moto's own returns for one partition: its items in key order (hash keys are all equal).
     return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
+
+
+@dataclass(frozen=True)
+class _IndexQuery:
+    """What a Query on a global index asks, as moto's `Table.query` is given it."""
+
+    index: Any
+    attributes: list[str]  # moto's sort key: the index's hash and range keys, then the table's
+    hash_conditions: list[tuple[str, Any]]
+    range_attribute: str | None
+    range_comparison: str | None
+    range_values: list[Any]
+    limit: int | None
+    start: dict[str, Any] | None
+    forward: bool
+    paged: bool  # False: a shape not read here (multi-attribute keys, a legacy QueryFilter): no window
+
+    KNOWN: ClassVar[frozenset[str]] = frozenset({
+        "range_comparison", "range_objs", "limit", "exclusive_start_key", "scan_index_forward",
+        "projection_expressions", "index_name", "consistent_read", "filter_expression",
+        "hash_key_conditions", "range_key_conditions"})
+
+    @classmethod
+    def of(cls, table: Any, index: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _IndexQuery:
+        def given(position: int, name: str, default: Any = None) -> Any:
+            return args[position] if len(args) > position else kwargs.get(name, default)
+
+        hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+        ranges = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
+        conditions = kwargs.get("range_key_conditions") or []
+        limit = given(2, "limit")
+        return cls(
+            index,
+            table._generate_attr_to_sort_by(  # moto's own
+                [*hashes, table.hash_key_attr], [*(ranges or [table.range_key_attr]), table.range_key_attr]),
+            list(kwargs.get("hash_key_conditions") or []),
+            ranges[0] if ranges else None,
+            given(0, "range_comparison"),
+            list(given(1, "range_objs") or []),
+            limit,
+            given(3, "exclusive_start_key"),
+            given(4, "scan_index_forward", True) is not False,
+            paged=(len(hashes) == 1 and len(ranges) <= 1 and len(conditions) <= 1 and isinstance(limit, int)
+                   and limit > 0 and not set(kwargs) - cls.KNOWN and not (given(0, "range_comparison") and not ranges)),
+        )
+
+    def visits(self, item: Any) -> bool:
+        """moto's Query walks this candidate: it holds every hash key asked for and the index's range key."""
+        for name, expected in self.hash_conditions:
+            value = item.attrs.get(name)
+            if not value or value != expected:
+                return False
+        return self.range_attribute is None or bool(item.attrs.get(self.range_attribute))
+
+    def matches(self, item: Any) -> bool:
+        """moto's Query keeps this candidate (before any filter expression): its range condition holds."""
+        if not self.range_comparison:
+            return True
+        value = item.attrs.get(self.range_attribute)
+        return bool(value) and bool(value.compare(self.range_comparison, self.range_values))
+
+
+def _plain(value: Any) -> Any:
+    """An index key attribute as moto orders it (by `DynamoType.cast_value`), as a str or a number."""
+    from decimal import Decimal
+
+    if value.type == "N":
+        return Decimal(value.value)
+    if value.type not in ("S", "B"):
+        raise TypeError(value.type)
+    return value.value
+
+
+def _in_moto_order(query: _IndexQuery, items: list[Any]) -> list[Any]:
+    """A global index's candidates sorted as moto's Query sorts them, so that its own sort (a Python
+    comparison of attribute values, several a step) finds them in order in one pass. Unsorted if one
+    lacks a key attribute or holds another type there: moto's sort then decides, as it would."""
+    try:
+        return [item for _, _, item in sorted((tuple(_plain(item.attrs[name]) for name in query.attributes), n, item)
+                                              for n, item in enumerate(items))]
+    except (KeyError, TypeError):
+        return items
+
+
+def _index_page(query: _IndexQuery, order: _Order, item_at: Callable[[int], Any]) -> list[Any]:
+    """The candidates moto's Query on a global index walks to make this page, in the order it sorts them.
+
+    moto sorts every candidate of the index partition (comparing attribute values in Python, several
+    calls a step), walks past the previous page and past those outside the range condition, keeps
+    `limit` and stops at the next one. Here the partition's keys are kept in that order (`_Order`),
+    and only what moto's walk acts on is handed to it: the one just before the start (which it skips
+    as the previous page's), those from the start, within a `begins_with` range (found by bisection),
+    up to the one where it stops (whose predecessor's key becomes LastEvaluatedKey). moto then sorts,
+    walks and filters them as ever: a page costs what it holds, not what the partition holds."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    keys = order.keys
+    lo, hi = _run(query, keys)
+    after = (tuple(_plain(DynamoType(query.start[name])) for name in query.attributes)
+             if query.start is not None else None)
+    if query.forward:
+        first = bisect_right(keys, after) if after is not None else 0
+        steps = range(max(first, lo), len(keys))
+        margin = [first - 1] if first > 0 else []
+    else:
+        first = bisect_left(keys, after) - 1 if after is not None else len(keys) - 1
+        steps = range(min(first, hi - 1), -1, -1)
+        margin = [first + 1] if first + 1 < len(keys) else []
+    page = [item for item in map(item_at, margin) if item is not None]
+    kept = 0
+    for at in steps:
+        item = item_at(at)
+        if item is None or not query.visits(item):
+            continue
+        page.append(item)
+        if kept == query.limit or not lo <= at < hi:
+            break  # moto stops here (taking the key of the one before), or keeps nothing more
+        kept += query.matches(item)
+    return page if query.forward else page[::-1]
+
+
+def _run(query: _IndexQuery, keys: list[tuple[Any, ...]]) -> tuple[int, int]:
+    """Where in `keys` the candidates meeting a `begins_with` range condition are (a string prefix of
+    the index's range key, the second of moto's sort attributes); everywhere for any other."""
+    hashed = [value for name, value in query.hash_conditions if name == query.attributes[0]]
+    if query.range_comparison != "BEGINS_WITH" or not hashed or len(query.range_values) != 1:
+        return 0, len(keys)
+    partition, prefix = _plain(hashed[0]), _plain(query.range_values[0])
+    if (not isinstance(prefix, str) or not prefix or ord(prefix[-1]) == 0x10FFFF
+            or query.attributes[1] != query.range_attribute):
+        return 0, len(keys)
+    beyond = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # every string starting with `prefix` sorts below this
+    return bisect_left(keys, (partition, prefix)), bisect_left(keys, (partition, beyond))
+
+
+class _Order:
+    """The keys of one global index partition in moto's Query order, kept so as each write comes in."""
+
+    def __init__(self, query: _IndexQuery, value: Any) -> None:
+        self.attributes = query.attributes
+        self.value = value  # the index hash key's value: the partition
+        self.keys: list[tuple[Any, ...]] = []  # moto's sort key of each, as plain strings and numbers
+        self.table_keys: list[Any] = []  # and the item's table key, in step
+        self.of: dict[Any, tuple[Any, ...]] = {}
+
+    def put(self, key: Any, item: Any) -> None:
+        """`key` was written (`item` is what it holds now, or None): move it to where it sorts now.
+        TypeError if it holds a key attribute of another type (no order of moto's to keep)."""
+        was = self.of.pop(key, None)
+        if was is not None:
+            at = bisect_left(self.keys, was)
+            del self.keys[at], self.table_keys[at]
+        held = item.attrs.get(self.attributes[0]) if item is not None else None
+        if held is None or held != self.value:
+            return
+        try:
+            rank = tuple(_plain(item.attrs[name]) for name in self.attributes)
+        except KeyError:  # not in this sparse index
+            return
+        at = bisect_left(self.keys, rank)
+        self.keys.insert(at, rank)
+        self.table_keys.insert(at, key)
+        self.of[key] = rank
 
 
 class _GlobalIndexes:
@@ -307,6 +478,7 @@ class _GlobalIndexes:
         self.odd: dict[str, set[Any]] = {}  # attribute -> keys whose value is unhashable: always candidates
         self.of_key: dict[Any, dict[str, Any]] = {}  # key -> attribute -> its indexed value
         self.written: set[Any] = set()  # keys written since the last Query brought this up to date
+        self.orders: dict[tuple[str, Any], _Order] = {}  # (index, hash value) -> its partition in order
 
     @classmethod
     def of(cls, table: Any) -> _GlobalIndexes:
@@ -343,23 +515,53 @@ class _GlobalIndexes:
             with suppress(TypeError):
                 self.values[attribute].get(value, set()).discard(key)
 
+    def _catch_up(self, attribute: str) -> None:
+        """Index `attribute` if it is new (one pass over the table), then take in the keys written since."""
+        if attribute not in self.values:
+            self.values[attribute], self.odd[attribute] = {}, set()
+            for item in _originals["all_items"](self.table):
+                self._add((item.hash_key, item.range_key if self.table.range_key_attr else None), [attribute])
+        written, self.written = self.written, set()
+        for key in written:
+            self._drop(key)
+            self._add(key, list(self.values))
+            item = self._item(key)
+            for name, order in list(self.orders.items()):
+                try:
+                    order.put(key, item)
+                except TypeError:
+                    del self.orders[name]
+
     def holding(self, attribute: str, value: Any) -> list[Any]:
         """The table's items that may hold `value` in `attribute` (all that do, and perhaps a few more)."""
         with self.lock:
-            if attribute not in self.values:  # first Query on it: one pass over the table
-                self.values[attribute], self.odd[attribute] = {}, set()
-                for item in _originals["all_items"](self.table):
-                    self._add((item.hash_key, item.range_key if self.table.range_key_attr else None), [attribute])
-            written, self.written = self.written, set()
-            for key in written:
-                self._drop(key)
-                self._add(key, list(self.values))
+            self._catch_up(attribute)
             try:
                 keys = set(self.values[attribute].get(value, ())) | self.odd[attribute]
             except TypeError:
                 return _originals["all_items"](self.table)
-            # Unsorted: moto sorts a global index's candidates itself, by every key attribute (a total order).
             return [item for item in map(self._item, keys) if item is not None]
+
+    def page(self, query: _IndexQuery, value: Any) -> list[Any] | None:
+        """What moto's Query walks for this page of the index partition `value` (`_index_page`), from
+        the partition's order; None where there is none to keep (another type in a key attribute, a
+        value the index cannot hold)."""
+        attribute = query.attributes[0]
+        with self.lock:
+            self._catch_up(attribute)
+            try:
+                order = self.orders.get((query.index.name, value))
+                if order is None:
+                    if self.odd[attribute]:
+                        return None
+                    order = _Order(query, value)
+                    for key in self.values[attribute].get(value, ()):
+                        order.put(key, self._item(key))
+                    self.orders[(query.index.name, value)] = order
+                return _index_page(query, order, lambda at: self._item(order.table_keys[at]))
+            except (KeyError, TypeError):  # a start key without an index attribute, or of another type
+                self.orders.pop((query.index.name, value), None)
+                return None
 
 
 def _written(table: Any, hash_key: Any, range_key: Any) -> None:

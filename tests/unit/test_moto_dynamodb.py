@@ -248,9 +248,28 @@ def _global_queries(client: Any) -> list[Any]:
             if not start:
                 break
         answers.append(pages)
+        answers.append(_pages(client, {  # the agent's inbox as the API pages it: newest first, a prefix, a filter
+            **base, "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
+            "FilterExpression": "n > :one", "ScanIndexForward": False,
+            "ExpressionAttributeValues": {":inbox": inbox, ":w": {"S": "agent#"}, ":one": {"N": "1"}}}, limit=3))
+        answers.append(_pages(client, {**base, "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
+                                       "ExpressionAttributeValues": {":inbox": inbox, ":w": {"S": "customer#"}}}, limit=2))
+        answers.append(_pages(client, {**base, "KeyConditionExpression": "gsi1pk = :inbox AND gsi1sk > :c",
+                                       "ExpressionAttributeValues": {":inbox": inbox, ":c": {"S": "b"}}}, limit=1))
+        answers.append(_pages(client, {**base, "ScanIndexForward": False}, limit=4))
     answers.append(client.query(TableName=TABLE, IndexName="pending_outbound", KeyConditionExpression="gsi2pk = :p",
                                 ExpressionAttributeValues={":p": {"S": "PENDING#email"}})["Items"])
     return answers
+
+
+def _pages(client: Any, query: dict[str, Any], limit: int) -> list[Any]:
+    pages, start = [], None
+    while True:
+        page = client.query(**query, Limit=limit, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append((page["Items"], page.get("LastEvaluatedKey"), page["Count"], page["ScannedCount"]))
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
 
 
 def _global_index_history(client: Any) -> list[Any]:
@@ -322,6 +341,23 @@ def test_a_global_index_query_answers_as_moto_s_own_through_every_write(dynamodb
     inboxes = [[len(answers[n]) for n in (0, 5, 10)] for answers in patched]
     assert len({tuple(sizes) for sizes in inboxes}) > 5  # items did move between the index partitions
     assert any(answers[-1] for answers in patched)  # and in and out of the pending one
+
+
+def test_a_page_of_a_global_index_hands_moto_only_its_stretch(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(60):  # one agent's inbox: answered and waiting, open and closed
+        dynamodb.put_item(TableName=TABLE, Item={
+            **_key(f"SC#email-{n:02d}"), "gsi1pk": {"S": "INBOX#acme#agent-1"}, "n": {"N": str(n % 3)},
+            "gsi1sk": {"S": f"{'agent' if n % 4 else 'customer'}#2026-12-02T10:{n:02d}"}})
+    read = _count_gathered(monkeypatch)
+    pages = _pages(dynamodb, {
+        "TableName": TABLE, "IndexName": "inbox", "ScanIndexForward": False, "FilterExpression": "n > :zero",
+        "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
+        "ExpressionAttributeValues": {":inbox": {"S": "INBOX#acme#agent-1"}, ":w": {"S": "agent#"}, ":zero": {"N": "0"}}},
+        limit=5)
+    assert [int(item["gsi1sk"]["S"][-2:]) for page, *_ in pages for item in page] == [
+        n for n in range(59, -1, -1) if n % 4 and n % 3]  # all of them, newest first, filtered
+    # Each page walked its five, the one before and the one after: none of those waiting on the customer.
+    assert len(pages) == 9 and max(read) <= 7, read
 
 
 EVERY_TYPE = {
