@@ -7,7 +7,8 @@ import json
 import os
 from typing import Any
 
-from local import events, moto_dynamodb, panel, s3_post, scheduler, ses, token
+from local import events, moto_dynamodb, moto_models, panel, s3_post, scheduler, ses, token
+from local.aws import share_botocore_loader
 from local.stack import LocalStack, Reply, Request, api_event_from, lambda_proxy_reply
 
 LOCAL_DEFAULTS = {
@@ -45,6 +46,8 @@ def build() -> LocalStack:
     # The browser posts uploads to the stack, which checks them as S3 would (local.s3_post).
     os.environ.setdefault("S3_UPLOAD_ENDPOINT", f"http://127.0.0.1:{os.environ.get('PORT', '3000')}/_local/s3")
     moto_dynamodb.install()  # else each transaction and query costs what the whole table holds
+    moto_models.install()  # else every model instance moto ever made stays in memory
+    share_botocore_loader()  # else each session decodes the endpoints again (9 MB, a first request's 0.1 s)
     mock_aws().start()
     from sideconv.config import from_env
 

@@ -14,6 +14,23 @@ from sideconv.helpdesk_events import SOURCE as EVENT_SOURCE
 from sideconv.store.schema import table_definition
 
 
+def share_botocore_loader() -> None:
+    """Every botocore session in this process reads the service models and endpoints through one loader.
+
+    Each new session (each `mock_aws()` in the tests; each PynamoDB model's connection, and each
+    handler's clients, in the local stack) otherwise read and decoded the JSON again: about 0.2 s of
+    CPU, and in `python -m local` some 9 MB of endpoint data for each of its two dozen sessions. The
+    files never change while the process runs; botocore already shares its models between the clients
+    of one session. Not in AWS: a Lambda's few sessions are made once, at its cold start."""
+    import functools
+
+    import botocore.loaders
+    import botocore.session
+
+    if not hasattr(botocore.session.create_loader, "cache_info"):
+        botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+
+
 class _OutboxQueues(Mapping[str, str]):
     """Each installed channel's outbox queue name, by channel (sideconv.channels, read on use)."""
 

@@ -35,16 +35,10 @@ def _embedded_dynamodb() -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_botocore_loader() -> None:
-    """Every `mock_aws()` gives boto3 a new default session, and each new session read and decoded every
-    service model's JSON again (dynamodb, s3, sqs, sesv2, ... and the endpoints: about 0.2 s of CPU per
-    test). The files never change within a run, so every session shares one loader (botocore already
-    shares its loaded models between the clients of one session)."""
-    import functools
+    """Every `mock_aws()` gives boto3 a new default session; they all share one loader (local.aws)."""
+    from local.aws import share_botocore_loader
 
-    import botocore.loaders
-    import botocore.session
-
-    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)  # type: ignore[assignment]
+    share_botocore_loader()
 
 
 def agent_claims(account: str = "acme", sub: str = "agent-1", role: str = "agent", **extra: Any) -> dict[str, Any]:

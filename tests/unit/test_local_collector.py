@@ -32,7 +32,8 @@ def test_it_collects_garbage_then_freezes_what_survived(collector: IdleCollector
     garbage = weakref.ref(Node())  # unreachable at once, but its cycle keeps it alive until collected
     assert collector.idle()
     assert garbage() is None
-    assert collector.collections == 1 and gc.get_freeze_count() > 0
+    assert collector.collections == 1
+    assert gc.get_freeze_count() > 0
     assert not _tracked(kept)  # frozen: out of every later collection's walk
     after = Node()
     assert _tracked(after)  # what comes later is walked until the next idle round
@@ -53,7 +54,8 @@ def test_it_collects_at_most_once_a_period() -> None:
     collector = IdleCollector(every=3600.0)
     try:
         assert collector.idle()  # the first idle round collects
-        assert not collector.idle() and not collector.idle()
+        assert not collector.idle()
+        assert not collector.idle()
         assert collector.collections == 1
     finally:
         gc.unfreeze()

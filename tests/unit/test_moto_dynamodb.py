@@ -252,8 +252,9 @@ def _global_queries(client: Any) -> list[Any]:
             **base, "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
             "FilterExpression": "n > :one", "ScanIndexForward": False,
             "ExpressionAttributeValues": {":inbox": inbox, ":w": {"S": "agent#"}, ":one": {"N": "1"}}}, limit=3))
+        customer = {":inbox": inbox, ":w": {"S": "customer#"}}
         answers.append(_pages(client, {**base, "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
-                                       "ExpressionAttributeValues": {":inbox": inbox, ":w": {"S": "customer#"}}}, limit=2))
+                                       "ExpressionAttributeValues": customer}, limit=2))
         answers.append(_pages(client, {**base, "KeyConditionExpression": "gsi1pk = :inbox AND gsi1sk > :c",
                                        "ExpressionAttributeValues": {":inbox": inbox, ":c": {"S": "b"}}}, limit=1))
         answers.append(_pages(client, {**base, "ScanIndexForward": False}, limit=4))
@@ -352,12 +353,14 @@ def test_a_page_of_a_global_index_hands_moto_only_its_stretch(dynamodb: Any, mon
     pages = _pages(dynamodb, {
         "TableName": TABLE, "IndexName": "inbox", "ScanIndexForward": False, "FilterExpression": "n > :zero",
         "KeyConditionExpression": "gsi1pk = :inbox AND begins_with(gsi1sk, :w)",
-        "ExpressionAttributeValues": {":inbox": {"S": "INBOX#acme#agent-1"}, ":w": {"S": "agent#"}, ":zero": {"N": "0"}}},
+        "ExpressionAttributeValues": {":inbox": {"S": "INBOX#acme#agent-1"}, ":w": {"S": "agent#"},
+                                      ":zero": {"N": "0"}}},
         limit=5)
     assert [int(item["gsi1sk"]["S"][-2:]) for page, *_ in pages for item in page] == [
         n for n in range(59, -1, -1) if n % 4 and n % 3]  # all of them, newest first, filtered
     # Each page walked its five, the one before and the one after: none of those waiting on the customer.
-    assert len(pages) == 9 and max(read) <= 7, read
+    assert len(pages) == 9
+    assert max(read) <= 7, read
 
 
 EVERY_TYPE = {
