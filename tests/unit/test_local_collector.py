@@ -19,7 +19,7 @@ class Node:
 
 @pytest.fixture
 def collector() -> Iterator[IdleCollector]:
-    yield IdleCollector(every=0.0)
+    yield IdleCollector(every=0.0, sweep_every=3600.0)
     gc.unfreeze()  # give the test process its collector back
 
 
@@ -48,6 +48,36 @@ def test_it_waits_while_a_request_is_served(collector: IdleCollector) -> None:
         assert not collector.idle()
     assert collector.idle()
     assert collector.collections == 1
+
+
+def test_a_sweep_frees_the_cycles_that_died_frozen() -> None:
+    collector = IdleCollector(every=0.0, sweep_every=3600.0, quiet=0.0)
+    try:
+        node = Node()
+        frozen = weakref.ref(node)
+        assert collector.idle()  # collected and frozen while alive
+        del node
+        assert collector.idle()  # a collection does not walk the frozen: the dead cycle stays
+        assert frozen() is not None
+        collector.sweep_every = 0.0  # time for a sweep, and nothing asked for (quiet=0)
+        assert collector.idle()
+        assert frozen() is None
+        assert collector.sweeps == 1
+        assert collector.swept >= 1
+    finally:
+        gc.unfreeze()
+
+
+def test_no_sweep_while_requests_keep_coming() -> None:
+    collector = IdleCollector(every=0.0, sweep_every=0.0, quiet=3600.0)
+    try:
+        with collector.serving():
+            pass  # a request just answered
+        assert collector.idle()
+        assert collector.sweeps == 0  # a plain collection instead
+        assert collector.collections == 1
+    finally:
+        gc.unfreeze()
 
 
 def test_it_collects_at_most_once_a_period() -> None:
