@@ -36,7 +36,7 @@ class IdleCollector:
         self.every, self.sweep_every, self.quiet = every, sweep_every, quiet
         self._serving = 0
         self._guard = threading.Lock()
-        self._last = 0.0
+        self._last = float("-inf")  # the first idle round collects
         self._last_sweep = self._last_served = time.monotonic()
         self.collections = 0
         self.sweeps = 0
@@ -61,33 +61,24 @@ class IdleCollector:
         now = time.monotonic()
         if now - self._last < self.every or self._serving:
             return False
-        if now - self._last_sweep >= self.sweep_every and now - self._last_served >= self.quiet:
-            self.sweep()
-        else:
-            self.collect()
+        self.collect(sweep=now - self._last_sweep >= self.sweep_every and now - self._last_served >= self.quiet)
         return True
 
-    def sweep(self) -> int:
-        """Collect over everything, the frozen included, then freeze again; returns what it freed."""
+    def collect(self, *, sweep: bool = False) -> None:
+        """Collect now, then freeze what is alive. A sweep collects over the frozen too (`swept`: what
+        it found unreachable among them)."""
         began = time.perf_counter()
-        gc.unfreeze()
-        self.swept = gc.collect()
+        if sweep:
+            gc.unfreeze()
+        found = gc.collect()
         gc.freeze()
-        self._last = self._last_sweep = time.monotonic()
-        self.sweeps += 1
         self.longest_s = max(self.longest_s, time.perf_counter() - began)
-        return self.swept
-
-    def collect(self) -> float:
-        """Collect now, then freeze what is alive; returns the seconds it took."""
-        began = time.perf_counter()
-        gc.collect()
-        gc.freeze()
-        took = time.perf_counter() - began
         self._last = time.monotonic()
-        self.collections += 1
-        self.longest_s = max(self.longest_s, took)
-        return took
+        if sweep:
+            self._last_sweep, self.swept = self._last, found
+            self.sweeps += 1
+        else:
+            self.collections += 1
 
     def stats(self) -> dict[str, float | int]:
         return {"collections": self.collections, "sweeps": self.sweeps, "swept": self.swept,

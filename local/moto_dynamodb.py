@@ -330,20 +330,20 @@ class _IndexQuery:
         hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
         ranges = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
         conditions = kwargs.get("range_key_conditions") or []
-        limit = given(2, "limit")
+        limit, comparison = given(2, "limit"), given(0, "range_comparison")
         return cls(
             index,
             table._generate_attr_to_sort_by(  # moto's own
                 [*hashes, table.hash_key_attr], [*(ranges or [table.range_key_attr]), table.range_key_attr]),
             list(kwargs.get("hash_key_conditions") or []),
             ranges[0] if ranges else None,
-            given(0, "range_comparison"),
+            comparison,
             list(given(1, "range_objs") or []),
             limit,
             given(3, "exclusive_start_key"),
             given(4, "scan_index_forward", True) is not False,
             paged=(len(hashes) == 1 and len(ranges) <= 1 and len(conditions) <= 1 and isinstance(limit, int)
-                   and limit > 0 and not set(kwargs) - cls.KNOWN and not (given(0, "range_comparison") and not ranges)),
+                   and limit > 0 and not set(kwargs) - cls.KNOWN and not (comparison and not ranges)),
         )
 
     def visits(self, item: Any) -> bool:
@@ -373,12 +373,17 @@ def _plain(value: Any) -> Any:
     return value.value
 
 
+def _rank(attributes: list[str], values: Any) -> tuple[Any, ...]:
+    """moto's sort key of an item (`values`: its attributes) as plain strings and numbers."""
+    return tuple(_plain(values[name]) for name in attributes)
+
+
 def _in_moto_order(query: _IndexQuery, items: list[Any]) -> list[Any]:
     """A global index's candidates sorted as moto's Query sorts them, so that its own sort (a Python
     comparison of attribute values, several a step) finds them in order in one pass. Unsorted if one
     lacks a key attribute or holds another type there: moto's sort then decides, as it would."""
     try:
-        return [item for _, _, item in sorted((tuple(_plain(item.attrs[name]) for name in query.attributes), n, item)
+        return [item for _, _, item in sorted((_rank(query.attributes, item.attrs), n, item)
                                               for n, item in enumerate(items))]
     except (KeyError, TypeError):
         return items
@@ -398,7 +403,7 @@ def _index_page(query: _IndexQuery, order: _Order, item_at: Callable[[int], Any]
 
     keys = order.keys
     lo, hi = _run(query, keys)
-    after = (tuple(_plain(DynamoType(query.start[name])) for name in query.attributes)
+    after = (_rank(query.attributes, {name: DynamoType(query.start[name]) for name in query.attributes})
              if query.start is not None else None)
     if query.forward:
         first = bisect_right(keys, after) if after is not None else 0
@@ -428,8 +433,7 @@ def _run(query: _IndexQuery, keys: list[tuple[Any, ...]]) -> tuple[int, int]:
     if query.range_comparison != "BEGINS_WITH" or not hashed or len(query.range_values) != 1:
         return 0, len(keys)
     partition, prefix = _plain(hashed[0]), _plain(query.range_values[0])
-    if (not isinstance(prefix, str) or not prefix or ord(prefix[-1]) == 0x10FFFF
-            or query.attributes[1] != query.range_attribute):
+    if not isinstance(prefix, str) or not prefix or ord(prefix[-1]) == 0x10FFFF:
         return 0, len(keys)
     beyond = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # every string starting with `prefix` sorts below this
     return bisect_left(keys, (partition, prefix)), bisect_left(keys, (partition, beyond))
@@ -456,7 +460,7 @@ class _Order:
         if held is None or held != self.value:
             return
         try:
-            rank = tuple(_plain(item.attrs[name]) for name in self.attributes)
+            rank = _rank(self.attributes, item.attrs)
         except KeyError:  # not in this sparse index
             return
         at = bisect_left(self.keys, rank)

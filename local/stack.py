@@ -316,9 +316,9 @@ class LocalStack:
                 if not moved:
                     self._round_quiet = number
                 self._rounds.notify_all()
-            if not moved and self.collector is not None:
-                self.collector.idle()
             if not moved:
+                if self.collector is not None:
+                    self.collector.idle()
                 self._wake.wait(interval)
                 self._wake.clear()
 

@@ -19,8 +19,9 @@ def test_health_answers_once_up(local_stack: LocalStackProcess) -> None:
     assert response.json()["status"] == "ok"
 
 
-def test_the_stack_collects_garbage_between_requests(local_stack: LocalStackProcess) -> None:
-    # local.collector: a full collection when the glue is idle and nothing is served, then a freeze.
+def test_the_running_stack_collects_garbage_when_idle_and_says_so(local_stack: LocalStackProcess) -> None:
+    # local.collector, as `python -m local` turns it on: a collection and a freeze on the glue's quiet
+    # rounds (tests/unit/test_local_collector.py: not while a request is served).
     def collector() -> dict[str, float]:
         return requests.get(f"{local_stack.base_url}/_local/health", timeout=5).json()["collector"]
 
@@ -30,6 +31,7 @@ def test_the_stack_collects_garbage_between_requests(local_stack: LocalStackProc
     assert response.status_code == 201
     after = local_stack.wait_for(lambda: (now := collector())["collections"] > before["collections"] and now)
     assert after["frozen"] > 0
+    assert after["longest_ms"] > 0
 
 
 @pytest.mark.parametrize("authorization", [
