@@ -131,10 +131,6 @@ def _slack_workspace(account_id: str, team_id: str | None, channel_id: str | Non
                           environment_team_id=environment.team_id)
 
 
-# A use case's result as the answer: its kind names the status (sideconv.api.results).
-_json = respond
-
-
 BASE = "/v1/conversations/<conversation_id>/side-conversations"
 
 
@@ -146,7 +142,7 @@ def create_side_conversation(
     request: Annotated[CreateSideConversation, Body()],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[SideConversationWithMessages]:
-    return _json(usecases.create_side_conversation(_context(conversation_id), request, idempotency_key))
+    return respond(usecases.create_side_conversation(_context(conversation_id), request, idempotency_key))
 
 
 @app.get(BASE, summary="List a conversation's side conversations, most recently active first",
@@ -159,7 +155,7 @@ def list_side_conversations(
     next_token: NextToken = None,
 ) -> Response[SideConversationList]:
     ctx = _context(conversation_id)
-    return _json(usecases.list_side_conversations(ctx, state, limit, next_token))
+    return respond(usecases.list_side_conversations(ctx, state, limit, next_token))
 
 
 @app.get(f"{BASE}/<side_conversation_id>", summary="Open a side conversation with its messages",
@@ -172,7 +168,7 @@ def get_side_conversation(
     next_token: NextToken = None,
 ) -> Response[SideConversationWithMessages]:
     ctx = _context(conversation_id)
-    return _json(usecases.get_side_conversation(ctx, side_conversation_id, limit, next_token))
+    return respond(usecases.get_side_conversation(ctx, side_conversation_id, limit, next_token))
 
 
 @app.post(f"{BASE}/<side_conversation_id>/messages", summary="Reply by the side conversation's channel",
@@ -185,7 +181,7 @@ def reply(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Message]:
     ctx = _context(conversation_id)
-    return _json(usecases.reply(ctx, side_conversation_id, request, idempotency_key))
+    return respond(usecases.reply(ctx, side_conversation_id, request, idempotency_key))
 
 
 @app.patch(f"{BASE}/<side_conversation_id>", summary="Close, reopen or rename a side conversation",
@@ -196,7 +192,7 @@ def update_side_conversation(
     request: Annotated[UpdateSideConversation, Body()],
 ) -> Response[SideConversation]:
     ctx = _context(conversation_id)
-    return _json(usecases.update_side_conversation(ctx, side_conversation_id, request))
+    return respond(usecases.update_side_conversation(ctx, side_conversation_id, request))
 
 
 @app.put(f"{BASE}/<side_conversation_id>/read", summary="Mark the side conversation read up to a message",
@@ -208,7 +204,7 @@ def mark_read(
     request: Annotated[MarkRead, Body()],
 ) -> Response[SideConversation]:
     ctx = _context(conversation_id)
-    return _json(usecases.mark_read(ctx, side_conversation_id, request))
+    return respond(usecases.mark_read(ctx, side_conversation_id, request))
 
 
 @app.get("/v1/side-conversations", summary="The calling agent's side conversations across conversations",
@@ -221,7 +217,7 @@ def inbox(
     next_token: NextToken = None,
 ) -> Response[SideConversationList]:
     ctx = _context(conversation_id="-")  # spans conversations: the inbox never builds a conversation key
-    return _json(usecases.inbox(ctx, waiting_on, limit, next_token))
+    return respond(usecases.inbox(ctx, waiting_on, limit, next_token))
 
 
 @app.exception_handler(DomainError)

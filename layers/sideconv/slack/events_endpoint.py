@@ -107,10 +107,8 @@ class WorkspaceRoutes:
     """Workspace → account, by the routing item `SLACKWS#<enterprise>#<team>`: one GetItem per
     workspace a container meets, then remembered for `ttl` seconds (a miss too)."""
 
-    def __init__(self, dynamodb: Any, table: str, ttl: float = ROUTE_CACHE_SECONDS,
-                 now: Any = time.monotonic) -> None:
-        self._dynamodb = dynamodb
-        self._table = table
+    def __init__(self, events: SlackEventStore, ttl: float = ROUTE_CACHE_SECONDS, now: Any = time.monotonic) -> None:
+        self._events = events
         self._ttl = ttl
         self._now = now
         self._known: dict[str, tuple[float, tuple[str, str] | None]] = {}
@@ -121,7 +119,7 @@ class WorkspaceRoutes:
         cached = self._known.get(ref)
         if cached is not None and cached[0] > self._now():
             return cached[1]
-        found = SlackEventStore(self._dynamodb, self._table).workspace_account(team_id, enterprise_id)
+        found = self._events.workspace_account(team_id, enterprise_id)
         if len(self._known) > MAX_ROUTES:  # a flood of made-up workspaces must not grow the container
             self._known.clear()
         self._known[ref] = (self._now() + self._ttl, found)
@@ -129,8 +127,13 @@ class WorkspaceRoutes:
 
 
 @built
+def _events(wiring: Wiring) -> SlackEventStore:
+    return SlackEventStore(lambda: _dynamodb(wiring), wiring.settings.table_name)
+
+
+@built
 def routes(wiring: Wiring) -> WorkspaceRoutes:
-    return WorkspaceRoutes(lambda: _dynamodb(wiring), wiring.settings.table_name)
+    return WorkspaceRoutes(_events(wiring))
 
 
 def _enterprise_of(envelope: dict[str, Any]) -> str | None:
@@ -204,13 +207,13 @@ def receive(wiring: Wiring, headers: dict[str, str], body: bytes, *, now: float 
         # acknowledged so Slack stops, and nothing is written.
         return Answer(200, {"ok": True}, "unknown_workspace")
 
-    if not _record_event_id(wiring, event_id):
+    if not _events(wiring).record_event_id(event_id, EVENT_ID_TTL_SECONDS):  # Slack delivered it already
         return Answer(200, {"ok": True}, "duplicate")
     try:
         _hand_off(wiring, envelope, event_id, route)
     except Exception:
         # Not handed off: forget the id so Slack's retry goes through, and ask Slack to retry.
-        _forget_event_id(wiring, event_id)
+        _events(wiring).forget_event_id(event_id)
         raise
     return Answer(200, {"ok": True}, "queued")
 
@@ -221,16 +224,6 @@ class _Clock:
 
     def now(self) -> float:
         return self._now
-
-
-def _record_event_id(wiring: Wiring, event_id: str) -> bool:
-    """Conditional put of the event id; False when Slack already delivered it."""
-    return SlackEventStore(lambda: _dynamodb(wiring), wiring.settings.table_name).record_event_id(
-        event_id, EVENT_ID_TTL_SECONDS)
-
-
-def _forget_event_id(wiring: Wiring, event_id: str) -> None:
-    SlackEventStore(lambda: _dynamodb(wiring), wiring.settings.table_name).forget_event_id(event_id)
 
 
 def _hand_off(wiring: Wiring, envelope: dict[str, Any], event_id: str, route: Route) -> None:

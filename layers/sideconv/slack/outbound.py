@@ -103,8 +103,8 @@ def _queue_url(arn: str) -> str:
 class Sender:
     def __init__(self, store: SlackStore, client: Callable[[], WebClient], pacer: Pacer,
                  sqs: Callable[[], Any], url_template: str | None, team_id: str | None,
-                 workspaces: Workspaces | None = None, read_file: Callable[[str], bytes] | None = None,
-                 bot_identity: Callable[[], BotIdentity] | None = None) -> None:
+                 workspaces: Workspaces | None, read_file: Callable[[str], bytes] | None,
+                 bot_identity: Callable[[], BotIdentity]) -> None:
         self._store = store
         self._bot_identity = bot_identity
         self._read_file = read_file
@@ -204,11 +204,6 @@ class Sender:
             raise
         except Exception as exc:  # timeouts, refused connections, a body that is not JSON
             return self._transient(message, f"{type(exc).__name__}: {exc}"[:300], receive_count, self._unsure)
-
-    def _environment_identity(self) -> BotIdentity:
-        if self._bot_identity is None:
-            return BotIdentity(user_id=None, bot_id=None, app_id=None)
-        return self._bot_identity()
 
     def _client(self) -> WebClient:
         return self._active if self._active is not None else self._environment_client()
@@ -385,7 +380,7 @@ class Sender:
 
     def _files_in_thread(self, message: MessageItem, channel: str, thread_ts: str, posted_ts: str) -> bool:
         """Whether this app shared a post with the message's files in the thread since its text."""
-        identity = self._environment_identity()
+        identity = self._bot_identity()
         ours = {value for value in (identity.bot_id, identity.app_id) if value}
         names = sorted(str(a.name) for a in message.attachments or [] if a.location)
         seen: list[str] = []
@@ -429,7 +424,7 @@ class Sender:
     def _find_own(self, message: MessageItem, page: Callable[[str | None], Any]) -> str | None:
         """The `ts` of this app's post carrying the message id in its metadata, or None after the last
         page. A Slack error here is answered like one from the post (429: later; 5xx: retried)."""
-        identity = self._identity or self._environment_identity()
+        identity = self._identity or self._bot_identity()
         ours = {value for value in (identity.bot_id, identity.app_id) if value}
         cursor: str | None = None
         while True:

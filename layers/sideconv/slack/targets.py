@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sideconv.errors import InvalidRequest
-from sideconv.store.models import SlackInstallationItem
 from sideconv.wiring import Wiring
 
 FIELD = "slack.team_id"
@@ -27,15 +26,11 @@ class Chosen:
     source: str  # account | environment
 
 
-def _installations(account_id: str) -> list[SlackInstallationItem]:
-    from sideconv.store.records import slack_installations
-
-    return slack_installations(account_id)
-
-
 def choose(wiring: Wiring, account_id: str, team_id: str | None, channel_id: str | None, *,
            single_workspace: bool, environment_team_id: str | None) -> Chosen:
-    installed = _installations(account_id)
+    from sideconv.store.records import slack_installations
+
+    installed = slack_installations(account_id)
     if not installed:
         if single_workspace and environment_team_id:
             if team_id is not None and team_id != environment_team_id:
