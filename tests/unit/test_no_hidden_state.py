@@ -6,6 +6,7 @@ module-level client fails here, naming its file and line."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,38 +69,66 @@ def _module_level(tree: ast.Module) -> list[tuple[ast.stmt, list[str], ast.expr]
     return found
 
 
-def test_no_factory_is_cached_at_module_level() -> None:
+def _cached_factories(tree: ast.Module, where: str) -> list[str]:
     found = []
-    for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            for decorator in node.decorator_list:
-                name = _name(decorator).rsplit(".", 1)[-1]
-                if name not in CACHE_DECORATORS:
-                    continue
-                allowed = (_relative(path), node.name) in CACHED_CONSTANTS and not node.args.args
-                if not allowed:
-                    found.append(f"{_relative(path)}:{node.lineno} @{name} {node.name}")
-    assert found == [], "a cached factory outside the wiring (make it `@built`, a function of the wiring)"
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            name = _name(decorator).rsplit(".", 1)[-1]
+            if name in CACHE_DECORATORS and not ((where, node.name) in CACHED_CONSTANTS and not node.args.args):
+                found.append(f"{where}:{node.lineno} @{name} {node.name}")
+    return found
+
+
+def _built_at_import(tree: ast.Module, where: str) -> list[str]:
+    handler = where.startswith("functions/") and where.endswith("/handler.py")
+    found = []
+    for node, targets, value in _module_level(tree):
+        if not isinstance(value, ast.Call):
+            continue
+        name = _name(value)
+        if name in DATA_CALLS or name in FRAMEWORK_CALLS:
+            continue
+        if handler and name == "Wiring.from_env" and targets == ["wiring"]:
+            continue
+        if where.endswith("/channel.py") and targets == ["CHANNEL"]:
+            continue
+        found.append(f"{where}:{node.lineno} {', '.join(targets)} = {name}(...)")
+    return found
+
+
+def _changed_tables(tree: ast.Module, where: str) -> list[str]:
+    tables = {t for _, targets, v in _module_level(tree) for t in targets if _container(v)}
+    found = []
+    for node in ast.walk(tree):
+        changed = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
+            changed = ast.unparse(node.func.value)
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+            for target in (node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]):
+                if isinstance(target, ast.Subscript):
+                    changed = ast.unparse(target.value)
+        if changed in tables and (where, changed) not in REGISTRY_TABLES:
+            found.append(f"{where}:{node.lineno} {changed}")
+    return found
+
+
+def _rebound_globals(tree: ast.Module, where: str) -> list[str]:
+    return [f"{where}:{node.lineno} {name}" for node in ast.walk(tree) if isinstance(node, ast.Global)
+            for name in node.names if (where, name) not in GLOBALS]
+
+
+def _scan(check: Callable[[ast.Module, str], list[str]]) -> list[str]:
+    return [found for path in SOURCES for found in check(ast.parse(path.read_text()), _relative(path))]
+
+
+def test_no_factory_is_cached_at_module_level() -> None:
+    assert _scan(_cached_factories) == [], "a cached factory outside the wiring (make it `@built`, of the wiring)"
 
 
 def test_modules_build_nothing_but_data_at_import() -> None:
-    found = []
-    for path in SOURCES:
-        handler = path.parent.parent.name == "functions" and path.name == "handler.py"
-        for node, targets, value in _module_level(ast.parse(path.read_text())):
-            if not isinstance(value, ast.Call):
-                continue
-            name = _name(value)
-            if name in DATA_CALLS or name in FRAMEWORK_CALLS:
-                continue
-            if handler and name == "Wiring.from_env" and targets == ["wiring"]:
-                continue
-            if path.name == "channel.py" and targets == ["CHANNEL"]:
-                continue
-            found.append(f"{_relative(path)}:{node.lineno} {', '.join(targets)} = {name}(...)")
-    assert found == [], "built at import, outside the wiring"
+    assert _scan(_built_at_import) == [], "built at import, outside the wiring"
 
 
 def test_the_wiring_is_built_by_each_handler_and_nowhere_else_in_the_functions() -> None:
@@ -117,39 +146,34 @@ def test_the_wiring_is_built_by_each_handler_and_nowhere_else_in_the_functions()
 
 
 def test_no_module_level_table_is_changed_after_import() -> None:
-    found = []
-    for path in SOURCES:
-        tree = ast.parse(path.read_text())
-        tables = {t for _, targets, v in _module_level(tree) for t in targets if _container(v)}
-        for node in ast.walk(tree):
-            changed = None
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
-                changed = ast.unparse(node.func.value)
-            elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
-                for target in (node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]):
-                    if isinstance(target, ast.Subscript):
-                        changed = ast.unparse(target.value)
-            if changed in tables and (_relative(path), changed) not in REGISTRY_TABLES:
-                found.append(f"{_relative(path)}:{node.lineno} {changed}")
-    assert found == [], "a module-level table used as a cache or a register"
+    assert _scan(_changed_tables) == [], "a module-level table used as a cache or a register"
 
 
 def test_no_function_rebinds_a_module_global() -> None:
-    found = []
-    for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Global):
-                found += [f"{_relative(path)}:{node.lineno} {name}" for name in node.names
-                          if (_relative(path), name) not in GLOBALS]
-    assert found == []
+    assert _scan(_rebound_globals) == []
 
 
-def test_the_scan_sees_what_it_forbids(tmp_path: Path) -> None:
-    # The checks above would pass on an empty list of sources; they read real files, and these shapes.
+SAMPLE = """from functools import lru_cache
+@lru_cache(maxsize=1)
+def client(): ...
+_seen = {}
+def remember(k): _seen[k] = 1
+session = make_session()
+_count = 0
+def bump():
+    global _count
+    _count += 1
+"""
+
+
+def test_the_scan_sees_what_it_forbids() -> None:
+    # The checks above would pass on an empty list of sources; they read real files, and find these.
     assert len(SOURCES) > 50
-    tree = ast.parse("from functools import lru_cache\n@lru_cache(maxsize=1)\ndef client(): ...\n"
-                     "_seen = {}\ndef remember(k): _seen[k] = 1\nsession = make_session()\n")
-    decorated = [_name(d) for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) for d in n.decorator_list]
-    assert decorated == ["lru_cache"]
-    assert [(t, _name(v)) for _, t, v in _module_level(tree) if isinstance(v, ast.Call)] == [
-        (["session"], "make_session")]
+    tree = ast.parse(SAMPLE)
+    assert _cached_factories(tree, "layers/sideconv/x.py") == ["layers/sideconv/x.py:3 @lru_cache client"]
+    assert _built_at_import(tree, "layers/sideconv/x.py") == ["layers/sideconv/x.py:6 session = make_session(...)"]
+    assert _changed_tables(tree, "layers/sideconv/x.py") == ["layers/sideconv/x.py:5 _seen"]
+    assert _rebound_globals(tree, "layers/sideconv/x.py") == ["layers/sideconv/x.py:9 _count"]
+    # What the allow-lists name passes, and only where they name it.
+    assert _built_at_import(ast.parse("wiring = Wiring.from_env()"), "functions/api/handler.py") == []
+    assert _built_at_import(ast.parse("wiring = Wiring.from_env()"), "layers/sideconv/x.py") != []
