@@ -135,7 +135,7 @@ def connect(stand_in: SlackStandIn, account_id: str, team_id: str, *, installed_
         bot_id=i.bot_id, bot_user_id=i.bot_user_id, bot_scopes="chat:write", user_id=installed_by, token_type="bot"))
     from sideconv.slack.directory import queue_refresh
 
-    queue_refresh(wiring.settings, account_id, team_id)  # the pickers' copy, filled by the processor as on an install
+    queue_refresh(wiring, account_id, team_id)  # the pickers' copy, filled by the processor as on an install
 
 
 def install_local_routes(stack: LocalStack, stand_in: SlackStandIn) -> None:

@@ -378,10 +378,10 @@ def test_a_rotating_token_is_refreshed_before_it_expires(world: SlackWorld) -> N
 
 
 def refresh_directory(world: SlackWorld, account: str, team: str) -> None:
-    from sideconv.config import from_env
     from sideconv.slack.directory import queue_refresh
+    from sideconv.wiring import Wiring
 
-    queue_refresh(from_env(), account, team)
+    queue_refresh(Wiring.from_env(), account, team)
     world.drain()
 
 

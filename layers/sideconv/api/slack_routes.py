@@ -207,4 +207,4 @@ def _active_teams(account_id: str) -> list[str]:
 def _queue_directory_refresh(account_id: str, team_id: str) -> None:
     from sideconv.slack.directory import queue_refresh
 
-    queue_refresh(wiring_of(router).settings, account_id, team_id)
+    queue_refresh(wiring_of(router), account_id, team_id)

@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sideconv import clock, keys, pagination
-from sideconv.config import Settings
 from sideconv.errors import InvalidRequest
 from sideconv.wiring import Wiring, built
 
@@ -236,7 +235,7 @@ def postable_channel(wiring: Wiring, account_id: str, team_id: str, channel_id: 
     if channel is None and filled:
         # Private and without the app, or none; or a public channel so new its channel_created has not
         # landed yet: the copy is refilled (at most once a minute), and a retry then joins it.
-        _refresh_quietly(wiring.settings, account_id, team_id)
+        _refresh_quietly(wiring, account_id, team_id)
         raise Conflict(f"{channel_id} is a private channel the Atender app is not in, or no channel the app can "
                        "see yet: invite the app to it in Slack (/invite @Atender), then try again (a public "
                        "channel created a moment ago works in a minute)", field="slack.channel_id")
@@ -246,11 +245,11 @@ def postable_channel(wiring: Wiring, account_id: str, team_id: str, channel_id: 
     return channel
 
 
-def _refresh_quietly(settings: Settings, account_id: str, team_id: str) -> None:
+def _refresh_quietly(wiring: Wiring, account_id: str, team_id: str) -> None:
     from sideconv.observability import logger
 
     try:
-        queue_refresh(settings, account_id, team_id, every_seconds=60, reason="unknown_channel")
+        queue_refresh(wiring, account_id, team_id, every_seconds=60, reason="unknown_channel")
     except Exception:  # the refusal stands; the next daily refresh finds the channel
         logger.warning("directory refresh not queued", extra={"team_id": team_id})
 
@@ -327,19 +326,25 @@ def apply_event(store: DirectoryStore, account_id: str, team_id: str, event: dic
     return False
 
 
-def queue_refresh(settings: Settings, account_id: str, team_id: str, *, every_seconds: int = 300,
+@built
+def _sqs(wiring: Wiring) -> Any:
+    import boto3
+
+    return boto3.client("sqs", region_name=wiring.settings.region)
+
+
+def queue_refresh(wiring: Wiring, account_id: str, team_id: str, *, every_seconds: int = 300,
                   reason: str = "dir") -> None:
     """Ask the processor to refill the copy: one SendMessage, deduplicated per `reason` within
     `every_seconds` (a create naming a channel the copy lacks asks under its own reason, so the
     refill that came before the channel existed does not swallow it)."""
     import json
 
-    import boto3
-
+    settings = wiring.settings
     if not settings.slack_queue_url:
         raise RuntimeError("SLACK_EVENTS_QUEUE_URL is not set")
     bucket = int(time.time() // every_seconds)
-    boto3.client("sqs", region_name=settings.region).send_message(
+    _sqs(wiring).send_message(
         QueueUrl=settings.slack_queue_url,
         MessageBody=json.dumps({"type": REFRESH_TYPE, "account_id": account_id, "team_id": team_id}),
         MessageGroupId=f"{team_id}:directory", MessageDeduplicationId=f"{reason}:{account_id}:{team_id}:{bucket}"[:128])
