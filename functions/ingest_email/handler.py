@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from sideconv import s3
 from sideconv.email.inbound import InboundConfig, Storage, ingest
 from sideconv.email.store import configured_store
 from sideconv.observability import logger, metrics
@@ -28,11 +27,8 @@ def _quarantined(reason: str) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = wiring.settings
-    config = InboundConfig(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
-                           raw_bucket=settings.received_mail_bucket, raw_prefix=settings.raw_mail_prefix,
-                           sender_address=settings.sender_address)
-    storage = Storage(s3.client(wiring), settings.received_mail_bucket)
+    config = InboundConfig.of(wiring.settings)
+    storage = Storage.of(wiring)
     results = []
     # SES invokes once per mail; a Records list of one. Each is handled on its own.
     for record in event.get("Records", []):

@@ -84,11 +84,9 @@ def _caller() -> Caller:
 
 
 def _storage() -> Any:
-    from sideconv import s3
     from sideconv.email.inbound import Storage
 
-    settings = wiring_of(router).settings
-    return Storage(s3.client(wiring_of(router)), settings.received_mail_bucket)
+    return Storage.of(wiring_of(router))
 
 
 _ALREADY_RESOLVED: Any = {"description": "The mail was already attached or discarded",
@@ -125,9 +123,7 @@ def attach(quarantine_id: QuarantineId, request: Annotated[AttachQuarantined, Bo
     from sideconv.email import admin
     from sideconv.email.inbound import InboundConfig
 
-    settings = wiring_of(router).settings
-    config = InboundConfig(settings.token_secret, settings.inbound_domain, settings.received_mail_bucket,
-                           settings.raw_mail_prefix, settings.sender_address)
+    config = InboundConfig.of(wiring_of(router).settings)
     return respond(admin.attach(_store(), _storage(), config, _caller(), quarantine_id, request.conversation_id,
                                 request.side_conversation_id))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sideconv import clock, keys
 from sideconv.email import authenticity
@@ -29,6 +29,10 @@ from sideconv.store.models import (
     PersonMap,
     QuarantineItem,
 )
+
+if TYPE_CHECKING:
+    from sideconv.config import Settings
+    from sideconv.wiring import Wiring
 
 # DynamoDB items stop at 400 KB: longer texts stay in the raw mail (S3) and are parsed on request.
 MAX_BODY_CHARS = 100_000
@@ -49,6 +53,12 @@ class InboundConfig:
     raw_prefix: str
     sender_address: str  # what outbound mail is From
 
+    @classmethod
+    def of(cls, settings: Settings) -> InboundConfig:
+        return cls(token_secret=settings.token_secret, inbound_domain=settings.inbound_domain,
+                   raw_bucket=settings.received_mail_bucket, raw_prefix=settings.raw_mail_prefix,
+                   sender_address=settings.sender_address)
+
 
 @dataclass(frozen=True)
 class InboundResult:
@@ -66,6 +76,13 @@ class Storage:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+
+    @classmethod
+    def of(cls, wiring: Wiring) -> Storage:
+        """The received-mail bucket, through the wiring's S3 client."""
+        from sideconv import s3
+
+        return cls(s3.client(wiring), wiring.settings.received_mail_bucket)
 
     def read(self, key: str) -> bytes:
         return bytes(self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read())
