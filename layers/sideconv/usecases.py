@@ -39,15 +39,15 @@ class Context:
     conversation_id: str
     token_secret: str
     inbound_domain: str
+    # An account's follow-up defaults as a create takes them (sideconv.follow_up_settings.for_create,
+    # with the container's cache).
+    follow_up_defaults: Callable[[str], follow_up_settings.Settings]
     # (account, requested `from`) → the sender (sideconv.email.senders.From); None: the shared address.
     choose_sender: Callable[[str, str | None], Any] | None = None
     # Outbound attachments' S3 side (sideconv.uploads), built on the first request that names a file.
     uploads: Callable[[], Any] | None = None
     # Which Slack workspace a new Slack side conversation goes to (sideconv.slack.targets.choose).
     slack_workspace: Callable[[str, str | None, str | None], Any] | None = None
-    # An account's follow-up defaults as a create takes them (sideconv.follow_up_settings.for_create,
-    # with the container's cache); None: read them.
-    follow_up_defaults: Callable[[str], follow_up_settings.Settings] | None = None
 
     @property
     def pk(self) -> str:
@@ -156,8 +156,7 @@ def create_side_conversation(
     # The channel's own checks, people and fields (sideconv.<channel>.create), and its lookups.
     lookups = channel.start(ctx, request, summary)
     summary.participants.insert(0, _agent(ctx.caller, role="creator"))
-    defaults = (ctx.follow_up_defaults(ctx.caller.account_id) if ctx.follow_up_defaults is not None
-                else follow_up_settings.get(ctx.caller.account_id, consistent=False))
+    defaults = ctx.follow_up_defaults(ctx.caller.account_id)
     for name, value in follow_ups.create_attributes(request, now, defaults).items():
         setattr(summary, name, value)
 

@@ -71,8 +71,9 @@ def test_the_failed_items_are_named_by_their_keys_whatever_their_position() -> N
     assert cancelled.value.failed == {(record.pk, record.sk), (summary.pk, summary.sk)}
     assert cancelled.value.of(record.pk, record.sk)
     assert not cancelled.value.of(message.pk, message.sk)
-    assert condition_failed(cancelled.value, of=[(summary.pk, summary.sk)])
-    assert not condition_failed(cancelled.value, of=[("A#acme#EMAIL", "SENDER#x")])
+    assert cancelled.value.of(summary.pk, summary.sk)
+    assert not cancelled.value.of("A#acme#EMAIL", "SENDER#x")
+    assert condition_failed(cancelled.value)
     assert isinstance(cancelled.value, TransactWriteError)  # callers that catch PynamoDB's error still do
 
 

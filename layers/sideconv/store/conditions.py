@@ -11,7 +11,7 @@ which has none, uses it too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 # A transaction's cancellation reason for an item whose condition did not hold.
@@ -36,17 +36,17 @@ def failed_keys(reasons: Sequence[Any], item_keys: Sequence[Key]) -> frozenset[K
     return frozenset(failed)
 
 
-def condition_failed(exc: BaseException, *, of: Iterable[Key] | None = None) -> bool:
-    """The write `exc` came from failed a condition: a single-item write's, or in a transaction the
-    condition of an item of `of` (any item when `of` is None)."""
+def condition_failed(exc: BaseException) -> bool:
+    """The write `exc` came from failed a condition: a single-item write's, or in a transaction any
+    item's (which one: `ConditionFailed.of(pk, sk)`, sideconv.store.transactions)."""
     failed = getattr(exc, "failed", None)
     if isinstance(failed, frozenset):  # a Transaction's, the failed items known by their keys
-        return bool(failed) if of is None else any(key in failed for key in of)
+        return bool(failed)
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    if reasons and of is None:  # a transaction not sent through Transaction: which item is unknown
+    if reasons:  # a transaction not sent through Transaction
         return any(_code(reason) == CONDITION_FAILED_REASON for reason in reasons)
     code = getattr(exc, "cause_response_code", None)
     if code is None:
         response = getattr(exc, "response", None)
         code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-    return code == CONDITION_FAILED_ERROR and of is None
+    return code == CONDITION_FAILED_ERROR
